@@ -1,0 +1,506 @@
+/**
+ * The declaration: an organisation's processing written down once, as YAML.
+ *
+ * This Zod schema is the single source of truth for the file format. The loader validates with
+ * it, the JSON Schema published for editors is generated from it (`steward policy schema`), and the
+ * field reference in docs/declaration.md is generated from its descriptions. Every object is
+ * strict, so a misspelt key is an error pointing at its line rather than a silently ignored field.
+ *
+ * Some things the law requires are deliberately optional here (a purpose's lawful basis, a
+ * recipient's country): a missing one is reported by the linter (policy.lint.ts) with a rule id
+ * and a plain-English explanation, which helps a non-lawyer more than a bare "required".
+ */
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes, like "customer-contact"')
+  .max(64)
+  .describe('A short identifier used to refer to this entry elsewhere in the file.');
+
+const text = z.string().trim().min(1, 'must not be empty').max(4000);
+const shortText = z.string().trim().min(1, 'must not be empty').max(300);
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use the form YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real date');
+const url = z.string().trim().regex(/^(https?:\/\/|mailto:|\/)[^\s]+$/, 'must be a web address (https://…), a mailto: link or a path');
+const email = z.email('must be an email address');
+const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'use a two-letter ISO 3166 country code in capitals, like "GB" or "US"')
+  .describe('Two-letter ISO 3166-1 country code (GB, IE, US …).');
+
+/**
+ * A period of time: "6 years", "3 months", "28 days", "1 week", or ISO 8601 ("P6Y", "P3M").
+ * Kept as written; retention/duration.ts turns it into calendar arithmetic.
+ */
+export const durationPattern = /^(?:(\d{1,4})\s*(day|days|week|weeks|month|months|year|years)|P(?:(\d{1,4})Y)?(?:(\d{1,4})M)?(?:(\d{1,4})W)?(?:(\d{1,4})D)?)$/;
+const duration = z
+  .string()
+  .trim()
+  .regex(durationPattern, 'write a period like "6 years", "3 months", "28 days" or ISO 8601 "P6Y"')
+  .refine((s) => s !== 'P', 'an empty ISO 8601 period has no length')
+  .describe('A period: "6 years", "3 months", "28 days", or ISO 8601 like "P6Y".');
+
+export const UK_REGIONS = ['england-and-wales', 'scotland', 'northern-ireland'] as const;
+
+const address = z
+  .union([
+    shortText,
+    z.strictObject({
+      lines: z.array(shortText).min(1),
+      town: shortText.optional(),
+      county: shortText.optional(),
+      postcode: shortText.optional(),
+      country: countryCode.optional(),
+    }),
+  ])
+  .describe('A postal address: one line of text, or lines with town, county and postcode.');
+
+const contact = z
+  .strictObject({
+    email: email.optional(),
+    phone: shortText.optional(),
+    address: address.optional(),
+    web: url.optional(),
+    contact_form: url.optional().describe('Address of a contact form people can use.'),
+    live_chat: url.optional().describe('Where a live chat is offered.'),
+  })
+  .describe('Ways to reach someone. Give at least one.');
+
+const entity = z
+  .strictObject({
+    id,
+    name: shortText.describe('The registered legal name, e.g. "Kestronics Ltd".'),
+    company_number: z
+      .string()
+      .regex(/^(?:[0-9]{1,8}|[A-Z]{2}[0-9]{6})$/, 'a Companies House number: up to 8 digits, or two letters and six digits (SC123456)')
+      .optional(),
+    registered_in: z.enum([...UK_REGIONS, 'other']).optional().describe('The jurisdiction of registration.'),
+    parent: id.optional().describe('The id of the entity that owns this one, for a group.'),
+    trading_names: z.array(shortText).default([]),
+    registered_address: address.optional(),
+    trading_address: address.optional(),
+    ico_registration: z
+      .string()
+      .regex(/^[A-Z]{1,2}[0-9]{6,8}$/, 'an ICO registration number like "ZA123456"')
+      .optional()
+      .describe('Registration number with the ICO (data protection fee register).'),
+  })
+  .describe('A legal entity the declaration covers.');
+
+export const LAWFUL_BASES = [
+  'consent',
+  'contract',
+  'legal-obligation',
+  'vital-interests',
+  'public-task',
+  'recognised-legitimate-interest',
+  'legitimate-interests',
+] as const;
+export type LawfulBasis = (typeof LAWFUL_BASES)[number];
+
+/** Art 6(1) letters, for the notice and the record of processing. */
+export const LAWFUL_BASIS_ARTICLE: Record<LawfulBasis, string> = {
+  consent: 'Art 6(1)(a)',
+  contract: 'Art 6(1)(b)',
+  'legal-obligation': 'Art 6(1)(c)',
+  'vital-interests': 'Art 6(1)(d)',
+  'public-task': 'Art 6(1)(e)',
+  'recognised-legitimate-interest': 'Art 6(1)(ea)',
+  'legitimate-interests': 'Art 6(1)(f)',
+};
+
+/** The fixed list in Annex 1 of UK GDPR as amended by the Data (Use and Access) Act 2025. */
+export const RECOGNISED_INTERESTS = [
+  'disclosure-to-public-body',
+  'national-security-defence',
+  'emergencies',
+  'crime',
+  'safeguarding',
+] as const;
+
+export const SPECIAL_CATEGORIES = [
+  'racial-or-ethnic-origin',
+  'political-opinions',
+  'religious-or-philosophical-beliefs',
+  'trade-union-membership',
+  'genetic',
+  'biometric',
+  'health',
+  'sex-life-or-orientation',
+] as const;
+
+/** Art 9(2) conditions, by letter. */
+export const ART9_CONDITIONS = {
+  'explicit-consent': 'Art 9(2)(a)',
+  'employment-social-security': 'Art 9(2)(b)',
+  'vital-interests': 'Art 9(2)(c)',
+  'not-for-profit-body': 'Art 9(2)(d)',
+  'made-public-by-subject': 'Art 9(2)(e)',
+  'legal-claims': 'Art 9(2)(f)',
+  'substantial-public-interest': 'Art 9(2)(g)',
+  'health-or-social-care': 'Art 9(2)(h)',
+  'public-health': 'Art 9(2)(i)',
+  'archiving-research-statistics': 'Art 9(2)(j)',
+} as const;
+export type Art9Condition = keyof typeof ART9_CONDITIONS;
+const art9Keys = Object.keys(ART9_CONDITIONS) as [Art9Condition, ...Art9Condition[]];
+
+export const STORAGE_MODES = ['stored', 'reference-only', 'never'] as const;
+
+export const IDENTIFIER_KINDS = ['email', 'phone', 'customer-number', 'other'] as const;
+
+const dataCategory = z
+  .strictObject({
+    id,
+    name: shortText,
+    description: text.optional(),
+    examples: z.array(shortText).default([]).describe('Items in this category, in plain words: "name", "email address".'),
+    special_category: z
+      .enum(SPECIAL_CATEGORIES)
+      .optional()
+      .describe('Set when this is special-category data under Art 9 (health, biometric …).'),
+    criminal_offence: z.boolean().default(false).describe('Data about criminal convictions and offences (Art 10).'),
+    storage: z
+      .enum(STORAGE_MODES)
+      .default('stored')
+      .describe('"never": Steward refuses to store it (card numbers, CVV). "reference-only": only a token or reference from another system, e.g. a payment provider token and last four digits.'),
+    identifier: z
+      .enum(IDENTIFIER_KINDS)
+      .optional()
+      .describe('This category identifies a person and is searchable by exact match (through a blind index).'),
+    restricted_to_roles: z
+      .array(id)
+      .optional()
+      .describe('Only users holding one of these roles may read records of this category (e.g. call recordings for the DPO only).'),
+    provided_by_subject: z
+      .boolean()
+      .optional()
+      .describe('The person gave us this data themselves (matters for the right to data portability).'),
+  })
+  .describe('A kind of personal data the organisation holds.');
+
+const relationship = z
+  .strictObject({
+    id,
+    name: shortText,
+    description: text.optional(),
+    role: z
+      .enum(['controller', 'processor'])
+      .default('controller')
+      .describe('Whether the organisation decides how this data is used (controller) or handles it for a client (processor).'),
+    on_behalf_of: shortText.optional().describe('For processor relationships: whose instructions we follow.'),
+    subscriber_types: z
+      .array(z.enum(['individual', 'corporate']))
+      .optional()
+      .describe('PECR subscriber types this relationship covers: individual (incl. sole traders and non-limited partnerships) or corporate.'),
+  })
+  .describe('A relationship a person can have with the organisation: customer, supplier, candidate …');
+
+export const SOURCE_KINDS = [
+  'data-subject',
+  'generated',
+  'client',
+  'employer',
+  'purchased-list',
+  'public-register',
+  'public-source',
+  'exhibition',
+  'introducer',
+  'recruitment-agency',
+  'credit-reference-agency',
+  'third-party',
+] as const;
+
+const source = z
+  .strictObject({
+    id,
+    name: shortText,
+    kind: z.enum(SOURCE_KINDS).describe('"data-subject" means collected from the person themselves (Art 13); anything else is Art 14.'),
+    publicly_accessible: z.boolean().default(false).describe('Whether the source is publicly accessible (Art 14(2)(f)).'),
+    description: text.optional(),
+  })
+  .describe('Where personal data comes from.');
+
+export const SAFEGUARDS = [
+  'adequacy',
+  'idta',
+  'eu-scc-with-uk-addendum',
+  'binding-corporate-rules',
+  'uk-us-data-bridge',
+  'art49-derogation',
+  'eu-us-privacy-shield',
+  'none',
+] as const;
+export type Safeguard = (typeof SAFEGUARDS)[number];
+
+export const SAFEGUARD_LABEL: Record<Safeguard, string> = {
+  adequacy: 'UK adequacy regulations',
+  idta: 'the UK International Data Transfer Agreement (IDTA)',
+  'eu-scc-with-uk-addendum': 'the EU Standard Contractual Clauses with the UK Addendum',
+  'binding-corporate-rules': 'binding corporate rules',
+  'uk-us-data-bridge': 'the UK Extension to the EU-US Data Privacy Framework (UK-US data bridge)',
+  'art49-derogation': 'a specific exception under Art 49 UK GDPR',
+  'eu-us-privacy-shield': 'the EU-US Privacy Shield (invalid since 16 July 2020)',
+  none: 'no safeguard',
+};
+
+const recipient = z
+  .strictObject({
+    id,
+    name: shortText.describe('A named organisation ("MailChimp") or a category ("Credit reference agencies").'),
+    is_category: z.boolean().default(false).describe('True when this entry describes a category of recipients rather than one named organisation.'),
+    kind: z
+      .enum(['processor', 'controller', 'joint-controller', 'public-authority', 'group-company'])
+      .describe('processor: acts on our instructions; controller: decides for itself.'),
+    countries: z.array(countryCode).optional().describe('Where the recipient holds or accesses the data.'),
+    safeguard: z.enum(SAFEGUARDS).optional().describe('The transfer mechanism for countries outside the UK/EEA.'),
+    safeguard_copy: shortText.optional().describe('How people can get a copy of the safeguard.'),
+    contract: url.optional().describe('Link to the contract or data processing agreement.'),
+    review_date: isoDate.optional().describe('When the arrangement is next reviewed.'),
+    categories: z.array(id).optional().describe('The data categories this recipient receives.'),
+    purpose: text.optional(),
+  })
+  .describe('Who receives personal data: processors, other controllers, authorities.');
+
+const transfer = z
+  .strictObject({
+    id,
+    description: text.describe('What is transferred, e.g. "Staff outside the EEA access customer records".'),
+    countries: z.array(countryCode).min(1),
+    safeguard: z.enum(SAFEGUARDS).optional(),
+    safeguard_copy: shortText.optional(),
+    recipient: id.optional(),
+  })
+  .describe('An international transfer not already described by a recipient.');
+
+export const TRIGGERS = [
+  'collection',
+  'last-contact',
+  'contract-ended',
+  'account-closed',
+  'enquiry',
+  'recruitment-concluded',
+  'recording-made',
+  'consent-given',
+  'consent-withdrawn',
+  'relationship-ended',
+  'device-returned',
+  'service-ended',
+] as const;
+
+const retentionRule = z
+  .strictObject({
+    id,
+    description: text.optional().describe('The promise in plain words, as the notice should state it.'),
+    duration: duration.optional().describe('How long after the trigger the data is kept.'),
+    trigger: z.enum(TRIGGERS).optional().describe('The event that starts the period.'),
+    until: z
+      .enum(TRIGGERS)
+      .optional()
+      .describe('"For the duration of X": the data is kept until this event, then the action applies (with duration, that long after it).'),
+    action: z.enum(['delete', 'anonymise']).default('delete'),
+    statistical_fields: z.array(shortText).optional().describe('With anonymise: the fields kept, without identifiers, so statistics survive.'),
+    unless: z
+      .array(z.enum(['marketing-consent', 'legal-hold', 'open-contract']))
+      .optional()
+      .describe('Conditions that stop the action, e.g. "deleted unless you opted in to marketing".'),
+    review_every: duration.optional().describe('A periodic review, e.g. every 3 years we decide whether we still have a legitimate interest.'),
+    criteria: text.optional().describe('For periods that cannot be fixed: the criteria used to decide.'),
+    legal_exceptions: z
+      .array(z.enum(['legal-obligation', 'legal-claims', 'regulatory', 'public-interest']))
+      .optional()
+      .describe('Reasons the data may be kept longer, e.g. "unless we are required to keep it longer for regulatory reasons".'),
+  })
+  .describe('How long data is kept and what happens at the end.');
+
+const requirement = z
+  .strictObject({
+    kind: z.enum(['statutory', 'contractual', 'contract-prerequisite', 'optional']),
+    consequence: text.optional().describe('What happens if the person does not provide the data.'),
+  })
+  .describe('Whether providing the data is required by law or contract (Art 13(2)(e)).');
+
+const automatedDecision = z
+  .strictObject({
+    logic: text.describe('Meaningful information about the logic involved.'),
+    consequences: text.describe('The significance and envisaged consequences for the person.'),
+    safeguards: text.optional().describe('How to get a human review or contest the decision.'),
+  })
+  .describe('Automated decision-making, including profiling, with legal or similarly significant effects.');
+
+export const CHANNELS = ['email', 'phone', 'sms', 'post', 'social', 'in-person', 'web'] as const;
+
+const purpose = z
+  .strictObject({
+    id,
+    name: shortText,
+    description: text.optional(),
+    business_function: shortText.optional().describe('The part of the business, for the record of processing.'),
+    relationships: z.array(id).min(1).describe('Whose data this purpose uses.'),
+    categories: z.array(id).min(1).describe('Which data categories it uses.'),
+    lawful_basis: z.enum(LAWFUL_BASES).optional().describe('The Art 6(1) basis.'),
+    legitimate_interest: text.optional().describe('With legitimate-interests: the interest pursued, in plain words.'),
+    lia_reference: url.optional().describe('Link to the legitimate interests assessment.'),
+    recognised_interest: z.enum(RECOGNISED_INTERESTS).optional().describe('With recognised-legitimate-interest: which one (Art 6(1)(ea), Annex 1).'),
+    special_condition: z.enum(art9Keys).optional().describe('The Art 9(2) condition, required when any category is special.'),
+    schedule1_condition: shortText.optional().describe('The DPA 2018 Schedule 1 condition, where the Art 9 condition needs one.'),
+    requirement: requirement.optional(),
+    sources: z.array(id).optional().describe('Where the data for this purpose comes from.'),
+    recipients: z.array(id).optional().describe('Who receives data for this purpose.'),
+    retention: id.optional().describe('The id of the retention rule.'),
+    direct_marketing: z.boolean().default(false),
+    channels: z.array(z.enum(CHANNELS)).optional().describe('For marketing: the channels used.'),
+    automated_decision: automatedDecision.optional(),
+    dpia: url.optional().describe('Link to the data protection impact assessment, if one was needed.'),
+    consent_record: url.optional().describe('Where consent records are kept, if not in Steward.'),
+    data_location: shortText.optional().describe('Where the data is kept, for the record of processing.'),
+  })
+  .describe('Why personal data is processed, on what lawful basis.');
+
+const cookie = z
+  .strictObject({
+    id,
+    name: shortText,
+    category: z.enum(['strictly-necessary', 'functional', 'analytics', 'marketing']),
+    provider: shortText.optional(),
+    recipient: id.optional().describe('The recipient entry of a third party that sets or reads it.'),
+    purpose: text,
+    duration: z.union([duration, z.enum(['session'])]).optional(),
+    technology: z.enum(['cookie', 'local-storage', 'pixel', 'script', 'fingerprint']).default('cookie'),
+  })
+  .describe('A cookie or similar technology on the website.');
+
+export const IDENTITY_EVIDENCE = [
+  'passport',
+  'driving-licence',
+  'birth-certificate',
+  'utility-bill',
+  'bank-statement',
+  'mortgage-statement',
+  'council-tax-statement',
+  'national-identity-card',
+  'account-details',
+  'email-control',
+] as const;
+
+const rights = z
+  .strictObject({
+    channels: z
+      .array(
+        z.strictObject({
+          type: z.enum(['email', 'phone', 'post', 'web-form', 'in-person']),
+          address: shortText.optional().describe('The email, number, postal address or web address.'),
+        }),
+      )
+      .default([])
+      .describe('How people can make requests.'),
+    identity: z
+      .strictObject({
+        required: z.number().int().min(0).max(5).describe('How many pieces of evidence are needed.'),
+        accepted: z.array(z.enum(IDENTITY_EVIDENCE)).min(1),
+        note: text.optional(),
+      })
+      .optional()
+      .describe('Identity evidence asked for before answering a request.'),
+    response_period: z
+      .enum(['calendar-month', '28-days'])
+      .default('calendar-month')
+      .describe('One calendar month (the statutory period), or a fixed 28 days (allowed by the ICO).'),
+    extension_allowed: z.boolean().default(true).describe('Whether complex or numerous requests may be extended by up to two further months.'),
+    consent: z
+      .strictObject({
+        validity: duration.optional().describe('How long consent lasts before it must be renewed, e.g. "3 years".'),
+        renewal_notice: duration.optional().describe('How long before it lapses a renewal request is sent.'),
+        withdrawal_channels: z.array(z.enum(['email', 'phone', 'post', 'web-form', 'unsubscribe-link', 'in-person'])).default([]),
+      })
+      .default({ withdrawal_channels: [] }),
+    age_of_digital_consent: z.number().int().min(0).max(21).default(13).describe('Below this age, parental consent is needed for online services (UK: 13).'),
+  })
+  .describe('How rights requests and consent are handled.');
+
+const organisation = z
+  .strictObject({
+    name: shortText.describe('The name people know the organisation by.'),
+    description: text.optional(),
+    entities: z.array(entity).min(1).describe('The legal entities this declaration covers; the first one is the main controller unless "controller" says otherwise.'),
+    controller: id.optional().describe('The id of the entity that is the controller named in the notice.'),
+    contact: contact,
+    privacy_contact: z
+      .strictObject({
+        kind: z.enum(['dpo', 'privacy-lead']).describe('"dpo" for a designated Data Protection Officer; otherwise the person or team who handles privacy.'),
+        name: shortText.optional(),
+        title: shortText.optional(),
+        email: email.optional(),
+        phone: shortText.optional(),
+        address: address.optional(),
+      })
+      .optional(),
+    representative: z.strictObject({ name: shortText, contact: contact }).optional().describe('A representative in the UK, for a controller based abroad.'),
+    joint_controllers: z.array(z.strictObject({ name: shortText, contact: contact, responsibilities: text.optional() })).optional(),
+    supervisory_authority: z
+      .strictObject({ name: shortText, website: url.optional(), phone: shortText.optional() })
+      .default({ name: "Information Commissioner's Office", website: 'https://ico.org.uk', phone: '0303 123 1113' }),
+    bank_holiday_region: z.enum(UK_REGIONS).default('england-and-wales').describe('The UK region whose bank holidays count for deadlines.'),
+    public_authority: z.boolean().default(false),
+  })
+  .describe('Who the organisation is.');
+
+export const policySchema = z
+  .strictObject({
+    version: z.literal(1).describe('The declaration format version. Always 1 for now.'),
+    organisation,
+    notice: z
+      .strictObject({
+        title: shortText.default('Privacy notice'),
+        effective_date: isoDate.describe('The date this version of the notice takes effect.'),
+        applies_to: text.optional().describe('Who this notice is for.'),
+        does_not_apply_to: text.optional().describe('Who it is not for, e.g. employees covered by a staff notice.'),
+        changes: text.optional().describe('How people are told of changes.'),
+        legal_references: z
+          .array(shortText)
+          .default([])
+          .describe('Laws the organisation says it complies with, as written in its current policy; the linter flags repealed ones.'),
+        website: url.optional(),
+      })
+      .describe('The published privacy notice.'),
+    relationships: z.array(relationship).min(1),
+    data_categories: z.array(dataCategory).min(1),
+    sources: z.array(source).default([]),
+    recipients: z.array(recipient).default([]),
+    transfers: z.array(transfer).default([]),
+    retention: z.array(retentionRule).default([]),
+    purposes: z.array(purpose).min(1),
+    cookies: z.array(cookie).default([]),
+    rights: rights.default({
+      channels: [],
+      response_period: 'calendar-month',
+      extension_allowed: true,
+      consent: { withdrawal_channels: [] },
+      age_of_digital_consent: 13,
+    }),
+    security_measures: z.array(shortText).default([]).describe('Technical and organisational security measures, for the record of processing.'),
+  })
+  .describe('A Steward declaration: an organisation\'s processing of personal data.');
+
+export type Policy = z.output<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+export type Purpose = Policy['purposes'][number];
+export type DataCategory = Policy['data_categories'][number];
+export type Relationship = Policy['relationships'][number];
+export type Recipient = Policy['recipients'][number];
+export type RetentionRule = Policy['retention'][number];
+export type Source = Policy['sources'][number];
+export type Transfer = Policy['transfers'][number];
+export type Cookie = Policy['cookies'][number];
+export type Address = z.output<typeof address>;
+export type Contact = z.output<typeof contact>;
+export type Entity = Policy['organisation']['entities'][number];
+
+/** JSON Schema for editors (yaml-language-server, VS Code). Describes the file as written. */
+export function policyJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(policySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { title: 'Steward declaration', ...schema };
+}
