@@ -87,7 +87,7 @@ export function parsePolicy(textSource: string, file = 'steward.yaml'): LoadedPo
     throw new StewardError('POLICY_UNREADABLE', `${file} is larger than ${MAX_POLICY_BYTES} bytes; a declaration should be far smaller`);
   }
   const counter = new LineCounter();
-  const doc = parseDocument(textSource, { lineCounter: counter, prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+  const doc = parseDocument(textSource, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const details = doc.errors.map((e) => {
       const { line, col } = counter.linePos(e.pos[0]);

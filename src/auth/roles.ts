@@ -1,0 +1,70 @@
+/**
+ * Roles, permissions and the actor: who is doing something, built the same way for HTTP, the CLI
+ * and scheduled jobs, and passed explicitly to every domain function.
+ */
+import type { DataCategory } from '../policy/policy.schema.js';
+import { StewardError } from '../shared/errors.js';
+
+export const ROLES = ['owner', 'dpo', 'staff', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  owner: 'everything, including users and tokens',
+  dpo: 'the privacy officer: all personal data, the audit trail, exports and deletion',
+  staff: 'record and look up people and their records; no deletion, no audit trail',
+  auditor: 'read-only: people, records and the audit trail; changes nothing',
+};
+
+export type Permission =
+  | 'subjects:read'
+  | 'subjects:write'
+  | 'subjects:delete'
+  | 'subjects:export'
+  | 'audit:read'
+  | 'users:manage'
+  | 'tokens:create';
+
+const GRANTS: Record<Role, ReadonlySet<Permission>> = {
+  owner: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'users:manage', 'tokens:create']),
+  dpo: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'tokens:create']),
+  staff: new Set<Permission>(['subjects:read', 'subjects:write', 'tokens:create']),
+  auditor: new Set<Permission>(['subjects:read', 'audit:read', 'tokens:create']),
+};
+
+/** A role may hand out tokens for itself or any role below it. */
+const RANK: Record<Role, number> = { owner: 3, dpo: 2, staff: 1, auditor: 1 };
+
+export interface Actor {
+  kind: 'user' | 'token' | 'cli' | 'system';
+  /** A user id, or "cli:<os user>", or "system:<job>". Never personal data of data subjects. */
+  id: string;
+  role: Role;
+  /** Job roles (e.g. "it-manager") that the declaration's restricted_to_roles may name. */
+  jobRoles: readonly string[];
+  /** The operator at the console holds the key file: every category is open to them. */
+  allCategories?: boolean;
+  ip?: string;
+}
+
+export const isRole = (s: string): s is Role => (ROLES as readonly string[]).includes(s);
+
+export function can(actor: Actor, permission: Permission): boolean {
+  return GRANTS[actor.role].has(permission);
+}
+
+export function authorise(actor: Actor, permission: Permission): void {
+  if (!can(actor, permission)) {
+    throw new StewardError('FORBIDDEN', `the ${actor.role} role may not ${permission.replace(':', ' ')}`);
+  }
+}
+
+export function mayGrant(actor: Actor, role: Role): boolean {
+  return actor.role === role || RANK[actor.role] > RANK[role];
+}
+
+/** The declaration may keep a category for named roles only (call recordings for the DPO). */
+export function canSeeCategory(actor: Actor, category: Pick<DataCategory, 'restricted_to_roles'>): boolean {
+  const allowed = category.restricted_to_roles;
+  if (!allowed || allowed.length === 0 || actor.allCategories) return true;
+  return allowed.includes(actor.role) || actor.jobRoles.some((r) => allowed.includes(r));
+}

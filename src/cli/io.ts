@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../config/config.js';
+
+/** What a command may touch of its process: injected so commands run in-process in tests. */
+export interface CliIo {
+  stdout(s: string | Uint8Array): void;
+  stderr(s: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Whether stderr is a terminal (progress bars only then). */
+  interactive: boolean;
+  /** Set by a command that wants a non-zero exit without throwing. */
+  exitCode?: number;
+  /** Resolves when a long-running command (serve) should stop. */
+  stopSignal?: Promise<void>;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    env: process.env,
+    cwd: process.cwd(),
+    interactive: Boolean(process.stderr.isTTY) && !process.env.CI,
+  };
+}
+
+/** The configuration for a command: global flags, then the command's own. */
+export function commandConfig(cmd: Command, io: CliIo, extra: Record<string, unknown> = {}): Config {
+  const o = cmd.optsWithGlobals<Record<string, string | undefined>>();
+  return loadConfig(
+    {
+      policy: o.policy,
+      dataDir: o.dataDir,
+      db: o.db,
+      config: o.config,
+      host: o.host,
+      port: o.port,
+      logLevel: o.logLevel,
+      baseUrl: o.baseUrl,
+      ...extra,
+    },
+    io.env,
+    io.cwd,
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * One typed, validated configuration object, parsed once at start-up and passed in.
+ * Precedence: command-line flags > environment > config file > defaults. A bad setting stops
+ * start-up with a message naming the setting as the user wrote it (flag, variable or file key).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { StewardError, type ErrorDetail } from '../shared/errors.js';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const configSchema = z.strictObject({
+  policy: z.string().min(1),
+  dataDir: z.string().min(1),
+  db: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u) || /^sqlite:/.test(u), 'must be a postgres://… URL or sqlite:FILE')
+    .optional(),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  logLevel: z.enum(logLevels),
+  baseUrl: z.url().optional(),
+  masterKey: z.string().optional(),
+  bodyLimit: z.coerce.number().int().min(1024).max(512 * 1024 * 1024),
+});
+
+export interface Config {
+  /** Path of the declaration (YAML). */
+  policyFile: string;
+  /** Folder for the SQLite file, the key file, the mail outbox and exports. */
+  dataDir: string;
+  /** postgres://… or sqlite:/absolute/path. */
+  databaseUrl: string;
+  host: string;
+  port: number;
+  logLevel: (typeof logLevels)[number];
+  /** Public address of the server, used in links it sends out. */
+  baseUrl: string;
+  /** Key-encryption key material from the environment; otherwise a key file in dataDir. */
+  masterKey: string | undefined;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+}
+
+/** Settings as flags name them; undefined means "not given". */
+export interface ConfigFlags {
+  policy?: string;
+  dataDir?: string;
+  db?: string;
+  host?: string;
+  port?: string | number;
+  logLevel?: string;
+  baseUrl?: string;
+  config?: string;
+}
+
+type Key = keyof z.input<typeof configSchema>;
+
+const envNames: Record<Key, string> = {
+  policy: 'STEWARD_POLICY',
+  dataDir: 'STEWARD_DATA_DIR',
+  db: 'STEWARD_DATABASE_URL',
+  host: 'STEWARD_HOST',
+  port: 'STEWARD_PORT',
+  logLevel: 'STEWARD_LOG_LEVEL',
+  baseUrl: 'STEWARD_BASE_URL',
+  masterKey: 'STEWARD_MASTER_KEY',
+  bodyLimit: 'STEWARD_BODY_LIMIT',
+};
+
+const flagNames: Partial<Record<Key, string>> = {
+  policy: '--policy',
+  dataDir: '--data-dir',
+  db: '--db',
+  host: '--host',
+  port: '--port',
+  logLevel: '--log-level',
+  baseUrl: '--base-url',
+};
+
+const fileKeys: Record<string, Key> = {
+  policy: 'policy',
+  data_dir: 'dataDir',
+  database_url: 'db',
+  host: 'host',
+  port: 'port',
+  log_level: 'logLevel',
+  base_url: 'baseUrl',
+  body_limit: 'bodyLimit',
+};
+
+const defaults = {
+  policy: './steward.yaml',
+  dataDir: './data',
+  host: '127.0.0.1',
+  port: 8080,
+  logLevel: 'info',
+  bodyLimit: 10 * 1024 * 1024,
+} satisfies Partial<Record<Key, unknown>>;
+
+function readConfigFile(file: string): Partial<Record<Key, unknown>> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new StewardError('CONFIG_INVALID', `config file ${file} cannot be read: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new StewardError('CONFIG_INVALID', `config file ${file} must be a mapping of settings`);
+  }
+  const out: Partial<Record<Key, unknown>> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const key = fileKeys[k];
+    if (!key) {
+      throw new StewardError('CONFIG_INVALID', `config file ${file}: unknown setting "${k}" (known: ${Object.keys(fileKeys).join(', ')})`);
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * Builds the configuration. `env` and `cwd` are parameters so tests never touch process state.
+ */
+export function loadConfig(flags: ConfigFlags, env: Record<string, string | undefined>, cwd: string): Config {
+  const configFile = flags.config ?? env.STEWARD_CONFIG;
+  const fromFile = configFile ? readConfigFile(path.resolve(cwd, configFile)) : {};
+  const origin: Partial<Record<Key, string>> = {};
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const key of Object.keys(envNames) as Key[]) {
+    const flagValue = key in flagNames ? (flags as Record<string, unknown>)[key] : undefined;
+    const envValue = env[envNames[key]];
+    if (flagValue !== undefined) {
+      merged[key] = flagValue;
+      origin[key] = flagNames[key];
+    } else if (envValue !== undefined && envValue !== '') {
+      merged[key] = envValue;
+      origin[key] = envNames[key];
+    } else if (fromFile[key] !== undefined) {
+      merged[key] = fromFile[key];
+      origin[key] = `${configFile}: ${Object.entries(fileKeys).find(([, v]) => v === key)?.[0] ?? key}`;
+    }
+  }
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const details: ErrorDetail[] = parsed.error.issues.map((issue) => {
+      const key = issue.path[0] as Key;
+      // Never echo the master key, even when it is wrong.
+      const name = origin[key] ?? flagNames[key] ?? envNames[key];
+      return { path: name, message: `${name}: ${issue.message}` };
+    });
+    throw new StewardError('CONFIG_INVALID', details.map((d) => d.message).join('; '), details);
+  }
+  const c = parsed.data;
+  const dataDir = path.resolve(cwd, c.dataDir);
+  const databaseUrl = c.db
+    ? c.db.startsWith('sqlite:')
+      ? `sqlite:${path.resolve(cwd, c.db.slice('sqlite:'.length))}`
+      : c.db
+    : `sqlite:${path.join(dataDir, 'steward.sqlite')}`;
+  return {
+    policyFile: path.resolve(cwd, c.policy),
+    dataDir,
+    databaseUrl,
+    host: c.host,
+    port: c.port,
+    logLevel: c.logLevel,
+    baseUrl: (c.baseUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`).replace(/\/$/, ''),
+    masterKey: c.masterKey,
+    bodyLimit: c.bodyLimit,
+  };
+}
+
+/** The database URL with any password removed, for logs and messages. */
+export const redactUrl = (url: string): string => url.replace(/(\/\/[^:/@]+):[^@/]*@/, '$1:***@');

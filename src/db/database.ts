@@ -1,0 +1,109 @@
+/**
+ * Opens the database named by a URL — `sqlite:/path/file.sqlite` (embedded, the default) or
+ * `postgres://…` — and brings its schema up to date.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { redactUrl } from '../config/config.js';
+import { StewardError } from '../shared/errors.js';
+import { postgresAdapter, sqliteAdapter, type DialectAdapter } from './adapter.js';
+import { migrations } from './migrations/index.js';
+import type { Tables } from './tables.js';
+
+export type DB = Kysely<Tables>;
+
+export interface Database {
+  db: DB;
+  adapter: DialectAdapter;
+  /** The URL without its password, for messages. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL only: use (and create) this schema instead of `public`. Tests use a fresh one each. */
+  schema?: string;
+  /** Run pending migrations (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+// PostgreSQL returns int8 (counts, bigserial ids) as strings by default; our ids and counts fit
+// comfortably in a double, so parse them as numbers once, here.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+function openSqlite(file: string): Database {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  let handle: SQLite.Database;
+  try {
+    handle = new SQLite(file);
+  } catch (e) {
+    throw new StewardError('CONFIG_INVALID', `cannot open the SQLite database ${file}: ${(e as Error).message}`);
+  }
+  // WAL: readers never block the writer, and a crash never leaves a half-written page.
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('synchronous = NORMAL');
+  handle.pragma('foreign_keys = ON');
+  // Another process (a CLI command beside the server) may hold the write lock briefly.
+  handle.pragma('busy_timeout = 5000');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: handle }) });
+  return { db, adapter: sqliteAdapter, description: `sqlite:${file}`, close: () => db.destroy() };
+}
+
+function openPostgres(url: string, opts: OpenOptions): Database {
+  const schema = opts.schema;
+  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new StewardError('CONFIG_INVALID', `invalid schema name ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return { db, adapter: postgresAdapter, description: redactUrl(url), close: () => db.destroy() };
+}
+
+export async function migrate(database: Database): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: async () =>
+      Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, database.adapter) }])),
+  };
+  const migrator = new Migrator({ db: database.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw new StewardError('INTERNAL', `database migration failed: ${(error as Error).message}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<Database> {
+  let database: Database;
+  if (url.startsWith('sqlite:')) {
+    database = openSqlite(url.slice('sqlite:'.length));
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    database = openPostgres(url, opts);
+    try {
+      if (opts.schema) await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(database.db);
+      else await sql`select 1`.execute(database.db);
+    } catch (e) {
+      await database.close().catch(() => undefined);
+      throw new StewardError('CONFIG_INVALID', `cannot connect to ${redactUrl(url)}: ${(e as Error).message}`);
+    }
+  } else {
+    throw new StewardError('CONFIG_INVALID', `unsupported database URL ${redactUrl(url)}: use sqlite:FILE or postgres://…`);
+  }
+  if (opts.migrate !== false) {
+    try {
+      await migrate(database);
+    } catch (e) {
+      await database.close().catch(() => undefined);
+      throw e;
+    }
+  }
+  return database;
+}

@@ -1,0 +1,129 @@
+/**
+ * `steward policy check|render|ropa|schema` and `steward init`.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from 'commander';
+import { commandConfig, type CliIo } from '../cli/io.js';
+import { isStewardError, StewardError } from '../shared/errors.js';
+import { lintPolicy, type Finding } from './policy.lint.js';
+import { loadPolicy } from './policy.loader.js';
+import { policyJsonSchema } from './policy.schema.js';
+import { renderNotice } from './notice.render.js';
+import { renderRopaCsv, renderRopaXlsx } from './ropa.js';
+
+const policyFileOf = (cmd: Command, io: CliIo, file: string | undefined): string =>
+  file ? path.resolve(io.cwd, file) : commandConfig(cmd, io).policyFile;
+
+async function writeOutput(io: CliIo, out: string | undefined, content: string | Uint8Array): Promise<void> {
+  if (!out) {
+    io.stdout(content);
+    return;
+  }
+  const target = path.resolve(io.cwd, out);
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, content);
+  io.stderr(`wrote ${target}\n`);
+}
+
+/** Schema errors become findings too, so `check` reports every problem in one list. */
+function schemaFindings(e: StewardError): Finding[] {
+  return e.details.map((d) => ({
+    rule: e.code === 'POLICY_INVALID' ? 'schema' : 'yaml',
+    severity: 'error' as const,
+    path: d.path ?? '',
+    ...(d.line !== undefined ? { line: d.line, column: d.column } : {}),
+    message: d.message.replace(/^.*?:\d+:\d+: /, ''),
+  }));
+}
+
+export function formatFindings(file: string, findings: Finding[]): string {
+  if (findings.length === 0) return `${file}: no problems found\n`;
+  const lines = findings.map((f) => {
+    const where = f.line !== undefined ? `${file}:${f.line}:${f.column ?? 1}` : file;
+    return `${where}  ${f.severity.padEnd(7)} ${f.rule.padEnd(34)} ${f.path ? `${f.path}: ` : ''}${f.message}`;
+  });
+  const n = (s: string) => findings.filter((f) => f.severity === s).length;
+  lines.push('', `${n('error')} error(s), ${n('warning')} warning(s), ${n('info')} note(s)`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerPolicyCommands(program: Command, io: CliIo): void {
+  program
+    .command('init')
+    .description('write a starter declaration (steward.yaml, with comments) and its JSON Schema, ready to edit')
+    .argument('[dir]', 'folder to write it in', '.')
+    .option('--force', 'overwrite an existing steward.yaml')
+    .action(async (dir: string, opts: { force?: boolean }) => {
+      const target = path.resolve(io.cwd, dir, 'steward.yaml');
+      if (existsSync(target) && !opts.force) {
+        throw new StewardError('CONFLICT', `${target} already exists; use --force to overwrite it`);
+      }
+      const starter = await readFile(fileURLToPath(new URL('./starter.yaml', import.meta.url)), 'utf8');
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, starter);
+      // Editors that understand the yaml-language-server comment get completion from this file.
+      const schemaFile = path.join(path.dirname(target), 'steward.schema.json');
+      await writeFile(schemaFile, `${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
+      io.stdout(`wrote ${target}\nwrote ${schemaFile}\nnext: edit it, then run "steward policy check ${path.relative(io.cwd, target) || 'steward.yaml'}"\n`);
+    });
+
+  const policy = program.command('policy').description('check and render the declaration');
+
+  policy
+    .command('check')
+    .description('validate and lint the declaration (exit 0: no errors, 1: errors, 2: unreadable or not YAML)')
+    .argument('[file]', 'the declaration (default --policy)')
+    .option('--json', 'print findings as JSON')
+    .action(async (file: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const target = policyFileOf(cmd, io, file);
+      const shown = path.relative(io.cwd, target) || target;
+      let findings: Finding[];
+      try {
+        findings = lintPolicy(await loadPolicy(target));
+      } catch (e) {
+        if (!(isStewardError(e) && e.code === 'POLICY_INVALID')) throw e;
+        findings = schemaFindings(e);
+      }
+      const errors = findings.filter((f) => f.severity === 'error').length;
+      if (opts.json) {
+        const count = (s: string) => findings.filter((f) => f.severity === s).length;
+        io.stdout(`${JSON.stringify({ file: shown, valid: errors === 0, errors, warnings: count('warning'), infos: count('info'), findings }, null, 2)}\n`);
+      } else {
+        io.stdout(formatFindings(shown, findings));
+      }
+      io.exitCode = errors > 0 ? 1 : 0;
+    });
+
+  policy
+    .command('render')
+    .description('render the privacy notice')
+    .argument('[file]', 'the declaration (default --policy)')
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'md']).default('html'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .option('--base-url <url>', 'public address of the privacy centre, for links')
+    .action(async (file: string | undefined, opts: { format: 'html' | 'md'; out?: string; baseUrl?: string }, cmd: Command) => {
+      const loaded = await loadPolicy(policyFileOf(cmd, io, file));
+      await writeOutput(io, opts.out, renderNotice(loaded, opts.format, opts.baseUrl ? { baseUrl: opts.baseUrl } : {}));
+    });
+
+  policy
+    .command('ropa')
+    .description('the Art 30 record of processing, one row per purpose')
+    .argument('[file]', 'the declaration (default --policy)')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'xlsx']).default('csv'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action(async (file: string | undefined, opts: { format: 'csv' | 'xlsx'; out?: string }, cmd: Command) => {
+      const loaded = await loadPolicy(policyFileOf(cmd, io, file));
+      await writeOutput(io, opts.out, opts.format === 'xlsx' ? await renderRopaXlsx(loaded) : renderRopaCsv(loaded));
+    });
+
+  policy
+    .command('schema')
+    .description('print the JSON Schema of the declaration format (for editor completion)')
+    .action(() => {
+      io.stdout(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
+    });
+}

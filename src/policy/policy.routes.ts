@@ -1,0 +1,123 @@
+/**
+ * The declaration over HTTP: the published notice at /privacy, and the API under /api/v1/policy.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../server/app.js';
+import { API_PREFIX } from '../server/app.js';
+import { lintPolicy } from './policy.lint.js';
+import { policyJsonSchema } from './policy.schema.js';
+import { listPolicyVersions } from './policy.service.js';
+import { renderNotice } from './notice.render.js';
+import { renderRopaCsv, renderRopaXlsx } from './ropa.js';
+
+const findingSchema = z.object({
+  rule: z.string(),
+  severity: z.enum(['error', 'warning', 'info']),
+  path: z.string(),
+  line: z.number().optional(),
+  column: z.number().optional(),
+  message: z.string(),
+});
+
+const versionSchema = z.object({ id: z.number(), hash: z.string(), effectiveDate: z.string(), organisation: z.string(), firstLoadedAt: z.string() });
+
+export const policyRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const loaded = deps.policy;
+    // The notice only changes when the declaration does, which needs a restart: render it once.
+    const notice = {
+      html: renderNotice(loaded, 'html', { baseUrl: deps.config.baseUrl }),
+      md: renderNotice(loaded, 'md', { baseUrl: deps.config.baseUrl }),
+    };
+    const etag = `"${loaded.hash.slice(0, 32)}"`;
+
+    app.get('/privacy', { schema: { summary: 'The privacy notice (HTML)', tags: ['notice'] } }, async (req, reply) => {
+      reply.header('etag', etag).header('cache-control', 'public, max-age=300');
+      if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+      return reply.type('text/html; charset=utf-8').send(notice.html);
+    });
+    app.get('/privacy.md', { schema: { summary: 'The privacy notice (Markdown)', tags: ['notice'] } }, async (_req, reply) =>
+      reply.header('etag', etag).header('cache-control', 'public, max-age=300').type('text/markdown; charset=utf-8').send(notice.md),
+    );
+
+    app.get(
+      `${API_PREFIX}/policy`,
+      {
+        schema: {
+          summary: 'The declaration in force: version and contents',
+          tags: ['policy'],
+          response: { 200: z.object({ hash: z.string(), effectiveDate: z.string(), organisation: z.string(), declaration: z.record(z.string(), z.unknown()) }) },
+        },
+      },
+      async () => ({
+        hash: loaded.hash,
+        effectiveDate: loaded.policy.notice.effective_date,
+        organisation: loaded.policy.organisation.name,
+        declaration: loaded.policy as unknown as Record<string, unknown>,
+      }),
+    );
+
+    app.get(
+      `${API_PREFIX}/policy/findings`,
+      {
+        schema: {
+          summary: 'Lint findings for the declaration in force',
+          tags: ['policy'],
+          response: { 200: z.object({ errors: z.number(), warnings: z.number(), infos: z.number(), findings: z.array(findingSchema) }) },
+        },
+      },
+      async () => {
+        const findings = lintPolicy(loaded);
+        const count = (s: string) => findings.filter((f) => f.severity === s).length;
+        return { errors: count('error'), warnings: count('warning'), infos: count('info'), findings };
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/policy/notice`,
+      {
+        schema: {
+          summary: 'The privacy notice in a chosen format',
+          tags: ['policy'],
+          querystring: z.object({ format: z.enum(['html', 'md']).default('html') }),
+        },
+      },
+      async (req, reply) =>
+        req.query.format === 'md'
+          ? reply.type('text/markdown; charset=utf-8').send(notice.md)
+          : reply.type('text/html; charset=utf-8').send(notice.html),
+    );
+
+    app.get(
+      `${API_PREFIX}/policy/ropa`,
+      {
+        schema: {
+          summary: 'The Art 30 record of processing (CSV or XLSX)',
+          tags: ['policy'],
+          querystring: z.object({ format: z.enum(['csv', 'xlsx']).default('csv') }),
+        },
+      },
+      async (req, reply) => {
+        const base = `record-of-processing-${loaded.policy.notice.effective_date}`;
+        if (req.query.format === 'xlsx') {
+          return reply
+            .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+            .header('content-disposition', `attachment; filename="${base}.xlsx"`)
+            .send(await renderRopaXlsx(loaded));
+        }
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}.csv"`).send(renderRopaCsv(loaded));
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/policy/versions`,
+      { schema: { summary: 'Every version of the declaration this server has published', tags: ['policy'], response: { 200: z.object({ versions: z.array(versionSchema) }) } } },
+      async () => ({ versions: await listPolicyVersions(deps.database.db) }),
+    );
+
+    app.get(`${API_PREFIX}/policy/schema`, { schema: { summary: 'JSON Schema of the declaration format', tags: ['policy'] } }, async () => policyJsonSchema());
+  };

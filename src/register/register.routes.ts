@@ -1,0 +1,265 @@
+/**
+ * The register over HTTP. Each handler: authenticate, validate (schemas here), call the domain
+ * (which authorises, works in a transaction and audits), present.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import type { AppDeps } from '../server/app.js';
+import { API_PREFIX } from '../server/app.js';
+import { errorResponses } from '../server/schemas.js';
+import { StewardError } from '../shared/errors.js';
+import { presentRecord, presentSubject, presentSummary, recordResponse, subjectResponse, summaryResponse } from './register.presenter.js';
+import {
+  addRecords,
+  createSubject,
+  deleteRecord,
+  eraseSubject,
+  findSubjects,
+  getRecord,
+  getSubject,
+  LIMITS,
+  listSubjects,
+  setRestriction,
+  updateRecord,
+  type RecordInput,
+} from './register.service.js';
+
+const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(64);
+const purposeQuery = z.object({ purpose: z.string().max(64).optional() });
+
+const recordInput = z.object({
+  category: idText,
+  kind: z.enum(['value', 'communication', 'file']).optional(),
+  value: z.string().max(LIMITS.valueChars).optional(),
+  text: z.string().max(LIMITS.textChars).optional(),
+  channel: z.enum(['email', 'phone', 'sms', 'post', 'chat', 'social', 'in-person', 'letter']).optional(),
+  file: z
+    .object({
+      name: z.string().min(1).max(255),
+      contentType: z.string().max(127),
+      // base64 is 4/3 the size of the bytes.
+      base64: z.string().max(Math.ceil((LIMITS.fileBytes * 4) / 3) + 4).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+    })
+    .optional(),
+  purposes: z.array(idText).min(1).max(50).optional(),
+  source: idText.optional(),
+  collectedAt: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+});
+
+const toRecordInput = (r: z.infer<typeof recordInput>): RecordInput => ({
+  category: r.category,
+  ...(r.kind ? { kind: r.kind } : {}),
+  ...(r.value !== undefined ? { value: r.value } : {}),
+  ...(r.text !== undefined ? { text: r.text } : {}),
+  ...(r.channel ? { channel: r.channel } : {}),
+  ...(r.file ? { file: { name: r.file.name, contentType: r.file.contentType, data: Buffer.from(r.file.base64, 'base64') } } : {}),
+  ...(r.purposes ? { purposes: r.purposes } : {}),
+  ...(r.source ? { source: r.source } : {}),
+  ...(r.collectedAt ? { collectedAt: r.collectedAt } : {}),
+});
+
+const relationshipInput = z.object({
+  relationship: idText,
+  role: z.enum(['controller', 'processor']).optional(),
+  onBehalfOf: z.string().min(1).max(200).optional(),
+  subscriberType: z.enum(['individual', 'corporate']).optional(),
+  startedAt: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+});
+
+export const registerRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const tags = ['register'];
+
+    app.post(
+      `${API_PREFIX}/subjects`,
+      {
+        schema: {
+          summary: 'Record a person: their relationships and, optionally, their first records',
+          tags,
+          security: bearerSecurity,
+          body: z.object({ relationships: z.array(relationshipInput).min(1).max(20), records: z.array(recordInput).max(LIMITS.recordsPerSubjectCall).optional() }),
+          response: { 201: subjectResponse, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const actor = await actorFrom(deps, req);
+        const subject = await createSubject(deps, actor, {
+          relationships: req.body.relationships.map((r) => ({
+            relationship: r.relationship,
+            ...(r.role ? { role: r.role } : {}),
+            ...(r.onBehalfOf ? { onBehalfOf: r.onBehalfOf } : {}),
+            ...(r.subscriberType ? { subscriberType: r.subscriberType } : {}),
+            ...(r.startedAt ? { startedAt: r.startedAt } : {}),
+          })),
+          records: (req.body.records ?? []).map(toRecordInput),
+        });
+        return reply.status(201).send(presentSubject(subject));
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/subjects`,
+      {
+        schema: {
+          summary: 'List people, optionally by relationship; paginated by cursor',
+          tags,
+          security: bearerSecurity,
+          querystring: z.object({ relationship: idText.optional(), after: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+          response: { 200: z.object({ subjects: z.array(summaryResponse), next: z.string().nullable() }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const actor = await actorFrom(deps, req);
+        const page = await listSubjects(deps, actor, {
+          limit: req.query.limit,
+          ...(req.query.relationship ? { relationship: req.query.relationship } : {}),
+          ...(req.query.after ? { after: req.query.after } : {}),
+        });
+        return { subjects: page.subjects.map(presentSummary), next: page.next };
+      },
+    );
+
+    app.post(
+      `${API_PREFIX}/subjects/search`,
+      {
+        schema: {
+          summary: 'Find people by exact email, phone or other identifier (POST keeps identifiers out of URLs and logs)',
+          tags,
+          security: bearerSecurity,
+          body: z.object({
+            email: z.string().max(320).optional(),
+            phone: z.string().max(40).optional(),
+            identifier: z.object({ category: idText, value: z.string().max(1024) }).optional(),
+            purpose: z.string().max(64).optional(),
+          }),
+          response: { 200: z.object({ subjects: z.array(summaryResponse) }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const actor = await actorFrom(deps, req);
+        const { purpose, ...q } = req.body;
+        const found = await findSubjects(deps, actor, { ...(q.email !== undefined ? { email: q.email } : {}), ...(q.phone !== undefined ? { phone: q.phone } : {}), ...(q.identifier ? { identifier: q.identifier } : {}) }, purpose);
+        return { subjects: found.map(presentSummary) };
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/subjects/:id`,
+      {
+        schema: {
+          summary: 'A person with every record you may see, decrypted (audited)',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          querystring: purposeQuery,
+          response: { 200: subjectResponse, ...errorResponses },
+        },
+      },
+      async (req) => presentSubject(await getSubject(deps, await actorFrom(deps, req), req.params.id, req.query.purpose)),
+    );
+
+    app.delete(
+      `${API_PREFIX}/subjects/:id`,
+      {
+        schema: {
+          summary: 'Erase a person: delete their records and destroy their data key (privacy officer, owner)',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          querystring: z.object({ reason: z.string().max(500).optional() }),
+          response: { 200: z.object({ erased: z.literal(true), records: z.number() }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const r = await eraseSubject(deps, await actorFrom(deps, req), req.params.id, req.query.reason);
+        return { erased: true as const, records: r.records };
+      },
+    );
+
+    app.put(
+      `${API_PREFIX}/subjects/:id/restriction`,
+      {
+        schema: {
+          summary: 'Restrict processing of a person (Art 18) or lift it (privacy officer, owner)',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          body: z.object({ restricted: z.boolean(), reason: z.string().min(1).max(500) }),
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        await setRestriction(deps, await actorFrom(deps, req), req.params.id, req.body.restricted, req.body.reason);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      `${API_PREFIX}/subjects/:id/records`,
+      {
+        schema: {
+          summary: 'Add records to a person',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          body: z.object({ records: z.array(recordInput).min(1).max(LIMITS.recordsPerSubjectCall) }),
+          response: { 201: z.object({ records: z.array(recordResponse) }), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const records = await addRecords(deps, await actorFrom(deps, req), req.params.id, req.body.records.map(toRecordInput));
+        return reply.status(201).send({ records: records.map(presentRecord) });
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/records/:id`,
+      {
+        schema: { summary: 'One record, decrypted (audited)', tags, security: bearerSecurity, params: z.object({ id: z.uuid() }), querystring: purposeQuery, response: { 200: recordResponse, ...errorResponses } },
+      },
+      async (req) => presentRecord(await getRecord(deps, await actorFrom(deps, req), req.params.id, req.query.purpose)),
+    );
+
+    app.patch(
+      `${API_PREFIX}/records/:id`,
+      {
+        schema: {
+          summary: 'Correct a record (rectification); the audit trail keeps digests of before and after',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          querystring: purposeQuery,
+          body: z.object({ value: z.string().max(LIMITS.valueChars).optional(), text: z.string().max(LIMITS.textChars).optional(), purposes: z.array(idText).min(1).max(50).optional() }),
+          response: { 200: recordResponse, ...errorResponses },
+        },
+      },
+      async (req) => {
+        if (req.body.value === undefined && req.body.text === undefined && req.body.purposes === undefined) {
+          throw new StewardError('VALIDATION_FAILED', 'nothing to change: give value, text or purposes');
+        }
+        return presentRecord(await updateRecord(deps, await actorFrom(deps, req), req.params.id, req.body, req.query.purpose));
+      },
+    );
+
+    app.delete(
+      `${API_PREFIX}/records/:id`,
+      {
+        schema: {
+          summary: 'Delete a record (privacy officer, owner)',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          querystring: z.object({ reason: z.string().max(500).optional() }),
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        await deleteRecord(deps, await actorFrom(deps, req), req.params.id, req.query.reason);
+        return reply.status(204).send(null);
+      },
+    );
+  };

@@ -1,0 +1,743 @@
+/**
+ * The register: data subjects and their records, each tied to the declaration, encrypted under
+ * the subject's own key, searchable by blind index, readable only as roles allow, and audited in
+ * the same transaction as the change.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
+import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
+import { normaliseIdentifier } from '../crypto/blind-index.js';
+import { assertNoCardData } from '../crypto/card-detect.js';
+import { aad, decrypt, encrypt } from '../crypto/envelope.js';
+import type { Database } from '../db/database.js';
+import type { Tables } from '../db/tables.js';
+import type { LoadedPolicy } from '../policy/policy.loader.js';
+import type { DataCategory, Policy } from '../policy/policy.schema.js';
+import type { Clock } from '../shared/clock.js';
+import { notFound, StewardError } from '../shared/errors.js';
+import type { Keyring } from './keyring.js';
+
+export interface RegisterContext {
+  database: Database;
+  keyring: Keyring;
+  policy: LoadedPolicy;
+  clock: Clock;
+}
+
+/** The purpose a caller gives for reading a restricted subject's data (Art 18). */
+export const RIGHTS_REQUEST_PURPOSE = 'rights-request';
+
+export const LIMITS = {
+  valueChars: 10_000,
+  textChars: 1_000_000,
+  fileBytes: 5 * 1024 * 1024,
+  recordsPerSubjectCall: 500,
+};
+
+export type RecordKind = 'value' | 'communication' | 'file';
+
+export interface RecordInput {
+  category: string;
+  kind?: RecordKind;
+  /** For kind "value". */
+  value?: string;
+  /** For kind "communication": an email, call note or chat. */
+  text?: string;
+  channel?: string;
+  /** For kind "file". */
+  file?: { name: string; contentType: string; data: Buffer };
+  purposes?: string[];
+  source?: string;
+  collectedAt?: string;
+}
+
+export interface RelationshipInput {
+  relationship: string;
+  role?: 'controller' | 'processor';
+  onBehalfOf?: string;
+  subscriberType?: 'individual' | 'corporate';
+  startedAt?: string;
+}
+
+export interface NewSubject {
+  relationships: RelationshipInput[];
+  records?: RecordInput[];
+}
+
+/** A record as the domain sees it, decrypted. */
+export interface RecordView {
+  id: string;
+  category: string;
+  kind: RecordKind;
+  purposes: Array<{ purpose: string; basis: string | null }>;
+  source: string;
+  collectedAt: string;
+  recordedBy: string;
+  createdAt: string;
+  updatedAt: string;
+  contentType: string | null;
+  size: number;
+  value?: string;
+  text?: string;
+  channel?: string;
+  file?: { name: string; data: Buffer };
+}
+
+export interface RelationshipView {
+  relationship: string;
+  role: string;
+  onBehalfOf: string | null;
+  subscriberType: string | null;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export interface SubjectView {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  restricted: boolean;
+  erasedAt: string | null;
+  relationships: RelationshipView[];
+  records: RecordView[];
+  /** Categories held but not shown to this actor (restricted_to_roles). */
+  withheld: Array<{ category: string; count: number }>;
+}
+
+// ——— declaration lookups ———
+
+interface PolicyIndex {
+  categories: Map<string, DataCategory>;
+  purposes: Map<string, Policy['purposes'][number]>;
+  relationships: Map<string, Policy['relationships'][number]>;
+  sources: Set<string>;
+}
+
+const indexCache = new WeakMap<LoadedPolicy, PolicyIndex>();
+export function policyIndex(loaded: LoadedPolicy): PolicyIndex {
+  let idx = indexCache.get(loaded);
+  if (!idx) {
+    const p = loaded.policy;
+    idx = {
+      categories: new Map(p.data_categories.map((c) => [c.id, c])),
+      purposes: new Map(p.purposes.map((x) => [x.id, x])),
+      relationships: new Map(p.relationships.map((r) => [r.id, r])),
+      sources: new Set(p.sources.map((s) => s.id)),
+    };
+    indexCache.set(loaded, idx);
+  }
+  return idx;
+}
+
+const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
+
+/** Identifier kinds map to blind-index fields; other identifiers are indexed per category. */
+export const indexField = (category: DataCategory): { field: string; kind: 'email' | 'phone' | 'other' } | undefined => {
+  if (!category.identifier) return undefined;
+  if (category.identifier === 'email' || category.identifier === 'phone') return { field: category.identifier, kind: category.identifier };
+  return { field: `other:${category.id}`, kind: 'other' };
+};
+
+export function validateRelationships(loaded: LoadedPolicy, rels: RelationshipInput[], path = 'relationships'): RelationshipInput[] {
+  const idx = policyIndex(loaded);
+  if (rels.length === 0) throw invalid(path, 'a person needs at least one relationship with the organisation');
+  return rels.map((r, i) => {
+    const declared = idx.relationships.get(r.relationship);
+    if (!declared) throw invalid(`${path}[${i}].relationship`, `"${r.relationship}" is not a relationship in the declaration (declared: ${[...idx.relationships.keys()].join(', ')})`);
+    const role = r.role ?? declared.role;
+    const onBehalfOf = r.onBehalfOf ?? (role === 'processor' ? declared.on_behalf_of : undefined);
+    if (role === 'processor' && !onBehalfOf) throw invalid(`${path}[${i}].onBehalfOf`, 'as a processor we act for a client: name the client');
+    return { ...r, role, ...(onBehalfOf ? { onBehalfOf } : {}) };
+  });
+}
+
+interface PreparedRecord {
+  id: string;
+  category: DataCategory;
+  kind: RecordKind;
+  purposes: Array<{ purpose: string; basis: string | null }>;
+  source: string;
+  collectedAt: string;
+  contentType: string | null;
+  size: number;
+  plaintext: Buffer;
+  identifier?: { field: string; kind: 'email' | 'phone' | 'other'; value: string };
+}
+
+/**
+ * Checks a record against the declaration and the card-data rules, and resolves its defaults:
+ * the purposes that use its category for one of the subject's relationships, and their source.
+ */
+export function prepareRecord(loaded: LoadedPolicy, input: RecordInput, relationships: readonly string[], now: string, path = 'record'): PreparedRecord {
+  const idx = policyIndex(loaded);
+  const category = idx.categories.get(input.category);
+  if (!category) throw invalid(`${path}.category`, `"${input.category}" is not a data category in the declaration`);
+  if (category.storage === 'never') {
+    throw new StewardError('FORBIDDEN_DATA', `${path}: the declaration says "${category.name}" is never stored`, [{ path: `${path}.category`, message: 'this category must never be stored' }]);
+  }
+  const kind: RecordKind = input.kind ?? (input.file ? 'file' : input.text !== undefined ? 'communication' : 'value');
+  let plaintext: Buffer;
+  let contentType: string | null = null;
+  let identifier: PreparedRecord['identifier'];
+  if (kind === 'value') {
+    if (typeof input.value !== 'string' || input.value.trim() === '') throw invalid(`${path}.value`, 'a value is required');
+    if (input.value.length > LIMITS.valueChars) throw invalid(`${path}.value`, `is longer than ${LIMITS.valueChars} characters`);
+    assertNoCardData({ [input.category]: input.value }, { path });
+    const f = indexField(category);
+    if (f) {
+      if (normaliseIdentifier(f.kind, input.value) === undefined) throw invalid(`${path}.value`, `is not a valid ${f.kind === 'other' ? 'identifier' : f.kind}`);
+      identifier = { ...f, value: input.value };
+    }
+    plaintext = Buffer.from(JSON.stringify({ v: input.value }));
+  } else if (kind === 'communication') {
+    if (typeof input.text !== 'string' || input.text.trim() === '') throw invalid(`${path}.text`, 'the text of the communication is required');
+    if (input.text.length > LIMITS.textChars) throw invalid(`${path}.text`, `is longer than ${LIMITS.textChars} characters`);
+    assertNoCardData({ [input.category]: input.text }, { path });
+    plaintext = Buffer.from(JSON.stringify({ t: input.text, c: input.channel ?? null }));
+    contentType = 'text/plain';
+  } else {
+    const file = input.file;
+    if (!file) throw invalid(`${path}.file`, 'file content is required');
+    if (file.data.length > LIMITS.fileBytes) {
+      throw new StewardError('PAYLOAD_TOO_LARGE', `${path}.file: larger than ${LIMITS.fileBytes} bytes`, [{ path: `${path}.file`, message: 'file too large' }]);
+    }
+    if (!/^[\w.+-]+\/[\w.+-]+$/.test(file.contentType)) throw invalid(`${path}.file.contentType`, 'is not a media type like "audio/mpeg"');
+    if (file.contentType.startsWith('text/')) assertNoCardData({ [input.category]: file.data.toString('utf8') }, { path });
+    if (file.name.length > 255) throw invalid(`${path}.file.name`, 'is longer than 255 characters');
+    // The file name can be personal data ("jane-smith-cv.pdf"): it is encrypted with the content.
+    const nameBytes = Buffer.from(file.name);
+    const header = Buffer.alloc(2);
+    header.writeUInt16BE(nameBytes.length);
+    plaintext = Buffer.concat([header, nameBytes, file.data]);
+    contentType = file.contentType;
+  }
+
+  // Purposes: as given, or every declared purpose using this category for one of the subject's
+  // relationships. Each must use the category and cover one of the relationships.
+  const candidates = input.purposes ?? [...idx.purposes.values()].filter((p) => p.categories.includes(category.id) && p.relationships.some((r) => relationships.includes(r))).map((p) => p.id);
+  if (candidates.length === 0) {
+    throw invalid(`${path}.purposes`, `no declared purpose uses "${category.id}" for a ${relationships.join('/')}; name the purposes or declare one`);
+  }
+  const purposes = candidates.map((pid, i) => {
+    const p = idx.purposes.get(pid);
+    if (!p) throw invalid(`${path}.purposes[${i}]`, `"${pid}" is not a purpose in the declaration`);
+    if (!p.categories.includes(category.id)) throw invalid(`${path}.purposes[${i}]`, `the purpose "${pid}" does not use the category "${category.id}"`);
+    if (!p.relationships.some((r) => relationships.includes(r))) {
+      throw invalid(`${path}.purposes[${i}]`, `the purpose "${pid}" is not for this person's relationships (${relationships.join(', ')})`);
+    }
+    return { purpose: pid, basis: p.lawful_basis ?? null };
+  });
+  const source = input.source ?? candidates.map((pid) => idx.purposes.get(pid)?.sources?.[0]).find((s) => s !== undefined);
+  if (!source) throw invalid(`${path}.source`, 'say where the data came from (a source id from the declaration)');
+  if (!idx.sources.has(source)) throw invalid(`${path}.source`, `"${source}" is not a source in the declaration`);
+  const collectedAt = input.collectedAt ?? now;
+  if (Number.isNaN(Date.parse(collectedAt))) throw invalid(`${path}.collectedAt`, 'is not a date');
+  return {
+    id: randomUUID(),
+    category,
+    kind,
+    purposes,
+    source,
+    collectedAt: new Date(collectedAt).toISOString(),
+    contentType,
+    size: kind === 'file' ? input.file!.data.length : plaintext.length,
+    plaintext,
+    ...(identifier ? { identifier } : {}),
+  };
+}
+
+
+const recordAad = (recordId: string, subjectId: string, category: string): string => aad('record', recordId, subjectId, category);
+
+/** A digest of a ciphertext, for the audit trail: reveals nothing about the plaintext. */
+export const ciphertextDigest = (c: Buffer): string => createHash('sha256').update(c).digest('hex').slice(0, 32);
+
+export async function writeTx<T>(ctx: RegisterContext, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    await ctx.database.adapter.lockForWrite(trx);
+    return fn(trx);
+  });
+}
+
+// ——— rows for a batch of new subjects (used by create and import) ———
+
+export interface SubjectRows {
+  subject: Tables['subjects'];
+  key: Tables['subject_keys'];
+  relationships: Array<Omit<Tables['subject_relationships'], 'id'>>;
+  records: Tables['records'][];
+  indexes: Tables['blind_indexes'][];
+  audit: AuditEvent;
+}
+
+export function buildSubjectRows(ctx: RegisterContext, actor: Actor, rels: RelationshipInput[], records: PreparedRecord[], now: string, action = 'subject.create'): SubjectRows {
+  const id = randomUUID();
+  const { dek, wrapped, kekVersion } = ctx.keyring.newSubjectKey(id);
+  const recordRows: Tables['records'][] = [];
+  const indexes: Tables['blind_indexes'][] = [];
+  for (const r of records) {
+    const ciphertext = encrypt(dek, r.plaintext, recordAad(r.id, id, r.category.id));
+    recordRows.push({
+      id: r.id,
+      subject_id: id,
+      category: r.category.id,
+      kind: r.kind,
+      purposes: JSON.stringify(r.purposes),
+      source: r.source,
+      content_type: r.contentType,
+      size: r.size,
+      ciphertext,
+      collected_at: r.collectedAt,
+      recorded_by: actor.id,
+      created_at: now,
+      updated_at: now,
+    });
+    if (r.identifier) {
+      const entry = ctx.keyring.indexer.index(r.identifier.field, r.identifier.kind, r.identifier.value);
+      if (entry) indexes.push({ record_id: r.id, subject_id: id, kind: r.identifier.field, key_version: entry.version, digest: entry.digest });
+    }
+  }
+  const categories: Record<string, number> = {};
+  for (const r of records) categories[r.category.id] = (categories[r.category.id] ?? 0) + 1;
+  return {
+    subject: { id, created_at: now, updated_at: now, created_by: actor.id, restricted: 0, erased_at: null },
+    key: { subject_id: id, wrapped_key: wrapped, kek_version: kekVersion, created_at: now, destroyed_at: null },
+    relationships: rels.map((r) => ({
+      subject_id: id,
+      relationship: r.relationship,
+      role: r.role ?? 'controller',
+      on_behalf_of: r.onBehalfOf ?? null,
+      subscriber_type: r.subscriberType ?? null,
+      started_at: r.startedAt ? new Date(r.startedAt).toISOString() : now,
+      ended_at: null,
+    })),
+    records: recordRows,
+    indexes,
+    audit: { action, subjectId: id, details: { relationships: rels.map((r) => r.relationship), categories } },
+  };
+}
+
+/** Inserts many subjects' rows with multi-row statements, chunked under the parameter limit. */
+export async function insertSubjectRows(trx: Kysely<Tables>, maxParameters: number, batch: SubjectRows[]): Promise<void> {
+  const chunked = async <T extends object>(rows: T[], insert: (chunk: T[]) => Promise<unknown>) => {
+    if (rows.length === 0) return;
+    const per = Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]!).length));
+    for (let i = 0; i < rows.length; i += per) await insert(rows.slice(i, i + per));
+  };
+  await chunked(batch.map((b) => b.subject), (c) => trx.insertInto('subjects').values(c).execute());
+  await chunked(batch.map((b) => b.key), (c) => trx.insertInto('subject_keys').values(c).execute());
+  await chunked(batch.flatMap((b) => b.relationships), (c) => trx.insertInto('subject_relationships').values(c).execute());
+  await chunked(batch.flatMap((b) => b.records), (c) => trx.insertInto('records').values(c).execute());
+  await chunked(batch.flatMap((b) => b.indexes), (c) => trx.insertInto('blind_indexes').values(c).execute());
+}
+
+export async function createSubject(ctx: RegisterContext, actor: Actor, input: NewSubject): Promise<SubjectView> {
+  authorise(actor, 'subjects:write');
+  const rels = validateRelationships(ctx.policy, input.relationships);
+  const records = input.records ?? [];
+  if (records.length > LIMITS.recordsPerSubjectCall) throw invalid('records', `at most ${LIMITS.recordsPerSubjectCall} records at a time`);
+  const now = ctx.clock.now().toISOString();
+  const relIds = rels.map((r) => r.relationship);
+  const prepared = records.map((r, i) => prepareRecord(ctx.policy, r, relIds, now, `records[${i}]`));
+  const rows = buildSubjectRows(ctx, actor, rels, prepared, now);
+  await writeTx(ctx, async (trx) => {
+    await insertSubjectRows(trx, ctx.database.adapter.maxParameters, [rows]);
+    await appendAudit(trx, ctx, actor, [rows.audit]);
+  });
+  return getSubjectUnaudited(ctx, actor, rows.subject.id);
+}
+
+// ——— reading ———
+
+async function loadSubjectKey(ctx: RegisterContext, db: Kysely<Tables>, subjectId: string): Promise<Buffer | undefined> {
+  const row = await db.selectFrom('subject_keys').select(['wrapped_key', 'kek_version']).where('subject_id', '=', subjectId).executeTakeFirst();
+  if (!row?.wrapped_key) return undefined;
+  await ctx.keyring.ensureVersions([row.kek_version]);
+  return ctx.keyring.unwrapSubjectKey(subjectId, row.wrapped_key);
+}
+
+function decryptRecord(dek: Buffer, row: Tables['records']): RecordView {
+  const plain = decrypt(dek, row.ciphertext, recordAad(row.id, row.subject_id, row.category));
+  const base: RecordView = {
+    id: row.id,
+    category: row.category,
+    kind: row.kind as RecordKind,
+    purposes: JSON.parse(row.purposes) as RecordView['purposes'],
+    source: row.source,
+    collectedAt: row.collected_at,
+    recordedBy: row.recorded_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    contentType: row.content_type,
+    size: row.size,
+  };
+  if (row.kind === 'file') {
+    const n = plain.readUInt16BE(0);
+    return { ...base, file: { name: plain.subarray(2, 2 + n).toString('utf8'), data: plain.subarray(2 + n) } };
+  }
+  const json = JSON.parse(plain.toString('utf8')) as { v?: string; t?: string; c?: string | null };
+  if (row.kind === 'communication') return { ...base, text: json.t ?? '', ...(json.c ? { channel: json.c } : {}) };
+  return { ...base, value: json.v ?? '' };
+}
+
+async function subjectRow(db: Kysely<Tables>, id: string): Promise<Tables['subjects']> {
+  const row = await db.selectFrom('subjects').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('subject', id);
+  return row;
+}
+
+/** Art 18: a restricted subject's data may be stored but read only for the rights request itself. */
+function assertNotRestricted(row: Tables['subjects'], purpose: string | undefined): void {
+  if (row.restricted && purpose !== RIGHTS_REQUEST_PURPOSE) {
+    throw new StewardError('RESTRICTED', `subject ${row.id} is restricted (Art 18): its data may only be used for the rights request (purpose "${RIGHTS_REQUEST_PURPOSE}")`);
+  }
+}
+
+async function assembleSubject(ctx: RegisterContext, db: Kysely<Tables>, actor: Actor, row: Tables['subjects']): Promise<SubjectView> {
+  const idx = policyIndex(ctx.policy);
+  const rels = await db.selectFrom('subject_relationships').selectAll().where('subject_id', '=', row.id).orderBy('id').execute();
+  const recordRows = await db.selectFrom('records').selectAll().where('subject_id', '=', row.id).orderBy('created_at').orderBy('id').execute();
+  const visible = recordRows.filter((r) => {
+    const cat = idx.categories.get(r.category);
+    // A category removed from the declaration since: only the privacy roles see its records.
+    return cat ? canSeeCategory(actor, cat) : actor.role === 'dpo' || actor.role === 'owner';
+  });
+  const withheld = new Map<string, number>();
+  for (const r of recordRows) if (!visible.includes(r)) withheld.set(r.category, (withheld.get(r.category) ?? 0) + 1);
+  const dek = visible.length > 0 ? await loadSubjectKey(ctx, db, row.id) : undefined;
+  if (visible.length > 0 && !dek) throw new StewardError('INTERNAL', `subject ${row.id} has records but no key`);
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    restricted: row.restricted === 1,
+    erasedAt: row.erased_at,
+    relationships: rels.map((r) => ({
+      relationship: r.relationship,
+      role: r.role,
+      onBehalfOf: r.on_behalf_of,
+      subscriberType: r.subscriber_type,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+    })),
+    records: visible.map((r) => decryptRecord(dek!, r)),
+    withheld: [...withheld].map(([category, count]) => ({ category, count })),
+  };
+}
+
+async function getSubjectUnaudited(ctx: RegisterContext, actor: Actor, id: string): Promise<SubjectView> {
+  return assembleSubject(ctx, ctx.database.db, actor, await subjectRow(ctx.database.db, id));
+}
+
+/** Reads a subject with every record the actor may see, and audits the read. */
+export async function getSubject(ctx: RegisterContext, actor: Actor, id: string, purpose?: string): Promise<SubjectView> {
+  authorise(actor, 'subjects:read');
+  return writeTx(ctx, async (trx) => {
+    const row = await subjectRow(trx, id);
+    assertNotRestricted(row, purpose);
+    const view = await assembleSubject(ctx, trx, actor, row);
+    await appendAudit(trx, ctx, actor, [
+      {
+        action: 'subject.read',
+        subjectId: id,
+        ...(purpose ? { purpose } : {}),
+        details: { records: view.records.length, withheld: view.withheld.reduce((n, w) => n + w.count, 0) },
+      },
+    ]);
+    return view;
+  });
+}
+
+export interface SearchQuery {
+  email?: string;
+  phone?: string;
+  /** A declared identifier category (kind "other") and its value. */
+  identifier?: { category: string; value: string };
+}
+
+export interface SubjectSummary {
+  id: string;
+  restricted: boolean;
+  createdAt: string;
+  relationships: string[];
+}
+
+/** Exact search through blind indexes. The audit entry says how, never what was searched for. */
+export async function findSubjects(ctx: RegisterContext, actor: Actor, q: SearchQuery, purpose?: string): Promise<SubjectSummary[]> {
+  authorise(actor, 'subjects:read');
+  const terms: Array<{ field: string; digest: string }> = [];
+  const indexer = ctx.keyring.indexer;
+  const add = (field: string, kind: 'email' | 'phone' | 'other', value: string, name: string) => {
+    const e = indexer.index(field, kind, value);
+    if (!e) throw invalid(name, `is not a valid ${kind === 'other' ? 'identifier' : kind}`);
+    terms.push({ field, digest: e.digest });
+  };
+  if (q.email !== undefined) add('email', 'email', q.email, 'email');
+  if (q.phone !== undefined) add('phone', 'phone', q.phone, 'phone');
+  if (q.identifier) {
+    const cat = policyIndex(ctx.policy).categories.get(q.identifier.category);
+    const f = cat && indexField(cat);
+    if (!f) throw invalid('identifier.category', `"${q.identifier.category}" is not a declared identifier category`);
+    add(f.field, f.kind, q.identifier.value, 'identifier.value');
+  }
+  if (terms.length === 0) throw invalid('query', 'give an email, a phone number or an identifier');
+  return writeTx(ctx, async (trx) => {
+    let ids: string[] | undefined;
+    for (const t of terms) {
+      const rows = await trx.selectFrom('blind_indexes').select('subject_id').where('kind', '=', t.field).where('digest', '=', t.digest).execute();
+      const found = [...new Set(rows.map((r) => r.subject_id))];
+      ids = ids === undefined ? found : ids.filter((id) => found.includes(id));
+    }
+    const summaries = await summarise(trx, ids ?? []);
+    await appendAudit(trx, ctx, actor, [
+      { action: 'subject.search', ...(purpose ? { purpose } : {}), details: { by: terms.map((t) => t.field), matches: summaries.length } },
+    ]);
+    return summaries;
+  });
+}
+
+async function summarise(db: Kysely<Tables>, ids: string[]): Promise<SubjectSummary[]> {
+  if (ids.length === 0) return [];
+  const subjects = await db.selectFrom('subjects').select(['id', 'restricted', 'created_at']).where('id', 'in', ids).where('erased_at', 'is', null).execute();
+  const rels = await db.selectFrom('subject_relationships').select(['subject_id', 'relationship']).where('subject_id', 'in', ids).execute();
+  return subjects.map((s) => ({
+    id: s.id,
+    restricted: s.restricted === 1,
+    createdAt: s.created_at,
+    relationships: [...new Set(rels.filter((r) => r.subject_id === s.id).map((r) => r.relationship))],
+  }));
+}
+
+/** Lists subjects (ids and relationships, no decrypted data), newest first, by cursor. */
+export async function listSubjects(
+  ctx: RegisterContext,
+  actor: Actor,
+  opts: { relationship?: string; after?: string; limit: number },
+): Promise<{ subjects: SubjectSummary[]; next: string | null }> {
+  authorise(actor, 'subjects:read');
+  if (opts.relationship && !policyIndex(ctx.policy).relationships.has(opts.relationship)) {
+    throw invalid('relationship', `"${opts.relationship}" is not a relationship in the declaration`);
+  }
+  return writeTx(ctx, async (trx) => {
+    let q = trx.selectFrom('subjects').select('subjects.id').where('subjects.erased_at', 'is', null).orderBy('subjects.id').limit(opts.limit + 1);
+    if (opts.after) q = q.where('subjects.id', '>', opts.after);
+    if (opts.relationship) {
+      const rel = opts.relationship;
+      q = q.where((eb) => eb.exists(eb.selectFrom('subject_relationships as sr').select('sr.id').whereRef('sr.subject_id', '=', 'subjects.id').where('sr.relationship', '=', rel)));
+    }
+    const rows = await q.execute();
+    const page = rows.slice(0, opts.limit).map((r) => r.id);
+    const summaries = await summarise(trx, page);
+    summaries.sort((a, b) => (a.id < b.id ? -1 : 1));
+    await appendAudit(trx, ctx, actor, [{ action: 'subject.list', details: { relationship: opts.relationship ?? null, count: summaries.length } }]);
+    return { subjects: summaries, next: rows.length > opts.limit ? page[page.length - 1]! : null };
+  });
+}
+
+// ——— changing ———
+
+export async function addRecords(ctx: RegisterContext, actor: Actor, subjectId: string, inputs: RecordInput[]): Promise<RecordView[]> {
+  authorise(actor, 'subjects:write');
+  if (inputs.length === 0) throw invalid('records', 'give at least one record');
+  if (inputs.length > LIMITS.recordsPerSubjectCall) throw invalid('records', `at most ${LIMITS.recordsPerSubjectCall} records at a time`);
+  const now = ctx.clock.now().toISOString();
+  return writeTx(ctx, async (trx) => {
+    const row = await subjectRow(trx, subjectId);
+    if (row.erased_at) throw new StewardError('CONFLICT', `subject ${subjectId} has been erased`);
+    assertNotRestricted(row, undefined);
+    const rels = (await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', subjectId).execute()).map((r) => r.relationship);
+    const prepared = inputs.map((r, i) => prepareRecord(ctx.policy, r, rels, now, `records[${i}]`));
+    const dek = await loadSubjectKey(ctx, trx, subjectId);
+    if (!dek) throw new StewardError('CONFLICT', `subject ${subjectId} has no key`);
+    const out: RecordView[] = [];
+    const digests: string[] = [];
+    for (const r of prepared) {
+      const ciphertext = encrypt(dek, r.plaintext, recordAad(r.id, subjectId, r.category.id));
+      const recordRow: Tables['records'] = {
+        id: r.id,
+        subject_id: subjectId,
+        category: r.category.id,
+        kind: r.kind,
+        purposes: JSON.stringify(r.purposes),
+        source: r.source,
+        content_type: r.contentType,
+        size: r.size,
+        ciphertext,
+        collected_at: r.collectedAt,
+        recorded_by: actor.id,
+        created_at: now,
+        updated_at: now,
+      };
+      await trx.insertInto('records').values(recordRow).execute();
+      digests.push(ciphertextDigest(ciphertext));
+      if (r.identifier) {
+        const e = ctx.keyring.indexer.index(r.identifier.field, r.identifier.kind, r.identifier.value);
+        if (e) await trx.insertInto('blind_indexes').values({ record_id: r.id, subject_id: subjectId, kind: r.identifier.field, key_version: e.version, digest: e.digest }).execute();
+      }
+      out.push(decryptRecord(dek, recordRow));
+    }
+    await trx.updateTable('subjects').set({ updated_at: now }).where('id', '=', subjectId).execute();
+    await appendAudit(
+      trx,
+      ctx,
+      actor,
+      prepared.map((r, i) => ({ action: 'record.create', subjectId, recordId: r.id, details: { category: r.category.id, kind: r.kind, purposes: r.purposes.map((p) => p.purpose), digest: digests[i] } })),
+    );
+    return out;
+  });
+}
+
+async function recordRow(db: Kysely<Tables>, id: string): Promise<Tables['records']> {
+  const row = await db.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('record', id);
+  return row;
+}
+
+function assertCanSee(ctx: RegisterContext, actor: Actor, category: string): void {
+  const cat = policyIndex(ctx.policy).categories.get(category);
+  const ok = cat ? canSeeCategory(actor, cat) : actor.role === 'dpo' || actor.role === 'owner';
+  if (!ok) throw new StewardError('FORBIDDEN', `records of the category "${category}" are restricted to ${cat?.restricted_to_roles?.join(', ') ?? 'the privacy officer'}`);
+}
+
+export async function getRecord(ctx: RegisterContext, actor: Actor, id: string, purpose?: string): Promise<RecordView> {
+  authorise(actor, 'subjects:read');
+  return writeTx(ctx, async (trx) => {
+    const row = await recordRow(trx, id);
+    assertNotRestricted(await subjectRow(trx, row.subject_id), purpose);
+    assertCanSee(ctx, actor, row.category);
+    const dek = await loadSubjectKey(ctx, trx, row.subject_id);
+    if (!dek) throw new StewardError('CONFLICT', `record ${id} can no longer be read: its subject's key was destroyed`);
+    const view = decryptRecord(dek, row);
+    await appendAudit(trx, ctx, actor, [{ action: 'record.read', subjectId: row.subject_id, recordId: id, ...(purpose ? { purpose } : {}), details: { category: row.category } }]);
+    return view;
+  });
+}
+
+/** Rectification: the audit entry holds digests of the old and new ciphertext, never values. */
+export async function updateRecord(
+  ctx: RegisterContext,
+  actor: Actor,
+  id: string,
+  change: { value?: string; text?: string; purposes?: string[] },
+  purpose?: string,
+): Promise<RecordView> {
+  authorise(actor, 'subjects:write');
+  const now = ctx.clock.now().toISOString();
+  return writeTx(ctx, async (trx) => {
+    const row = await recordRow(trx, id);
+    const subject = await subjectRow(trx, row.subject_id);
+    assertNotRestricted(subject, purpose);
+    assertCanSee(ctx, actor, row.category);
+    const dek = await loadSubjectKey(ctx, trx, row.subject_id);
+    if (!dek) throw new StewardError('CONFLICT', `record ${id} can no longer be changed: its subject's key was destroyed`);
+    const current = decryptRecord(dek, row);
+    const rels = (await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', row.subject_id).execute()).map((r) => r.relationship);
+    if (current.kind === 'file') throw invalid('record', 'a file cannot be edited; add a new one and delete the old');
+    const prepared = prepareRecord(
+      ctx.policy,
+      {
+        category: row.category,
+        kind: current.kind,
+        ...(current.kind === 'value' ? { value: change.value ?? current.value } : { text: change.text ?? current.text, channel: current.channel }),
+        purposes: change.purposes ?? current.purposes.map((p) => p.purpose),
+        source: row.source,
+        collectedAt: row.collected_at,
+      },
+      rels,
+      now,
+      'change',
+    );
+    const ciphertext = encrypt(dek, prepared.plaintext, recordAad(id, row.subject_id, row.category));
+    await trx
+      .updateTable('records')
+      .set({ ciphertext, purposes: JSON.stringify(prepared.purposes), size: prepared.size, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+    await trx.deleteFrom('blind_indexes').where('record_id', '=', id).execute();
+    if (prepared.identifier) {
+      const e = ctx.keyring.indexer.index(prepared.identifier.field, prepared.identifier.kind, prepared.identifier.value);
+      if (e) await trx.insertInto('blind_indexes').values({ record_id: id, subject_id: row.subject_id, kind: prepared.identifier.field, key_version: e.version, digest: e.digest }).execute();
+    }
+    await trx.updateTable('subjects').set({ updated_at: now }).where('id', '=', row.subject_id).execute();
+    await appendAudit(trx, ctx, actor, [
+      {
+        action: 'record.update',
+        subjectId: row.subject_id,
+        recordId: id,
+        ...(purpose ? { purpose } : {}),
+        details: { category: row.category, before: ciphertextDigest(row.ciphertext), after: ciphertextDigest(ciphertext), purposes: prepared.purposes.map((p) => p.purpose) },
+      },
+    ]);
+    return decryptRecord(dek, { ...row, ciphertext, purposes: JSON.stringify(prepared.purposes), size: prepared.size, updated_at: now });
+  });
+}
+
+export async function deleteRecord(ctx: RegisterContext, actor: Actor, id: string, reason?: string): Promise<void> {
+  authorise(actor, 'subjects:delete');
+  await writeTx(ctx, async (trx) => {
+    const row = await recordRow(trx, id);
+    await trx.deleteFrom('records').where('id', '=', id).execute();
+    await appendAudit(trx, ctx, actor, [
+      { action: 'record.delete', subjectId: row.subject_id, recordId: id, details: { category: row.category, digest: ciphertextDigest(row.ciphertext), ...(reason ? { reason } : {}) } },
+    ]);
+  });
+}
+
+/**
+ * Erases a subject: deletes every record and blind index and destroys the subject's data key, so
+ * any copy of the ciphertext (in a backup) is unreadable. The subject row stays as a tombstone
+ * with no personal data, so audit entries still name a known id.
+ */
+export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: string, reason?: string): Promise<{ records: number }> {
+  authorise(actor, 'subjects:delete');
+  const now = ctx.clock.now().toISOString();
+  return writeTx(ctx, async (trx) => {
+    const row = await subjectRow(trx, id);
+    if (row.erased_at) throw new StewardError('CONFLICT', `subject ${id} was already erased`);
+    const counts = await trx.selectFrom('records').select(['category']).where('subject_id', '=', id).execute();
+    await trx.deleteFrom('blind_indexes').where('subject_id', '=', id).execute();
+    await trx.deleteFrom('records').where('subject_id', '=', id).execute();
+    await trx.updateTable('subject_keys').set({ wrapped_key: null, destroyed_at: now }).where('subject_id', '=', id).execute();
+    await trx.updateTable('subjects').set({ erased_at: now, updated_at: now }).where('id', '=', id).execute();
+    const categories: Record<string, number> = {};
+    for (const c of counts) categories[c.category] = (categories[c.category] ?? 0) + 1;
+    await appendAudit(trx, ctx, actor, [{ action: 'subject.erase', subjectId: id, details: { records: counts.length, categories, keyDestroyed: true, ...(reason ? { reason } : {}) } }]);
+    return { records: counts.length };
+  });
+}
+
+/** Art 18 restriction, set and lifted by the privacy roles (the rights-request workflow uses it). */
+export async function setRestriction(ctx: RegisterContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
+  authorise(actor, 'subjects:delete');
+  const now = ctx.clock.now().toISOString();
+  await writeTx(ctx, async (trx) => {
+    await subjectRow(trx, id);
+    await trx.updateTable('subjects').set({ restricted: restricted ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+    await appendAudit(trx, ctx, actor, [{ action: restricted ? 'subject.restrict' : 'subject.unrestrict', subjectId: id, details: { reason } }]);
+  });
+}
+
+/** Streams every subject the actor may see, decrypted, for an export; one audit entry for it all. */
+export async function* exportSubjects(ctx: RegisterContext, actor: Actor, opts: { relationship?: string; purpose?: string } = {}): AsyncGenerator<SubjectView> {
+  authorise(actor, 'subjects:export');
+  let after = '';
+  let count = 0;
+  for (;;) {
+    let q = ctx.database.db.selectFrom('subjects').selectAll().where('erased_at', 'is', null).where('id', '>', after).orderBy('id').limit(500);
+    if (opts.relationship) {
+      const rel = opts.relationship;
+      q = q.where((eb) => eb.exists(eb.selectFrom('subject_relationships as sr').select('sr.id').whereRef('sr.subject_id', '=', 'subjects.id').where('sr.relationship', '=', rel)));
+    }
+    const rows = await q.execute();
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      // Restricted subjects are stored, not processed: they stay out of bulk exports.
+      if (row.restricted) continue;
+      count++;
+      yield await assembleSubject(ctx, ctx.database.db, actor, row);
+    }
+    after = rows[rows.length - 1]!.id;
+  }
+  await writeTx(ctx, (trx) => appendAudit(trx, ctx, actor, [{ action: 'subjects.export', ...(opts.purpose ? { purpose: opts.purpose } : {}), details: { relationship: opts.relationship ?? null, subjects: count } }]));
+}

@@ -1,0 +1,47 @@
+/**
+ * Everything a transport (HTTP server, CLI command, scheduled job) needs, opened once:
+ * configuration → declaration → database (migrated) → keys.
+ */
+import { userInfo } from 'node:os';
+import type { Actor } from '../auth/roles.js';
+import type { Config } from '../config/config.js';
+import { defaultKekProvider, type KekProvider } from '../crypto/kek.js';
+import { openDatabase } from '../db/database.js';
+import { loadPolicy, type LoadedPolicy } from '../policy/policy.loader.js';
+import { Keyring } from '../register/keyring.js';
+import type { RegisterContext } from '../register/register.service.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+
+export interface Runtime extends RegisterContext {
+  config: Config;
+  close(): Promise<void>;
+}
+
+export function kekProviderFor(config: Config): KekProvider {
+  return defaultKekProvider({ dataDir: config.dataDir, env: config.masterKey ? { STEWARD_MASTER_KEY: config.masterKey } : {} });
+}
+
+export async function openRuntime(config: Config, opts: { clock?: Clock; policy?: LoadedPolicy } = {}): Promise<Runtime> {
+  const policy = opts.policy ?? (await loadPolicy(config.policyFile));
+  const database = await openDatabase(config.databaseUrl);
+  try {
+    const keyring = await Keyring.open(database.db, kekProviderFor(config));
+    return { config, database, keyring, policy, clock: opts.clock ?? systemClock, close: () => database.close() };
+  } catch (e) {
+    await database.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The operator at the console: holds the key file, so acts with the owner's rights. */
+export function cliActor(): Actor {
+  let name = 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): keep "unknown".
+  }
+  return { kind: 'cli', id: `cli:${name}`, role: 'owner', jobRoles: [], allCategories: true };
+}
+
+export const systemActor = (job: string): Actor => ({ kind: 'system', id: `system:${job}`, role: 'owner', jobRoles: [], allCategories: true });

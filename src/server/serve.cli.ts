@@ -1,0 +1,52 @@
+import { Option, type Command } from 'commander';
+import { commandConfig, type CliIo } from '../cli/io.js';
+import { StewardError } from '../shared/errors.js';
+import { createLogger, startServer } from './serve.js';
+
+export function registerServeCommand(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the HTTP server: the API, the published privacy notice and scheduled jobs')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; env STEWARD_HOST)')
+    .option('--port <port>', 'port to listen on (default 8080; env STEWARD_PORT)')
+    .option('--base-url <url>', 'public address of this server, for links it sends (env STEWARD_BASE_URL)')
+    .addOption(new Option('--log-level <level>', 'log level (env STEWARD_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .action(async (_opts: unknown, cmd: Command) => {
+      const config = commandConfig(cmd, io);
+      const logger = createLogger(config);
+      const server = await startServer(config, { logger });
+      const org = server.runtime.policy.policy.organisation.name;
+      if (server.firstOwner) {
+        io.stderr(
+          [
+            'First run: created the owner account. Its password is shown only now — keep it safe.',
+            `  username  ${server.firstOwner.user.username}`,
+            `  password  ${server.firstOwner.password}`,
+            `  sign in:  curl -s -X POST ${server.url}/api/v1/auth/login -H 'content-type: application/json' -d '{"username":"owner","password":"…"}'`,
+            '',
+          ].join('\n'),
+        );
+      }
+      io.stderr(
+        [
+          `Steward is serving ${org} on ${server.url}`,
+          `  privacy notice   ${server.url}/privacy   (version ${server.version.hash.slice(0, 12)}, effective ${server.version.effectiveDate})`,
+          `  API reference    ${server.url}/api/v1/docs`,
+          `  database         ${server.runtime.database.description}`,
+          'Press Ctrl+C to stop.',
+          '',
+        ].join('\n'),
+      );
+      const stop = io.stopSignal ?? new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await stop;
+      io.stderr('stopping…\n');
+      await server.close();
+    })
+    .hook('preAction', (cmd) => {
+      const port = cmd.opts<{ port?: string }>().port;
+      if (port !== undefined && !/^\d+$/.test(port)) throw new StewardError('CONFIG_INVALID', `--port: "${port}" is not a port number`);
+    });
+}

@@ -1,0 +1,60 @@
+/**
+ * Start-up: configuration → declaration → database (migrated) → keys → server. Anything wrong
+ * stops start-up with a message that names what to fix; nothing half-starts.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { ensureOwner, type UserView } from '../auth/auth.service.js';
+import type { Config } from '../config/config.js';
+import { publishPolicyVersion, type PolicyVersion } from '../policy/policy.service.js';
+import { openRuntime, systemActor, type Runtime } from '../runtime/runtime.js';
+import type { Clock } from '../shared/clock.js';
+import { buildApp } from './app.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  version: PolicyVersion;
+  url: string;
+  /** Set on first run only: the owner account created, with its one-time password. */
+  firstOwner?: { user: UserView; password: string };
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'steward' },
+    // Defence in depth: these keys never carry personal data by design, but redact them anyway.
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.email', '*.phone', '*.password', '*.token'], censor: '[redacted]' },
+  });
+}
+
+export async function startServer(config: Config, opts: { clock?: Clock; logger?: Logger | false; listen?: boolean } = {}): Promise<RunningServer> {
+  const runtime = await openRuntime(config, opts.clock ? { clock: opts.clock } : {});
+  try {
+    const version = await publishPolicyVersion(runtime.database.db, runtime.policy, runtime.clock);
+    const firstOwner = await ensureOwner(runtime, systemActor('first-run'));
+    const app = await buildApp({ ...runtime, logger: opts.logger ?? false });
+    let url = config.baseUrl;
+    if (opts.listen !== false) {
+      url = await app.listen({ host: config.host, port: config.port });
+    } else {
+      await app.ready();
+    }
+    return {
+      app,
+      runtime,
+      version,
+      url,
+      ...(firstOwner ? { firstOwner } : {}),
+      close: async () => {
+        await app.close();
+        await runtime.close();
+      },
+    };
+  } catch (e) {
+    await runtime.close().catch(() => undefined);
+    throw e;
+  }
+}
