@@ -2,7 +2,8 @@
  * Users, passwords, sessions and API tokens. Passwords are kept only as scrypt hashes; tokens are
  * 256-bit random values kept only as SHA-256 hashes (a slow hash adds nothing to a random secret).
  */
-import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { newId } from '../shared/ids.js';
 import { promisify } from 'node:util';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Tables } from '../db/tables.js';
@@ -79,7 +80,7 @@ export async function createUser(ctx: RegisterContext, actor: Actor, input: NewU
   validateNewUser(input);
   const password = input.password ?? generatePassword();
   const row: Tables['users'] = {
-    id: randomUUID(),
+    id: newId(),
     username: input.username,
     display_name: input.displayName ?? null,
     role: input.role,
@@ -146,7 +147,7 @@ export async function login(ctx: RegisterContext, username: string, password: st
   await writeTx(ctx, async (trx) => {
     await trx
       .insertInto('api_tokens')
-      .values({ id: randomUUID(), user_id: user.id, name: 'session', kind: 'session', role: user.role, token_hash: hashToken(token), created_at: now.toISOString(), expires_at: expiresAt, last_used_at: null, revoked_at: null })
+      .values({ id: newId(), user_id: user.id, name: 'session', kind: 'session', role: user.role, token_hash: hashToken(token), created_at: now.toISOString(), expires_at: expiresAt, last_used_at: null, revoked_at: null })
       .execute();
     await appendAudit(trx, ctx, { id: user.id, role: user.role, ip }, [{ action: 'auth.login', details: {} }]);
   });
@@ -175,7 +176,7 @@ export async function createToken(ctx: RegisterContext, actor: Actor, input: { n
   const now = ctx.clock.now();
   const userId = actor.kind === 'cli' ? await cliUserId(ctx) : actor.id;
   const row: Tables['api_tokens'] = {
-    id: randomUUID(),
+    id: newId(),
     user_id: userId,
     name: input.name.trim(),
     kind: 'api',

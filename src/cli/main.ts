@@ -7,6 +7,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { isStewardError, type ErrorCode } from '../shared/errors.js';
 import { registerPolicyCommands } from '../policy/policy.cli.js';
 import { registerServeCommand } from '../server/serve.cli.js';
+import { registerAuditCommands } from '../audit/audit.cli.js';
+import { registerAuthCommands } from '../auth/auth.cli.js';
+import { registerKeyCommands } from '../register/keys.cli.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -28,6 +31,9 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerServeCommand(program, io);
   registerPolicyCommands(program, io);
+  registerAuditCommands(program, io);
+  registerAuthCommands(program, io);
+  registerKeyCommands(program, io);
   return program;
 }
 

@@ -95,7 +95,9 @@ export class Keyring {
    */
   async rotate(db: DB, onProgress?: (done: number, total: number) => void): Promise<{ version: number; rewrapped: number }> {
     if (!this.provider.rotate) {
-      throw new StewardError('CONFIG_INVALID', `keys from ${this.provider.id} cannot be rotated by Steward: add a new version to it (v2:…) and run "steward keys rotate" again`);
+      // Keys from the environment are rotated by adding a version to the variable (v1:…,v2:…);
+      // Steward then re-wraps everything under the newest one.
+      return this.rewrapAll(db, onProgress);
     }
     const fresh = await this.provider.rotate();
     const newest = await this.provider.current();

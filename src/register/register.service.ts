@@ -3,7 +3,7 @@
  * the subject's own key, searchable by blind index, readable only as roles allow, and audited in
  * the same transaction as the change.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
@@ -16,6 +16,7 @@ import type { LoadedPolicy } from '../policy/policy.loader.js';
 import type { DataCategory, Policy } from '../policy/policy.schema.js';
 import type { Clock } from '../shared/clock.js';
 import { notFound, StewardError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
 import type { Keyring } from './keyring.js';
 
 export interface RegisterContext {
@@ -234,7 +235,7 @@ export function prepareRecord(loaded: LoadedPolicy, input: RecordInput, relation
   const collectedAt = input.collectedAt ?? now;
   if (Number.isNaN(Date.parse(collectedAt))) throw invalid(`${path}.collectedAt`, 'is not a date');
   return {
-    id: randomUUID(),
+    id: newId(),
     category,
     kind,
     purposes,
@@ -272,7 +273,7 @@ export interface SubjectRows {
 }
 
 export function buildSubjectRows(ctx: RegisterContext, actor: Actor, rels: RelationshipInput[], records: PreparedRecord[], now: string, action = 'subject.create'): SubjectRows {
-  const id = randomUUID();
+  const id = newId();
   const { dek, wrapped, kekVersion } = ctx.keyring.newSubjectKey(id);
   const recordRows: Tables['records'][] = [];
   const indexes: Tables['blind_indexes'][] = [];
@@ -397,7 +398,7 @@ function assertNotRestricted(row: Tables['subjects'], purpose: string | undefine
 async function assembleSubject(ctx: RegisterContext, db: Kysely<Tables>, actor: Actor, row: Tables['subjects']): Promise<SubjectView> {
   const idx = policyIndex(ctx.policy);
   const rels = await db.selectFrom('subject_relationships').selectAll().where('subject_id', '=', row.id).orderBy('id').execute();
-  const recordRows = await db.selectFrom('records').selectAll().where('subject_id', '=', row.id).orderBy('created_at').orderBy('id').execute();
+  const recordRows = await db.selectFrom('records').selectAll().where('subject_id', '=', row.id).orderBy('id').execute();
   const visible = recordRows.filter((r) => {
     const cat = idx.categories.get(r.category);
     // A category removed from the declaration since: only the privacy roles see its records.

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { commandConfig, type CliIo } from '../cli/io.js';
+import { openRuntime } from '../runtime/runtime.js';
+import { listAudit, verifyAudit } from './audit.service.js';
+
+export function registerAuditCommands(program: Command, io: CliIo): void {
+  const audit = program.command('audit').description('the tamper-evident audit trail');
+
+  audit
+    .command('verify')
+    .description('walk the hash chain; exit 0 if intact, 1 at the first altered, inserted or removed entry')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const rt = await openRuntime(commandConfig(cmd, io));
+      try {
+        const result = await verifyAudit(rt.database.db, rt.keyring, (n) => {
+          if (io.interactive) io.stderr(`\rchecked ${n} entries`);
+        });
+        if (io.interactive) io.stderr('\n');
+        if (opts.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+        else if (result.ok) io.stdout(`OK: ${result.entries} entries, chain intact\n`);
+        else io.stdout(`TAMPERED: ${result.problem!.message} (${result.entries} entries verified before it)\n`);
+        io.exitCode = result.ok ? 0 : 1;
+      } finally {
+        await rt.close();
+      }
+    });
+
+  audit
+    .command('log')
+    .description('show audit entries, newest first')
+    .option('--subject <id>', 'only entries about this subject')
+    .option('--action <action>', 'only this action, e.g. subject.read')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { subject?: string; action?: string; limit: string; json?: boolean }, cmd: Command) => {
+      const limit = Number.parseInt(opts.limit, 10);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new (await import('../shared/errors.js')).StewardError('VALIDATION_FAILED', '--limit: a number from 1 to 10000');
+      const rt = await openRuntime(commandConfig(cmd, io));
+      try {
+        const { entries } = await listAudit(rt.database.db, { limit, ...(opts.subject ? { subjectId: opts.subject } : {}), ...(opts.action ? { action: opts.action } : {}) });
+        if (opts.json) {
+          io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+          return;
+        }
+        for (const e of entries) {
+          io.stdout(`${String(e.seq).padStart(6)}  ${e.at}  ${e.actor.padEnd(24)} ${e.action.padEnd(18)} ${e.subjectId ?? '-'}  ${e.purpose ?? ''} ${JSON.stringify(e.details)}\n`);
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+}
