@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isStewardError, type ErrorCode } from '../shared/errors.js';
 import { registerPolicyCommands } from '../policy/policy.cli.js';
+import { registerSubjectCommands } from '../register/register.cli.js';
 import { registerServeCommand } from '../server/serve.cli.js';
 import { registerAuditCommands } from '../audit/audit.cli.js';
 import { registerAuthCommands } from '../auth/auth.cli.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerServeCommand(program, io);
   registerPolicyCommands(program, io);
+  registerSubjectCommands(program, io);
   registerAuditCommands(program, io);
   registerAuthCommands(program, io);
   registerKeyCommands(program, io);

@@ -49,10 +49,10 @@ const address = z
   .union([
     shortText,
     z.strictObject({
-      lines: z.array(shortText).min(1),
-      town: shortText.optional(),
-      county: shortText.optional(),
-      postcode: shortText.optional(),
+      lines: z.array(shortText).min(1).describe('Street lines, in order.'),
+      town: shortText.optional().describe('Post town.'),
+      county: shortText.optional().describe('County, if used.'),
+      postcode: shortText.optional().describe('Postcode.'),
       country: countryCode.optional(),
     }),
   ])
@@ -60,10 +60,10 @@ const address = z
 
 const contact = z
   .strictObject({
-    email: email.optional(),
-    phone: shortText.optional(),
+    email: email.optional().describe('Email address.'),
+    phone: shortText.optional().describe('Telephone number, as people should dial it.'),
     address: address.optional(),
-    web: url.optional(),
+    web: url.optional().describe('Website.'),
     contact_form: url.optional().describe('Address of a contact form people can use.'),
     live_chat: url.optional().describe('Where a live chat is offered.'),
   })
@@ -76,10 +76,11 @@ const entity = z
     company_number: z
       .string()
       .regex(/^(?:[0-9]{1,8}|[A-Z]{2}[0-9]{6})$/, 'a Companies House number: up to 8 digits, or two letters and six digits (SC123456)')
-      .optional(),
+      .optional()
+      .describe('Companies House number (quote it so YAML keeps leading zeros: "01234567").'),
     registered_in: z.enum([...UK_REGIONS, 'other']).optional().describe('The jurisdiction of registration.'),
     parent: id.optional().describe('The id of the entity that owns this one, for a group.'),
-    trading_names: z.array(shortText).default([]),
+    trading_names: z.array(shortText).default([]).describe('Names the entity trades under.'),
     registered_address: address.optional(),
     trading_address: address.optional(),
     ico_registration: z
@@ -155,8 +156,8 @@ export const IDENTIFIER_KINDS = ['email', 'phone', 'customer-number', 'other'] a
 const dataCategory = z
   .strictObject({
     id,
-    name: shortText,
-    description: text.optional(),
+    name: shortText.describe('The category as the notice names it, e.g. "Contact details".'),
+    description: text.optional().describe('What it covers, in plain words.'),
     examples: z.array(shortText).default([]).describe('Items in this category, in plain words: "name", "email address".'),
     special_category: z
       .enum(SPECIAL_CATEGORIES)
@@ -185,8 +186,8 @@ const dataCategory = z
 const relationship = z
   .strictObject({
     id,
-    name: shortText,
-    description: text.optional(),
+    name: shortText.describe('How the notice names people in this relationship, e.g. "Customer".'),
+    description: text.optional().describe('Who is in it, in plain words.'),
     role: z
       .enum(['controller', 'processor'])
       .default('controller')
@@ -217,10 +218,10 @@ export const SOURCE_KINDS = [
 const source = z
   .strictObject({
     id,
-    name: shortText,
+    name: shortText.describe('The source as the notice names it, e.g. "Exhibitions and trade shows".'),
     kind: z.enum(SOURCE_KINDS).describe('"data-subject" means collected from the person themselves (Art 13); anything else is Art 14.'),
     publicly_accessible: z.boolean().default(false).describe('Whether the source is publicly accessible (Art 14(2)(f)).'),
-    description: text.optional(),
+    description: text.optional().describe('More about the source.'),
   })
   .describe('Where personal data comes from.');
 
@@ -261,7 +262,7 @@ const recipient = z
     contract: url.optional().describe('Link to the contract or data processing agreement.'),
     review_date: isoDate.optional().describe('When the arrangement is next reviewed.'),
     categories: z.array(id).optional().describe('The data categories this recipient receives.'),
-    purpose: text.optional(),
+    purpose: text.optional().describe('Why they receive it.'),
   })
   .describe('Who receives personal data: processors, other controllers, authorities.');
 
@@ -269,10 +270,10 @@ const transfer = z
   .strictObject({
     id,
     description: text.describe('What is transferred, e.g. "Staff outside the EEA access customer records".'),
-    countries: z.array(countryCode).min(1),
-    safeguard: z.enum(SAFEGUARDS).optional(),
-    safeguard_copy: shortText.optional(),
-    recipient: id.optional(),
+    countries: z.array(countryCode).min(1).describe('Countries the data goes to or is accessed from.'),
+    safeguard: z.enum(SAFEGUARDS).optional().describe('The transfer mechanism used.'),
+    safeguard_copy: shortText.optional().describe('How people can get a copy of the safeguard.'),
+    recipient: id.optional().describe('The recipient entry this transfer belongs to, if any.'),
   })
   .describe('An international transfer not already described by a recipient.');
 
@@ -301,7 +302,7 @@ const retentionRule = z
       .enum(TRIGGERS)
       .optional()
       .describe('"For the duration of X": the data is kept until this event, then the action applies (with duration, that long after it).'),
-    action: z.enum(['delete', 'anonymise']).default('delete'),
+    action: z.enum(['delete', 'anonymise']).default('delete').describe('What happens at the end: deleted, or anonymised (identifiers removed, statistical fields kept).'),
     statistical_fields: z.array(shortText).optional().describe('With anonymise: the fields kept, without identifiers, so statistics survive.'),
     unless: z
       .array(z.enum(['marketing-consent', 'legal-hold', 'open-contract']))
@@ -318,7 +319,7 @@ const retentionRule = z
 
 const requirement = z
   .strictObject({
-    kind: z.enum(['statutory', 'contractual', 'contract-prerequisite', 'optional']),
+    kind: z.enum(['statutory', 'contractual', 'contract-prerequisite', 'optional']).describe('Required by law, by a contract, needed to enter a contract, or optional.'),
     consequence: text.optional().describe('What happens if the person does not provide the data.'),
   })
   .describe('Whether providing the data is required by law or contract (Art 13(2)(e)).');
@@ -336,8 +337,8 @@ export const CHANNELS = ['email', 'phone', 'sms', 'post', 'social', 'in-person',
 const purpose = z
   .strictObject({
     id,
-    name: shortText,
-    description: text.optional(),
+    name: shortText.describe('The purpose as the notice states it, e.g. "Providing the services you ordered".'),
+    description: text.optional().describe('More detail for the notice.'),
     business_function: shortText.optional().describe('The part of the business, for the record of processing.'),
     relationships: z.array(id).min(1).describe('Whose data this purpose uses.'),
     categories: z.array(id).min(1).describe('Which data categories it uses.'),
@@ -351,7 +352,7 @@ const purpose = z
     sources: z.array(id).optional().describe('Where the data for this purpose comes from.'),
     recipients: z.array(id).optional().describe('Who receives data for this purpose.'),
     retention: id.optional().describe('The id of the retention rule.'),
-    direct_marketing: z.boolean().default(false),
+    direct_marketing: z.boolean().default(false).describe('Whether this purpose is direct marketing (the right to object is then absolute).'),
     channels: z.array(z.enum(CHANNELS)).optional().describe('For marketing: the channels used.'),
     automated_decision: automatedDecision.optional(),
     dpia: url.optional().describe('Link to the data protection impact assessment, if one was needed.'),
@@ -363,13 +364,13 @@ const purpose = z
 const cookie = z
   .strictObject({
     id,
-    name: shortText,
-    category: z.enum(['strictly-necessary', 'functional', 'analytics', 'marketing']),
-    provider: shortText.optional(),
+    name: shortText.describe('The cookie or storage key name, e.g. "_ga".'),
+    category: z.enum(['strictly-necessary', 'functional', 'analytics', 'marketing']).describe('Only strictly necessary ones may be set without consent (PECR reg 6).'),
+    provider: shortText.optional().describe('Who sets it, if a third party.'),
     recipient: id.optional().describe('The recipient entry of a third party that sets or reads it.'),
-    purpose: text,
-    duration: z.union([duration, z.enum(['session'])]).optional(),
-    technology: z.enum(['cookie', 'local-storage', 'pixel', 'script', 'fingerprint']).default('cookie'),
+    purpose: text.describe('What it is for, in plain words.'),
+    duration: z.union([duration, z.enum(['session'])]).optional().describe('How long it lasts: a period, or "session".'),
+    technology: z.enum(['cookie', 'local-storage', 'pixel', 'script', 'fingerprint']).default('cookie').describe('The kind of technology.'),
   })
   .describe('A cookie or similar technology on the website.');
 
@@ -391,7 +392,7 @@ const rights = z
     channels: z
       .array(
         z.strictObject({
-          type: z.enum(['email', 'phone', 'post', 'web-form', 'in-person']),
+          type: z.enum(['email', 'phone', 'post', 'web-form', 'in-person']).describe('How the request is made.'),
           address: shortText.optional().describe('The email, number, postal address or web address.'),
         }),
       )
@@ -400,8 +401,8 @@ const rights = z
     identity: z
       .strictObject({
         required: z.number().int().min(0).max(5).describe('How many pieces of evidence are needed.'),
-        accepted: z.array(z.enum(IDENTITY_EVIDENCE)).min(1),
-        note: text.optional(),
+        accepted: z.array(z.enum(IDENTITY_EVIDENCE)).min(1).describe('The kinds of evidence accepted.'),
+        note: text.optional().describe('Anything else people should know, e.g. "not a mobile phone bill".'),
       })
       .optional()
       .describe('Identity evidence asked for before answering a request.'),
@@ -414,9 +415,10 @@ const rights = z
       .strictObject({
         validity: duration.optional().describe('How long consent lasts before it must be renewed, e.g. "3 years".'),
         renewal_notice: duration.optional().describe('How long before it lapses a renewal request is sent.'),
-        withdrawal_channels: z.array(z.enum(['email', 'phone', 'post', 'web-form', 'unsubscribe-link', 'in-person'])).default([]),
+        withdrawal_channels: z.array(z.enum(['email', 'phone', 'post', 'web-form', 'unsubscribe-link', 'in-person'])).default([]).describe('How people withdraw consent; it must be as easy as giving it.'),
       })
-      .default({ withdrawal_channels: [] }),
+      .default({ withdrawal_channels: [] })
+      .describe('How consent is kept fresh and withdrawn.'),
     age_of_digital_consent: z.number().int().min(0).max(21).default(13).describe('Below this age, parental consent is needed for online services (UK: 13).'),
   })
   .describe('How rights requests and consent are handled.');
@@ -424,27 +426,42 @@ const rights = z
 const organisation = z
   .strictObject({
     name: shortText.describe('The name people know the organisation by.'),
-    description: text.optional(),
+    description: text.optional().describe('What the organisation does, for the notice.'),
     entities: z.array(entity).min(1).describe('The legal entities this declaration covers; the first one is the main controller unless "controller" says otherwise.'),
     controller: id.optional().describe('The id of the entity that is the controller named in the notice.'),
     contact: contact,
     privacy_contact: z
       .strictObject({
         kind: z.enum(['dpo', 'privacy-lead']).describe('"dpo" for a designated Data Protection Officer; otherwise the person or team who handles privacy.'),
-        name: shortText.optional(),
-        title: shortText.optional(),
-        email: email.optional(),
-        phone: shortText.optional(),
+        name: shortText.optional().describe('Their name, if published.'),
+        title: shortText.optional().describe('Their job title, e.g. "IT Manager and Data Protection Officer".'),
+        email: email.optional().describe('Their email address.'),
+        phone: shortText.optional().describe('Their telephone number.'),
         address: address.optional(),
       })
-      .optional(),
-    representative: z.strictObject({ name: shortText, contact: contact }).optional().describe('A representative in the UK, for a controller based abroad.'),
-    joint_controllers: z.array(z.strictObject({ name: shortText, contact: contact, responsibilities: text.optional() })).optional(),
+      .optional()
+      .describe('The Data Protection Officer, or whoever handles privacy questions.'),
+    representative: z.strictObject({ name: shortText.describe('The representative\'s name.'), contact: contact }).optional().describe('A representative in the UK, for a controller based abroad.'),
+    joint_controllers: z
+      .array(
+        z.strictObject({
+          name: shortText.describe('The joint controller\'s name.'),
+          contact: contact,
+          responsibilities: text.optional().describe('The essence of the arrangement: who does what.'),
+        }),
+      )
+      .optional()
+      .describe('Organisations that decide jointly with us how the data is used.'),
     supervisory_authority: z
-      .strictObject({ name: shortText, website: url.optional(), phone: shortText.optional() })
-      .default({ name: "Information Commissioner's Office", website: 'https://ico.org.uk', phone: '0303 123 1113' }),
+      .strictObject({
+        name: shortText.describe('Its name.'),
+        website: url.optional().describe('Its website.'),
+        phone: shortText.optional().describe('Its helpline.'),
+      })
+      .default({ name: "Information Commissioner's Office", website: 'https://ico.org.uk', phone: '0303 123 1113' })
+      .describe('Where people can complain; the ICO unless you say otherwise.'),
     bank_holiday_region: z.enum(UK_REGIONS).default('england-and-wales').describe('The UK region whose bank holidays count for deadlines.'),
-    public_authority: z.boolean().default(false),
+    public_authority: z.boolean().default(false).describe('A public authority cannot rely on legitimate interests for its tasks, and must appoint a DPO.'),
   })
   .describe('Who the organisation is.');
 
@@ -454,7 +471,7 @@ export const policySchema = z
     organisation,
     notice: z
       .strictObject({
-        title: shortText.default('Privacy notice'),
+        title: shortText.default('Privacy notice').describe('The heading of the published notice.'),
         effective_date: isoDate.describe('The date this version of the notice takes effect.'),
         applies_to: text.optional().describe('Who this notice is for.'),
         does_not_apply_to: text.optional().describe('Who it is not for, e.g. employees covered by a staff notice.'),
@@ -463,7 +480,7 @@ export const policySchema = z
           .array(shortText)
           .default([])
           .describe('Laws the organisation says it complies with, as written in its current policy; the linter flags repealed ones.'),
-        website: url.optional(),
+        website: url.optional().describe('Where the notice is published.'),
       })
       .describe('The published privacy notice.'),
     relationships: z.array(relationship).min(1),

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
 import { systemActor } from '../runtime/runtime.js';
@@ -114,7 +114,7 @@ describe.each(dialects)('HTTP API on %s', (kind) => {
 
   it('answers bad input with a clear error and a stable code, never a 500', async () => {
     const staff = await tokenFor('staff');
-    const cases: Array<[Parameters<FastifyInstance['inject']>[0], number, string]> = [
+    const cases: Array<[InjectOptions, number, string]> = [
       [{ url: '/api/v1/subjects' }, 401, 'UNAUTHENTICATED'],
       [{ url: '/api/v1/subjects', headers: { authorization: 'Bearer stw_nope' } }, 401, 'UNAUTHENTICATED'],
       [{ url: '/api/v1/subjects/not-a-uuid', headers: auth(staff) }, 400, 'VALIDATION_FAILED'],
@@ -131,7 +131,7 @@ describe.each(dialects)('HTTP API on %s', (kind) => {
     ];
     for (const [req, status, code] of cases) {
       const res = await app.inject(req);
-      expect({ url: typeof req === 'string' ? req : req.url, status: res.statusCode, code: res.json().error?.code }).toEqual({ url: typeof req === 'string' ? req : req.url, status, code });
+      expect({ url: req.url, status: res.statusCode, code: res.json().error?.code }).toEqual({ url: req.url, status, code });
     }
     const leak = await app.inject({ method: 'POST', url: '/api/v1/subjects', headers: auth(staff), payload: { relationships: [{ relationship: 'customer' }], records: [{ category: 'call-notes', text: 'card 4111-1111-1111-1111' }] } });
     expect(leak.body).not.toContain('4111');

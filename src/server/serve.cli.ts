@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { commandConfig, type CliIo } from '../cli/io.js';
 import { StewardError } from '../shared/errors.js';
+import { systemActor } from '../runtime/runtime.js';
+import { seedDemo } from './demo.js';
 import { createLogger, startServer } from './serve.js';
 
 export function registerServeCommand(program: Command, io: CliIo): void {
@@ -10,11 +12,16 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .option('--host <host>', 'address to listen on (default 127.0.0.1; env STEWARD_HOST)')
     .option('--port <port>', 'port to listen on (default 8080; env STEWARD_PORT)')
     .option('--base-url <url>', 'public address of this server, for links it sends (env STEWARD_BASE_URL)')
+    .option('--demo', 'on first run, add a dozen made-up people so the register has something to show')
     .addOption(new Option('--log-level <level>', 'log level (env STEWARD_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .action(async (_opts: unknown, cmd: Command) => {
+    .action(async (opts: { demo?: boolean }, cmd: Command) => {
       const config = commandConfig(cmd, io);
       const logger = createLogger(config);
       const server = await startServer(config, { logger });
+      if (opts.demo) {
+        const made = await seedDemo(server.runtime, systemActor('demo'));
+        if (made > 0) io.stderr(`Demo: added ${made} made-up people to the register.\n`);
+      }
       const org = server.runtime.policy.policy.organisation.name;
       if (server.firstOwner) {
         io.stderr(
