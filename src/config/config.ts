@@ -24,6 +24,8 @@ const configSchema = z.strictObject({
   baseUrl: z.url().optional(),
   masterKey: z.string().optional(),
   bodyLimit: z.coerce.number().int().min(1024).max(512 * 1024 * 1024),
+  smtpUrl: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  mailFrom: z.string().min(3).max(320).optional(),
 });
 
 export interface Config {
@@ -42,6 +44,10 @@ export interface Config {
   masterKey: string | undefined;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+  /** SMTP server for outgoing mail; without it mail goes to the outbox folder. */
+  smtpUrl: string | undefined;
+  /** The From address; defaults to the declaration's privacy contact. */
+  mailFrom: string | undefined;
 }
 
 /** Settings as flags name them; undefined means "not given". */
@@ -68,6 +74,8 @@ const envNames: Record<Key, string> = {
   baseUrl: 'STEWARD_BASE_URL',
   masterKey: 'STEWARD_MASTER_KEY',
   bodyLimit: 'STEWARD_BODY_LIMIT',
+  smtpUrl: 'STEWARD_SMTP_URL',
+  mailFrom: 'STEWARD_MAIL_FROM',
 };
 
 const flagNames: Partial<Record<Key, string>> = {
@@ -89,6 +97,8 @@ const fileKeys: Record<string, Key> = {
   log_level: 'logLevel',
   base_url: 'baseUrl',
   body_limit: 'bodyLimit',
+  smtp_url: 'smtpUrl',
+  mail_from: 'mailFrom',
 };
 
 const defaults = {
@@ -171,6 +181,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     baseUrl: (c.baseUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`).replace(/\/$/, ''),
     masterKey: c.masterKey,
     bodyLimit: c.bodyLimit,
+    smtpUrl: c.smtpUrl,
+    mailFrom: c.mailFrom,
   };
 }
 

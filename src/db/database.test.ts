@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
 import { migrate } from './database.js';
-import { migrations } from './migrations/index.js';
+import { migrationNames } from './migrations/index.js';
 
 describe.each(dialects)('database contract on %s', (kind) => {
   let t: TestDatabase;
@@ -13,7 +13,8 @@ describe.each(dialects)('database contract on %s', (kind) => {
 
   it('applies every migration once, and again is a no-op', async () => {
     const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(t.db);
-    expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations).sort());
+    expect(migrationNames().length).toBeGreaterThanOrEqual(2);
+    expect(applied.rows.map((r) => r.name)).toEqual(migrationNames());
     expect(await migrate(t)).toEqual([]);
   });
 

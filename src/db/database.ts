@@ -10,7 +10,7 @@ import pg from 'pg';
 import { redactUrl } from '../config/config.js';
 import { StewardError } from '../shared/errors.js';
 import { postgresAdapter, sqliteAdapter, type DialectAdapter } from './adapter.js';
-import { migrations } from './migrations/index.js';
+import { loadMigrations } from './migrations/index.js';
 import type { Tables } from './tables.js';
 
 export type DB = Kysely<Tables>;
@@ -71,7 +71,7 @@ function openPostgres(url: string, opts: OpenOptions): Database {
 export async function migrate(database: Database): Promise<string[]> {
   const provider: MigrationProvider = {
     getMigrations: async () =>
-      Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, database.adapter) }])),
+      Object.fromEntries(Object.entries(await loadMigrations()).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, database.adapter) }])),
   };
   const migrator = new Migrator({ db: database.db, provider });
   const { error, results } = await migrator.migrateToLatest();

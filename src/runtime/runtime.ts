@@ -3,6 +3,8 @@
  * configuration → declaration → database (migrated) → keys.
  */
 import { userInfo } from 'node:os';
+import path from 'node:path';
+import { createMailer, type Mailer } from '../mail/mailer.js';
 import type { Actor } from '../auth/roles.js';
 import type { Config } from '../config/config.js';
 import { defaultKekProvider, type KekProvider } from '../crypto/kek.js';
@@ -14,7 +16,18 @@ import { systemClock, type Clock } from '../shared/clock.js';
 
 export interface Runtime extends RegisterContext {
   config: Config;
+  mailer: Mailer;
   close(): Promise<void>;
+}
+
+export function mailerFor(config: Config, loaded: LoadedPolicy): Mailer {
+  const org = loaded.policy.organisation;
+  const address = org.privacy_contact?.email ?? org.contact.email ?? 'privacy@localhost';
+  return createMailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom ?? `"${org.name.replace(/["\\]/g, '')}" <${address}>`,
+    outboxDir: path.join(config.dataDir, 'outbox'),
+  });
 }
 
 export function kekProviderFor(config: Config): KekProvider {
@@ -26,7 +39,19 @@ export async function openRuntime(config: Config, opts: { clock?: Clock; policy?
   const database = await openDatabase(config.databaseUrl);
   try {
     const keyring = await Keyring.open(database.db, kekProviderFor(config));
-    return { config, database, keyring, policy, clock: opts.clock ?? systemClock, close: () => database.close() };
+    const mailer = mailerFor(config, policy);
+    return {
+      config,
+      database,
+      keyring,
+      policy,
+      mailer,
+      clock: opts.clock ?? systemClock,
+      close: async () => {
+        mailer.close();
+        await database.close();
+      },
+    };
   } catch (e) {
     await database.close().catch(() => undefined);
     throw e;

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { envKekProvider, fileKekProvider, generateEnvKekValue } from '../../src/crypto/kek.js';
 import { loadPolicy } from '../../src/policy/policy.loader.js';
 import { Keyring } from '../../src/register/keyring.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
+import { mailerFor, type Runtime } from '../../src/runtime/runtime.js';
 import { fixedClock } from '../../src/shared/clock.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
@@ -19,15 +19,17 @@ export interface TestRuntime extends Runtime {
   dataDir: string;
 }
 
-export async function createTestRuntime(kind: 'sqlite' | 'postgres', opts: { policyFile?: string; keyFile?: boolean } = {}): Promise<TestRuntime> {
+export async function createTestRuntime(kind: 'sqlite' | 'postgres', opts: { policyFile?: string; keyFile?: boolean; smtpUrl?: string } = {}): Promise<TestRuntime> {
   const testDb = await createTestDatabase(kind);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'steward-rt-'));
   const policy = await loadPolicy(opts.policyFile ?? REGISTER_POLICY);
   const provider = opts.keyFile ? fileKekProvider(path.join(dataDir, 'steward.key')) : envKekProvider(generateEnvKekValue());
   const keyring = await Keyring.open(testDb.db, provider);
-  const config = loadConfig({ dataDir, policy: policy.file }, {}, dataDir);
+  const config = loadConfig({ dataDir, policy: policy.file }, opts.smtpUrl ? { STEWARD_SMTP_URL: opts.smtpUrl } : {}, dataDir);
+  const mailer = mailerFor(config, policy);
   return {
     config,
+    mailer,
     database: testDb,
     testDb,
     keyring,
@@ -35,6 +37,7 @@ export async function createTestRuntime(kind: 'sqlite' | 'postgres', opts: { pol
     dataDir,
     clock: fixedClock('2026-03-02T10:00:00Z'),
     close: async () => {
+      mailer.close();
       await testDb.dispose();
       rmSync(dataDir, { recursive: true, force: true });
     },
