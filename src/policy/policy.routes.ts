@@ -6,6 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
+import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
 import { lintPolicy } from './policy.lint.js';
 import { policyJsonSchema } from './policy.schema.js';
 import { listPolicyVersions } from './policy.service.js';
@@ -96,12 +97,14 @@ export const policyRoutes =
       `${API_PREFIX}/policy/ropa`,
       {
         schema: {
-          summary: 'The Art 30 record of processing (CSV or XLSX)',
+          summary: 'The Art 30 record of processing (CSV or XLSX); internal, so any signed-in role',
           tags: ['policy'],
+          security: bearerSecurity,
           querystring: z.object({ format: z.enum(['csv', 'xlsx']).default('csv') }),
         },
       },
       async (req, reply) => {
+        await actorFrom(deps, req);
         const base = `record-of-processing-${loaded.policy.notice.effective_date}`;
         if (req.query.format === 'xlsx') {
           return reply

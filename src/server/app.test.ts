@@ -47,6 +47,12 @@ describe.each(dialects)('HTTP API on %s', (kind) => {
     expect(notice.body).toContain('Test Telecoms');
     expect((await app.inject({ url: '/privacy', headers: { 'if-none-match': notice.headers.etag as string } })).statusCode).toBe(304);
     expect((await app.inject('/privacy.md')).body).toContain('Test Telecoms');
+    expect((await app.inject('/api/v1/policy/ropa')).statusCode).toBe(401);
+    const ropa = await app.inject({ url: '/api/v1/policy/ropa?format=csv', headers: auth(owner) });
+    expect(ropa.headers['content-type']).toContain('text/csv');
+    expect(ropa.body.split('\r\n').filter(Boolean)).toHaveLength(4);
+    const findings = (await app.inject('/api/v1/policy/findings')).json();
+    expect(findings.findings.every((f: { rule: string }) => typeof f.rule === 'string')).toBe(true);
   });
 
   it('walks a person through the API: create, find by email, read, and see who looked in the audit trail', async () => {
