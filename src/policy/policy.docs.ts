@@ -79,7 +79,7 @@ export function declarationReference(): string {
       const def = v.default === undefined ? '' : `\`${JSON.stringify(v.default)}\``;
       const meaning = v.description ?? inner?.description ?? '';
       out.push(`| \`${k}\` | ${cell(typeOf(v))} | ${required} | ${cell(def)} | ${cell(meaning)} |`);
-      if (inner) nested.push([k, inner, `${path}.${k}${v.type === 'array' ? '[]' : ''}`]);
+      if (inner) nested.push([k, inner, `${path === 'top level' ? '' : `${path}.`}${k}${v.type === 'array' ? '[]' : ''}`]);
     }
     out.push('');
     for (const [k, inner, p] of nested) section(k, inner, p);

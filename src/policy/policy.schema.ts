@@ -270,7 +270,7 @@ const transfer = z
   .strictObject({
     id,
     description: text.describe('What is transferred, e.g. "Staff outside the EEA access customer records".'),
-    countries: z.array(countryCode).min(1).describe('Countries the data goes to or is accessed from.'),
+    countries: z.array(countryCode).min(1).optional().describe('Countries the data goes to or is accessed from; the linter asks for them when missing.'),
     safeguard: z.enum(SAFEGUARDS).optional().describe('The transfer mechanism used.'),
     safeguard_copy: shortText.optional().describe('How people can get a copy of the safeguard.'),
     recipient: id.optional().describe('The recipient entry this transfer belongs to, if any.'),
@@ -290,6 +290,7 @@ export const TRIGGERS = [
   'relationship-ended',
   'device-returned',
   'service-ended',
+  'handed-to-client',
 ] as const;
 
 const retentionRule = z
@@ -353,6 +354,10 @@ const purpose = z
     recipients: z.array(id).optional().describe('Who receives data for this purpose.'),
     retention: id.optional().describe('The id of the retention rule.'),
     direct_marketing: z.boolean().default(false).describe('Whether this purpose is direct marketing (the right to object is then absolute).'),
+    soft_opt_in: z
+      .boolean()
+      .default(false)
+      .describe('PECR reg 22(3): email/SMS marketing of our own similar products to people whose details we got in a sale or negotiation, with an opt-out offered then and in every message.'),
     channels: z.array(z.enum(CHANNELS)).optional().describe('For marketing: the channels used.'),
     automated_decision: automatedDecision.optional(),
     dpia: url.optional().describe('Link to the data protection impact assessment, if one was needed.'),
@@ -400,8 +405,8 @@ const rights = z
       .describe('How people can make requests.'),
     identity: z
       .strictObject({
-        required: z.number().int().min(0).max(5).describe('How many pieces of evidence are needed.'),
-        accepted: z.array(z.enum(IDENTITY_EVIDENCE)).min(1).describe('The kinds of evidence accepted.'),
+        required: z.number().int().min(0).max(5).optional().describe('How many pieces of evidence are needed.'),
+        accepted: z.array(z.enum(IDENTITY_EVIDENCE)).default([]).describe('The kinds of evidence accepted.'),
         note: text.optional().describe('Anything else people should know, e.g. "not a mobile phone bill".'),
       })
       .optional()
