@@ -54,9 +54,11 @@ export class Scheduler {
 
   start(): void {
     const tick = () => {
-      this.#running ??= this.runDue().finally(() => {
-        this.#running = undefined;
-      });
+      this.#running ??= this.runDue()
+        .then(() => undefined)
+        .finally(() => {
+          this.#running = undefined;
+        });
     };
     tick();
     this.#timer = setInterval(tick, this.#o.tickMs ?? 60_000);
