@@ -73,7 +73,11 @@ export async function migrate(database: Database): Promise<string[]> {
     getMigrations: async () =>
       Object.fromEntries(Object.entries(await loadMigrations()).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, database.adapter) }])),
   };
-  const migrator = new Migrator({ db: database.db, provider });
+  // Kysely looks for its bookkeeping tables in any schema on the search path unless told which:
+  // name the current one, so databases in separate schemas (tests, several tenants) never share it.
+  const schema =
+    database.adapter.kind === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db: database.db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     throw new StewardError('INTERNAL', `database migration failed: ${(error as Error).message}`);
