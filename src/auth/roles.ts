@@ -22,13 +22,22 @@ export type Permission =
   | 'subjects:export'
   | 'audit:read'
   | 'users:manage'
-  | 'tokens:create';
+  | 'tokens:create'
+  // Consent and marketing: check an audience; manage the suppression list and TPS registers.
+  | 'marketing:check'
+  | 'marketing:manage'
+  | 'breaches:report'
+  | 'breaches:read'
+  | 'breaches:manage'
+  // Retention: read the plan and holds; place and release holds, decide reviews, run deletions.
+  | 'retention:read'
+  | 'retention:manage';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'users:manage', 'tokens:create']),
-  dpo: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'tokens:create']),
-  staff: new Set<Permission>(['subjects:read', 'subjects:write', 'tokens:create']),
-  auditor: new Set<Permission>(['subjects:read', 'audit:read', 'tokens:create']),
+  owner: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'users:manage', 'tokens:create', 'breaches:report', 'breaches:read', 'breaches:manage', 'retention:read', 'retention:manage', 'marketing:check', 'marketing:manage']),
+  dpo: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'tokens:create', 'breaches:report', 'breaches:read', 'breaches:manage', 'retention:read', 'retention:manage', 'marketing:check', 'marketing:manage']),
+  staff: new Set<Permission>(['subjects:read', 'subjects:write', 'tokens:create', 'breaches:report', 'marketing:check']),
+  auditor: new Set<Permission>(['subjects:read', 'audit:read', 'tokens:create', 'breaches:read', 'retention:read']),
 };
 
 /** A role may hand out tokens for itself or any role below it. */

@@ -7,17 +7,33 @@
  * Subject data keys are wrapped and unwrapped here, synchronously once the KEK versions are known.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/database.js';
-import { BlindIndexer } from '../crypto/blind-index.js';
+import { BlindIndexer, deriveSuppressionKey } from '../crypto/blind-index.js';
 import { aad, generateDataKey, kekVersionOf, unwrapKey, wrapKey } from '../crypto/envelope.js';
 import type { KekProvider } from '../crypto/kek.js';
 import { StewardError } from '../shared/errors.js';
 
 const INDEX_ROOT = 'index_root';
 
+interface WrappedKeyTable {
+  table: string;
+  idColumn: string;
+  /** The owner name the key was wrapped for (its AAD). */
+  owner(id: string): string;
+}
+
+/** Every table holding data keys wrapped by the KEK: rotation re-wraps them all. */
+const WRAPPED_KEY_TABLES: WrappedKeyTable[] = [
+  { table: 'subject_keys', idColumn: 'subject_id', owner: (id) => id },
+  { table: 'breaches', idColumn: 'id', owner: (id) => `breach:${id}` },
+];
+
 export class Keyring {
   readonly indexer: BlindIndexer;
   readonly #auditKey: Buffer;
+  readonly #linkKey: Buffer;
+  readonly #suppressionKey: Buffer;
   readonly #keks: Map<number, Buffer>;
   #current: number;
   readonly provider: KekProvider;
@@ -28,6 +44,8 @@ export class Keyring {
     this.#current = current;
     this.indexer = new BlindIndexer(root);
     this.#auditKey = Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), 'steward-audit-chain:v1', 32));
+    this.#linkKey = Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), 'steward-links:v1', 32));
+    this.#suppressionKey = deriveSuppressionKey(root);
   }
 
   /** Loads the KEK and the index root key, creating the root key on first run. */
@@ -90,6 +108,23 @@ export class Keyring {
   }
 
   /**
+   * MAC for signed links and codes (one-click unsubscribe, consent renewal, preference sessions),
+   * under its own HKDF-derived key; `purpose` separates the kinds so one can never pass as another.
+   * 32 bytes, base64url.
+   */
+  linkMac(purpose: string, data: string): string {
+    return createHmac('sha256', this.#linkKey).update(purpose).update('\n').update(data).digest('base64url');
+  }
+
+  /**
+   * The suppression list's HMAC key (the one indexer.suppressionHash uses), for hashing many
+   * identifiers at once in an audience check. It must not leave the process.
+   */
+  suppressionHmacKey(): Buffer {
+    return Buffer.from(this.#suppressionKey);
+  }
+
+  /**
    * Rotation: adds a KEK version (when the provider can) and re-wraps every subject key and the
    * index root under it. Records are not re-encrypted: their data keys do not change.
    */
@@ -109,36 +144,30 @@ export class Keyring {
   /** Re-wraps every key not yet under the current KEK version (resumable: safe to run again). */
   async rewrapAll(db: DB, onProgress?: (done: number, total: number) => void): Promise<{ version: number; rewrapped: number }> {
     const kek = this.#keks.get(this.#current)!;
-    const total = Number(
-      (
-        await db
-          .selectFrom('subject_keys')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('wrapped_key', 'is not', null)
-          .where('kek_version', '!=', this.#current)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    const anyDb = db as unknown as Kysely<any>;
+    const pending = (t: WrappedKeyTable) =>
+      anyDb.selectFrom(t.table).where('wrapped_key', 'is not', null).where('kek_version', '!=', this.#current);
+    let total = 0;
+    for (const t of WRAPPED_KEY_TABLES) {
+      total += Number((await pending(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    }
     let done = 0;
-    for (;;) {
-      const batch = await db
-        .selectFrom('subject_keys')
-        .select(['subject_id', 'wrapped_key', 'kek_version'])
-        .where('wrapped_key', 'is not', null)
-        .where('kek_version', '!=', this.#current)
-        .limit(1000)
-        .execute();
-      if (batch.length === 0) break;
-      await this.ensureVersions(new Set(batch.map((b) => b.kek_version)));
-      await db.transaction().execute(async (trx) => {
-        for (const row of batch) {
-          const dek = this.unwrapSubjectKey(row.subject_id, row.wrapped_key!);
-          const wrapped = wrapKey(kek, this.#current, dek, aad('subject-key', row.subject_id));
-          await trx.updateTable('subject_keys').set({ wrapped_key: wrapped, kek_version: this.#current }).where('subject_id', '=', row.subject_id).execute();
-        }
-      });
-      done += batch.length;
-      onProgress?.(done, total);
+    for (const t of WRAPPED_KEY_TABLES) {
+      for (;;) {
+        const batch = (await pending(t).select([`${t.idColumn} as id`, 'wrapped_key', 'kek_version']).limit(1000).execute()) as Array<{ id: string; wrapped_key: Buffer; kek_version: number }>;
+        if (batch.length === 0) break;
+        await this.ensureVersions(new Set(batch.map((b) => b.kek_version)));
+        await anyDb.transaction().execute(async (trx) => {
+          for (const row of batch) {
+            const owner = t.owner(row.id);
+            const dek = this.unwrapSubjectKey(owner, row.wrapped_key);
+            const wrapped = wrapKey(kek, this.#current, dek, aad('subject-key', owner));
+            await trx.updateTable(t.table).set({ wrapped_key: wrapped, kek_version: this.#current }).where(t.idColumn, '=', row.id).execute();
+          }
+        });
+        done += batch.length;
+        onProgress?.(done, total);
+      }
     }
     const rootRow = await db.selectFrom('key_state').select('value').where('name', '=', INDEX_ROOT).executeTakeFirstOrThrow();
     const rootWrapped = Buffer.from(rootRow.value, 'base64');

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
+import { suppressSubject } from '../consent/suppression.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import { normaliseIdentifier } from '../crypto/blind-index.js';
 import { assertNoCardData } from '../crypto/card-detect.js';
@@ -351,14 +352,14 @@ export async function createSubject(ctx: RegisterContext, actor: Actor, input: N
 
 // ——— reading ———
 
-async function loadSubjectKey(ctx: RegisterContext, db: Kysely<Tables>, subjectId: string): Promise<Buffer | undefined> {
+export async function loadSubjectKey(ctx: RegisterContext, db: Kysely<Tables>, subjectId: string): Promise<Buffer | undefined> {
   const row = await db.selectFrom('subject_keys').select(['wrapped_key', 'kek_version']).where('subject_id', '=', subjectId).executeTakeFirst();
   if (!row?.wrapped_key) return undefined;
   await ctx.keyring.ensureVersions([row.kek_version]);
   return ctx.keyring.unwrapSubjectKey(subjectId, row.wrapped_key);
 }
 
-function decryptRecord(dek: Buffer, row: Tables['records']): RecordView {
+export function decryptRecord(dek: Buffer, row: Tables['records']): RecordView {
   const plain = decrypt(dek, row.ciphertext, recordAad(row.id, row.subject_id, row.category));
   const base: RecordView = {
     id: row.id,
@@ -697,6 +698,8 @@ export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: strin
     const row = await subjectRow(trx, id);
     if (row.erased_at) throw new StewardError('CONFLICT', `subject ${id} was already erased`);
     const counts = await trx.selectFrom('records').select(['category']).where('subject_id', '=', id).execute();
+    // Keyed hashes of the person's email and phone go on the suppression list, which outlives this.
+    await suppressSubject(trx, ctx, actor, id, 'erasure');
     await trx.deleteFrom('blind_indexes').where('subject_id', '=', id).execute();
     await trx.deleteFrom('records').where('subject_id', '=', id).execute();
     await trx.updateTable('subject_keys').set({ wrapped_key: null, destroyed_at: now }).where('subject_id', '=', id).execute();

@@ -1,0 +1,234 @@
+/**
+ * Telling the people affected (Art 34): a plain-language letter to each, sent by email through
+ * Steward's mailer with the result kept per person (sent or failed, when, the message id), or
+ * exported as letters for post. Addresses are decrypted from the register only at the moment of
+ * sending; each use is audited against the person, without the address.
+ *
+ * Sending is resumable: a second run sends only to people not yet told (failures and people
+ * who had no email address are tried again).
+ */
+import type { Kysely } from 'kysely';
+import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
+import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
+import type { Tables } from '../db/tables.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { DataCategory } from '../policy/policy.schema.js';
+import { decryptRecord, loadSubjectKey, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { isStewardError, StewardError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import type { BreachState } from './breaches.events.js';
+import { appendEvent } from './breaches.store.js';
+import { contactPointFor, loadBreach } from './breaches.service.js';
+import { renderLetter, type Letter } from './breaches.templates.js';
+import type { BreachRow } from './breaches.store.js';
+
+export type NotifyContext = RegisterContext & { mailer: Mailer };
+
+export interface NotifyResult {
+  reference: string;
+  /** People this run tried to email. */
+  attempted: number;
+  sent: number;
+  failed: number;
+  noAddress: number;
+  /** People told before this run (email sent or letter exported). */
+  alreadyTold: number;
+}
+
+const BATCH = 50;
+
+function assertMayTell(row: BreachRow, state: BreachState, people: number): void {
+  if (state.closed) throw new StewardError('CONFLICT', `breach ${row.reference} is closed: reopen it first`);
+  const d = state.decisions.people?.decision;
+  if (d !== 'notify') {
+    throw new StewardError(
+      'CONFLICT',
+      d === undefined
+        ? 'record the decision to tell the people affected (with its reason) before telling them'
+        : `the recorded decision is "${d}": record a decision to notify people first`,
+    );
+  }
+  if (people === 0) throw new StewardError('CONFLICT', 'no people affected are selected: select them from the register first');
+  // Art 34(2): the letter describes the likely consequences and the measures taken or proposed.
+  const missing = [
+    ...(state.facts.consequences ? [] : ['the likely consequences (consequences)']),
+    ...(state.facts.measuresTaken || state.facts.measuresProposed ? [] : ['the measures taken or proposed (measuresTaken, measuresProposed)']),
+  ];
+  if (missing.length) throw new StewardError('CONFLICT', `the letter to people must describe ${missing.join(' and ')} (Art 34(2)): add them to the facts first`);
+}
+
+/** The subject ids linked to the breach, with their involved categories, and who was told already. */
+async function linkedPeople(db: Kysely<Tables>, breachId: string): Promise<{ people: Map<string, string[]>; told: Set<string> }> {
+  const links = await db.selectFrom('breach_subjects').select(['subject_id', 'categories']).where('breach_id', '=', breachId).orderBy('subject_id').execute();
+  const people = new Map(links.map((l) => [l.subject_id, Object.keys(JSON.parse(l.categories) as Record<string, number>)]));
+  const told = new Set(
+    (await db.selectFrom('breach_notifications').select('subject_id').where('breach_id', '=', breachId).where('status', 'in', ['sent', 'exported']).execute()).map((r) => r.subject_id),
+  );
+  return { people, told };
+}
+
+/** Decrypted values of a person's records in the given categories (newest first), or [] if erased. */
+async function valuesOf(ctx: RegisterContext, db: Kysely<Tables>, subjectId: string, categories: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (categories.length === 0) return out;
+  const subject = await db.selectFrom('subjects').select(['erased_at']).where('id', '=', subjectId).executeTakeFirst();
+  if (!subject || subject.erased_at) return out;
+  const rows = await db.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', [...categories]).where('kind', '=', 'value').orderBy('updated_at', 'desc').execute();
+  if (rows.length === 0) return out;
+  const dek = await loadSubjectKey(ctx, db, subjectId);
+  if (!dek) return out;
+  for (const r of rows) {
+    const v = decryptRecord(dek, r).value;
+    if (!v) continue;
+    if (!out.has(r.category)) out.set(r.category, []);
+    out.get(r.category)!.push(v);
+  }
+  return out;
+}
+
+const categoriesOf = (ctx: RegisterContext, ids: readonly string[]): DataCategory[] => {
+  const idx = policyIndex(ctx.policy);
+  return ids.map((c) => idx.categories.get(c)).filter((c): c is DataCategory => c !== undefined);
+};
+
+/** Emails the letter to every affected person not yet told (privacy officer, owner). */
+export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: string): Promise<NotifyResult> {
+  authorise(actor, 'breaches:manage');
+  const db = ctx.database.db;
+  const start = await loadBreach(ctx, db, id);
+  const { people, told } = await linkedPeople(db, start.row.id);
+  assertMayTell(start.row, start.state, people.size);
+  const emailCategories = ctx.policy.policy.data_categories.filter((c) => c.identifier === 'email').map((c) => c.id);
+  // A name to greet the person by, where the register holds one the sender may read.
+  const nameCategories = ctx.policy.policy.data_categories.filter((c) => !c.identifier && /(^|-)name$/.test(c.id) && canSeeCategory(actor, c)).map((c) => c.id);
+  const contactPoint = contactPointFor(ctx, start.state.facts);
+  const todo = [...people.keys()].filter((s) => !told.has(s));
+  const result: NotifyResult = { reference: start.row.reference, attempted: todo.length, sent: 0, failed: 0, noAddress: 0, alreadyTold: told.size };
+
+  for (let i = 0; i < todo.length; i += BATCH) {
+    const batch = todo.slice(i, i + BATCH);
+    const rows: Array<Tables['breach_notifications']> = [];
+    const audit: AuditEvent[] = [];
+    for (const subjectId of batch) {
+      const values = await valuesOf(ctx, db, subjectId, [...emailCategories, ...nameCategories]);
+      const name = nameCategories.map((c) => values.get(c)?.[0]).find((v) => v !== undefined);
+      const address = emailCategories.map((c) => values.get(c)?.[0]).find((v) => v !== undefined);
+      const at = ctx.clock.now().toISOString();
+      const base = { id: newId(), breach_id: start.row.id, subject_id: subjectId, channel: 'email', at, actor: actor.id };
+      if (!address) {
+        rows.push({ ...base, status: 'no-address', message_id: null, error: null });
+        audit.push({ action: 'breach.notify.person', subjectId, details: { breach: start.row.id, channel: 'email', status: 'no-address' } });
+        result.noAddress++;
+        continue;
+      }
+      const letter = renderLetter({
+        policy: ctx.policy,
+        reference: start.row.reference,
+        facts: start.state.facts,
+        contactPoint,
+        categories: categoriesOf(ctx, people.get(subjectId) ?? []),
+        ...(name ? { greetingName: name } : {}),
+      });
+      try {
+        const sent = await ctx.mailer.send({
+          to: address,
+          subject: letter.subject,
+          text: letter.text,
+          html: letter.html,
+          headers: { 'X-Steward-Breach': start.row.reference },
+          ...(contactPoint.email ? { replyTo: contactPoint.email } : {}),
+        });
+        rows.push({ ...base, status: 'sent', message_id: sent.messageId, error: null });
+        audit.push({ action: 'breach.notify.person', subjectId, details: { breach: start.row.id, channel: 'email', status: 'sent' } });
+        result.sent++;
+      } catch (e) {
+        // The mailer's messages carry an SMTP code and a gist, never the address.
+        const reason = isStewardError(e) ? e.message.slice(0, 300) : 'send failed';
+        rows.push({ ...base, status: 'failed', message_id: null, error: reason });
+        audit.push({ action: 'breach.notify.person', subjectId, details: { breach: start.row.id, channel: 'email', status: 'failed' } });
+        result.failed++;
+      }
+    }
+    await writeTx(ctx, async (trx) => {
+      await trx.insertInto('breach_notifications').values(rows).execute();
+      await appendAudit(trx, ctx, actor, audit);
+    });
+  }
+
+  await writeTx(ctx, async (trx) => {
+    const b = await loadBreach(ctx, trx, start.row.id);
+    const appended = await appendEvent(
+      trx,
+      b.row,
+      b.dek,
+      actor,
+      b.events,
+      { type: 'people-notified', channel: 'email', sent: result.sent, failed: result.failed, noAddress: result.noAddress, exported: 0 },
+      ctx.clock.now().toISOString(),
+    );
+    await appendAudit(trx, ctx, actor, [
+      { action: 'breach.notify', details: { breach: b.row.id, reference: b.row.reference, seq: appended.state.version, channel: 'email', attempted: result.attempted, sent: result.sent, failed: result.failed, noAddress: result.noAddress } },
+    ]);
+  });
+  return result;
+}
+
+export interface PostLetter extends Letter {
+  subjectId: string;
+  /** The postal lines from the register: name and address categories, in the order asked. */
+  address: string[];
+}
+
+/** Categories used for a postal address when none are named: names and addresses, not identifiers. */
+export function defaultAddressCategories(ctx: RegisterContext): string[] {
+  return ctx.policy.policy.data_categories.filter((c) => !c.identifier && c.storage !== 'never' && /(^|-)(name|address|postcode)($|-)/.test(c.id)).map((c) => c.id);
+}
+
+/**
+ * Letters for post, for people not yet told (or everyone with `all`), each marked as exported.
+ * The caller writes them somewhere private: they hold names and addresses.
+ */
+export async function exportLetters(
+  ctx: RegisterContext,
+  actor: Actor,
+  id: string,
+  opts: { addressCategories?: string[]; all?: boolean } = {},
+): Promise<{ reference: string; letters: PostLetter[]; withoutAddress: number }> {
+  authorise(actor, 'breaches:manage');
+  const idx = policyIndex(ctx.policy);
+  const addressCategories = opts.addressCategories ?? defaultAddressCategories(ctx);
+  addressCategories.forEach((c, i) => {
+    const cat = idx.categories.get(c);
+    if (!cat) throw new StewardError('VALIDATION_FAILED', `addressCategories[${i}]: "${c}" is not a data category in the declaration`, [{ path: `addressCategories[${i}]`, message: 'not declared' }]);
+    if (!canSeeCategory(actor, cat)) throw new StewardError('FORBIDDEN', `records of the category "${c}" are restricted to ${cat.restricted_to_roles?.join(', ')}`);
+  });
+  const db = ctx.database.db;
+  const start = await loadBreach(ctx, db, id);
+  const { people, told } = await linkedPeople(db, start.row.id);
+  assertMayTell(start.row, start.state, people.size);
+  const contactPoint = contactPointFor(ctx, start.state.facts);
+  const letters: PostLetter[] = [];
+  let withoutAddress = 0;
+  for (const [subjectId, cats] of people) {
+    if (!opts.all && told.has(subjectId)) continue;
+    const values = await valuesOf(ctx, db, subjectId, addressCategories);
+    const address = addressCategories.flatMap((c) => (values.get(c)?.[0] ? [values.get(c)![0]!] : []));
+    const name = addressCategories.filter((c) => /(^|-)name$/.test(c)).map((c) => values.get(c)?.[0]).find((v) => v !== undefined);
+    if (address.length === 0) withoutAddress++;
+    const letter = renderLetter({ policy: ctx.policy, reference: start.row.reference, facts: start.state.facts, contactPoint, categories: categoriesOf(ctx, cats), ...(name ? { greetingName: name } : {}) });
+    letters.push({ subjectId, address, ...letter });
+  }
+  await writeTx(ctx, async (trx) => {
+    const at = ctx.clock.now().toISOString();
+    const rows = letters.map((l) => ({ id: newId(), breach_id: start.row.id, subject_id: l.subjectId, channel: 'post', status: 'exported', at, message_id: null, error: null, actor: actor.id }));
+    const per = Math.floor(ctx.database.adapter.maxParameters / 9);
+    for (let i = 0; i < rows.length; i += per) await trx.insertInto('breach_notifications').values(rows.slice(i, i + per)).execute();
+    const b = await loadBreach(ctx, trx, start.row.id);
+    const appended = await appendEvent(trx, b.row, b.dek, actor, b.events, { type: 'people-notified', channel: 'post', sent: 0, failed: 0, noAddress: 0, exported: letters.length }, at);
+    await appendAudit(trx, ctx, actor, [
+      ...letters.map((l) => ({ action: 'breach.notify.person', subjectId: l.subjectId, details: { breach: start.row.id, channel: 'post', status: 'exported', addressLines: l.address.length } })),
+      { action: 'breach.notify', details: { breach: start.row.id, reference: start.row.reference, seq: appended.state.version, channel: 'post', exported: letters.length, withoutAddress } },
+    ]);
+  });
+  return { reference: start.row.reference, letters, withoutAddress };
+}
