@@ -1,0 +1,141 @@
+/**
+ * (a) Import throughput: synthetic people with six fields, from a generated CSV, through the full
+ * path (CSV parsing, declaration checks, card screening, encryption, blind indexes, audit), and
+ * the same rows inserted into a plain table with one prepared better-sqlite3 statement in one
+ * transaction, for the ratio.
+ * (d) Memory: RSS sampled while a large CSV streams through the same import.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import SQLite from 'better-sqlite3';
+import { importSubjects, type ImportRow, type ImportSummary } from '../src/register/import.service.js';
+import { readCsvRows } from '../src/register/register.cli.js';
+import { benchActor, log, personRow, writePeopleCsv, type BenchTarget } from './support.js';
+
+export interface ImportResult {
+  rows: number;
+  seconds: number;
+  subjectsPerSec: number;
+  summary: ImportSummary;
+}
+
+export async function importBench(target: BenchTarget, rows: number, opts: { batchSize?: number } = {}): Promise<ImportResult> {
+  const file = path.join(target.dir, `people-${rows}.csv`);
+  await writePeopleCsv(file, rows);
+  log(`  importing ${rows.toLocaleString('en-GB')} rows on ${target.kind}…`);
+  const t0 = performance.now();
+  const summary = await importSubjects(target.ctx, benchActor, readCsvRows(file), { relationship: 'customer', ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) });
+  const seconds = (performance.now() - t0) / 1000;
+  if (summary.created !== rows) throw new Error(`expected ${rows} people created, got ${summary.created} (${summary.rejected} rejected: ${JSON.stringify(summary.rejections.slice(0, 3))})`);
+  return { rows, seconds, subjectsPerSec: rows / seconds, summary };
+}
+
+/** The same people as plain text in one table: what SQLite does with no encryption, checks or audit. */
+export function plainInsertBench(dir: string, rows: number): { seconds: number; rowsPerSec: number } {
+  const people = Array.from({ length: rows }, (_, i) => personRow(i));
+  const db = new SQLite(path.join(dir, 'plain.sqlite'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('create table people (id integer primary key, name text, email text, phone text, company text, job_title text, address text)');
+    const insert = db.prepare('insert into people (name, email, phone, company, job_title, address) values (?, ?, ?, ?, ?, ?)');
+    const t0 = performance.now();
+    db.transaction(() => {
+      for (const p of people) insert.run(p.name, p['email-address'], p.phone, p.company, p['job-title'], p.address);
+    })();
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, rowsPerSec: rows / seconds };
+  } finally {
+    db.close();
+  }
+}
+
+/** CSV parsing alone, for reading the import figure: the floor the parser sets. */
+export async function parseOnlyBench(target: BenchTarget, rows: number): Promise<number> {
+  const file = path.join(target.dir, `people-${rows}.csv`);
+  const t0 = performance.now();
+  let n = 0;
+  for await (const _ of readCsvRows(file)) n++;
+  return n / ((performance.now() - t0) / 1000);
+}
+
+export interface MemoryResult {
+  fileRows: number;
+  rowsImported: number;
+  seconds: number;
+  capped: boolean;
+  startRss: number;
+  peakRss: number;
+  endRss: number;
+  /** Heap in use after a full GC, at the first and the last sample: what the import holds on to. */
+  retainedHeapStart: number;
+  retainedHeapEnd: number;
+  /** Rows imported when the first and last retained-heap samples were taken. */
+  rowsAtFirstSample: number;
+  rowsAtLastSample: number;
+}
+
+/**
+ * Streams a CSV of `rows` people through the import, sampling RSS every 100 ms and, when the
+ * process runs with --expose-gc, the heap left after a full collection every 2 s. Stops cleanly
+ * (as an interrupted import would) after `maxSeconds`, so the default run stays short on a slow
+ * machine; what matters is whether memory keeps rising with the rows read. Run it in a fresh
+ * process (memory.child.ts) so nothing else shares the heap.
+ */
+export async function memoryBench(target: BenchTarget, rows: number, maxSeconds: number): Promise<MemoryResult> {
+  const file = path.join(target.dir, `memory-${rows}.csv`);
+  log(`  writing a ${rows.toLocaleString('en-GB')}-row CSV…`);
+  await writePeopleCsv(file, rows);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const startRss = process.memoryUsage.rss();
+  let peakRss = startRss;
+  let read = 0;
+  const retained: Array<{ rows: number; heap: number }> = [{ rows: 0, heap: process.memoryUsage().heapUsed }];
+  const t0 = performance.now();
+  let lastGc = t0;
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (gc && performance.now() - lastGc >= 2000) {
+      lastGc = performance.now();
+      gc();
+      retained.push({ rows: read, heap: process.memoryUsage().heapUsed });
+    }
+  }, 100);
+  let capped = false;
+  async function* source(): AsyncGenerator<ImportRow> {
+    for await (const r of readCsvRows(file)) {
+      if (performance.now() - t0 > maxSeconds * 1000) {
+        capped = true;
+        return;
+      }
+      read++;
+      yield r;
+    }
+  }
+  log(`  importing it (at most ${maxSeconds} s), sampling memory…`);
+  let imported = 0;
+  try {
+    imported = (await importSubjects(target.ctx, benchActor, source(), { relationship: 'customer' })).created;
+  } finally {
+    clearInterval(timer);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const endRss = process.memoryUsage.rss();
+  // The first sample after the import got going, not the empty heap before it.
+  const first = retained[1] ?? retained[0]!;
+  const last = retained[retained.length - 1]!;
+  return {
+    fileRows: rows,
+    rowsImported: imported,
+    seconds,
+    capped,
+    startRss,
+    peakRss: Math.max(peakRss, endRss),
+    endRss,
+    retainedHeapStart: first.heap,
+    retainedHeapEnd: last.heap,
+    rowsAtFirstSample: first.rows,
+    rowsAtLastSample: last.rows,
+  };
+}

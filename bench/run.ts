@@ -1,0 +1,223 @@
+/**
+ * `npm run bench`: the register's speed, measured in one run and printed as a table. Figures
+ * only: nothing here asserts a timing, because they depend on the machine.
+ *
+ *   (a) import: synthetic people with six fields from CSV through the full path, and its ratio to
+ *       a plain better-sqlite3 insert of the same rows
+ *   (b) lookup by e-mail among many people, in process: p50 / p99
+ *   (c) the same lookup over HTTP with a loopback load generator: requests/s
+ *   (d) RSS while a large CSV streams through the import
+ *   (e) the crypto micro-benchmark (src/crypto/bench.ts)
+ *
+ * Environment (all optional):
+ *   BENCH_IMPORT_SUBJECTS   (a) people imported, default 100 000
+ *   BENCH_SUBJECTS          (b, c) people to look up among, default 1 000 000; on SQLite they are
+ *                           kept in BENCH_CACHE_DIR (default <tmp>/steward-bench-cache) between
+ *                           runs, BENCH_FRESH=1 recreates them
+ *   BENCH_PG_SUBJECTS       (b) on PostgreSQL, default BENCH_SUBJECTS
+ *   BENCH_IMPORT_ROWS       (d) rows in the CSV, default 1 000 000
+ *   BENCH_MEMORY_SECONDS    (d) time cap, default 30
+ *   BENCH_HTTP_SECONDS      (c) per measurement, default 10; BENCH_HTTP_CONCURRENCY default 32
+ *   BENCH_ONLY              a comma list of crypto,import,memory,lookup,http (the default), and
+ *                           retention,consent,requests: other features' benchmarks, run only
+ *                           when named
+ *   STEWARD_BENCH_DATABASE_URL  run (a) and (b) on PostgreSQL too, each in a fresh schema
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { httpBench } from './http.bench.js';
+import { importBench, parseOnlyBench, plainInsertBench, type MemoryResult } from './import.bench.js';
+import { lookupBench, seedSubjects } from './lookup.bench.js';
+import { createTarget, fmtInt, fmtMiB, fmtMs, intEnv, log, type BenchTarget } from './support.js';
+
+interface Line {
+  name: string;
+  result: string;
+  goal: string;
+  note?: string;
+}
+
+const lines: Line[] = [];
+const only = new Set((process.env.BENCH_ONLY ?? 'crypto,import,memory,lookup,http').split(',').map((s) => s.trim()));
+const pgUrl = process.env.STEWARD_BENCH_DATABASE_URL;
+const importN = intEnv('BENCH_IMPORT_SUBJECTS', 100_000);
+const lookupN = intEnv('BENCH_SUBJECTS', 1_000_000);
+const pgLookupN = intEnv('BENCH_PG_SUBJECTS', lookupN);
+const memoryRows = intEnv('BENCH_IMPORT_ROWS', 1_000_000);
+const memorySeconds = intEnv('BENCH_MEMORY_SECONDS', 30);
+const httpSeconds = intEnv('BENCH_HTTP_SECONDS', 10);
+const httpConcurrency = intEnv('BENCH_HTTP_CONCURRENCY', 32);
+const k = (n: number): string => (n >= 1_000_000 && n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : fmtInt(n));
+
+async function withTarget<T>(kind: 'sqlite' | 'postgres', fn: (t: BenchTarget) => Promise<T>, keep?: string): Promise<T> {
+  const t = await createTarget(kind, pgUrl, keep ? { keep } : {});
+  try {
+    return await fn(t);
+  } finally {
+    await t.dispose();
+  }
+}
+
+async function cryptoSection(): Promise<void> {
+  const file = new URL('../src/crypto/bench.ts', import.meta.url);
+  if (!existsSync(file)) {
+    log('(e) crypto: src/crypto/bench.ts not present, skipped');
+    return;
+  }
+  log('(e) crypto micro-benchmark…');
+  const { runCryptoBench } = (await import(file.href)) as typeof import('../src/crypto/bench.js');
+  const r = runCryptoBench({ iterations: 20_000 });
+  lines.push(
+    { name: 'crypto: encrypt one field (AES-256-GCM)', result: `${fmtInt(r.encryptOpsPerSec)}/s`, goal: '' },
+    { name: 'crypto: wrap + unwrap a data key', result: `${fmtInt(r.wrapUnwrapOpsPerSec)}/s`, goal: '' },
+    { name: 'crypto: blind index (email / phone)', result: `${fmtInt(r.blindIndexEmailOpsPerSec)} / ${fmtInt(r.blindIndexPhoneOpsPerSec)}/s`, goal: '' },
+    { name: 'crypto: card screening of a record', result: `${fmtInt(r.cardScreenRecordsPerSec)}/s`, goal: '' },
+    { name: 'crypto: estimated subjects/s, one core', result: `${fmtInt(r.estimatedSubjectsPerSecPerCore)}/s`, goal: '', note: 'crypto work alone: a ceiling for (a)' },
+  );
+}
+
+async function importSection(kind: 'sqlite' | 'postgres'): Promise<void> {
+  log(`(a) import on ${kind}…`);
+  await withTarget(kind, async (t) => {
+    const r = await importBench(t, importN);
+    const line: Line = { name: `import ${k(importN)} people × 6 fields, CSV (${kind})`, result: `${fmtInt(r.subjectsPerSec)} subjects/s`, goal: '≥ 50,000/s' };
+    if (kind === 'sqlite') {
+      const plain = plainInsertBench(t.dir, importN);
+      const parse = await parseOnlyBench(t, importN);
+      line.note = `${r.seconds.toFixed(1)} s; plain better-sqlite3 insert ${fmtInt(plain.rowsPerSec)} rows/s (${(plain.rowsPerSec / r.subjectsPerSec).toFixed(1)}× faster); CSV parsing alone ${fmtInt(parse)} rows/s`;
+    } else {
+      line.note = `${r.seconds.toFixed(1)} s`;
+    }
+    lines.push(line);
+  });
+}
+
+async function memorySection(): Promise<void> {
+  log('(d) memory during a large import (sqlite), in a fresh process…');
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./memory.child.ts', import.meta.url))], {
+    env: { ...process.env, BENCH_IMPORT_ROWS: String(memoryRows), BENCH_MEMORY_SECONDS: String(memorySeconds) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`the memory benchmark exited with ${code}`);
+  const m = JSON.parse(out.trim().split('\n').pop()!) as MemoryResult;
+  lines.push({
+    name: `RSS during a ${k(memoryRows)}-row CSV import (sqlite)`,
+    result: `${fmtMiB(m.startRss)} → peak ${fmtMiB(m.peakRss)} → ${fmtMiB(m.endRss)}`,
+    goal: 'flat',
+    note:
+      `${fmtInt(m.rowsImported)} rows in ${m.seconds.toFixed(0)} s${m.capped ? ` (stopped at the ${memorySeconds} s cap)` : ''}; ` +
+      `heap after GC ${fmtMiB(m.retainedHeapStart)} at row ${fmtInt(m.rowsAtFirstSample)}, ${fmtMiB(m.retainedHeapEnd)} at row ${fmtInt(m.rowsAtLastSample)}`,
+  });
+}
+
+async function lookupSection(kind: 'sqlite' | 'postgres', withHttp: boolean, lookupN: number): Promise<void> {
+  // Creating a million people takes minutes on a small machine: on SQLite they are kept between
+  // runs (they are synthetic), unless BENCH_FRESH=1.
+  const keep = kind === 'sqlite' ? path.join(process.env.BENCH_CACHE_DIR ?? path.join(os.tmpdir(), 'steward-bench-cache'), `lookup-${lookupN}`) : undefined;
+  if (keep && process.env.BENCH_FRESH) rmSync(keep, { recursive: true, force: true });
+  await withTarget(kind, async (t) => {
+    const marker = keep && path.join(keep, 'seeded');
+    let seeded: string;
+    if (marker && existsSync(marker)) {
+      seeded = `${fmtInt(lookupN)} people from the cache in ${keep} (BENCH_FRESH=1 to recreate)`;
+      log(`(b) ${seeded}`);
+    } else {
+      log(`(b) creating ${fmtInt(lookupN)} people on ${kind}…`);
+      const seed = await seedSubjects(t, lookupN);
+      seeded = `${fmtInt(lookupN)} people created in ${seed.seconds.toFixed(0)} s (${fmtInt(seed.perSec)}/s, 2 worker threads)`;
+      log(`    ${seeded}`);
+      if (marker) writeFileSync(marker, `${new Date().toISOString()}\n`);
+    }
+    if (only.has('lookup')) {
+      log(`(b) lookups on ${kind}…`);
+      const r = await lookupBench(t, lookupN);
+      lines.push({
+        name: `lookup by email among ${k(lookupN)}, in process (${kind})`,
+        result: `p50 ${fmtMs(r.p50Ms)}, p99 ${fmtMs(r.p99Ms)}`,
+        goal: 'p50 < 0.2 ms',
+        note: `${fmtInt(r.lookups)} sequential findSubjects calls, each audited; ${fmtInt(r.perSec)}/s; ${seeded}`,
+      });
+    }
+    if (withHttp) {
+      await t.close();
+      log(`(c) HTTP load on ${kind} (${httpSeconds} s, ${httpConcurrency} connections)…`);
+      const { search: h, healthz } = await httpBench(t, lookupN, { seconds: httpSeconds, concurrency: httpConcurrency });
+      if (h.errors > 0) log(`    ${h.errors} errors; first: ${h.firstError}`);
+      lines.push({
+        name: `lookup over HTTP among ${k(lookupN)} (${kind})`,
+        result: `${fmtInt(h.perSec)} requests/s`,
+        goal: '≥ 6,600/s',
+        note: `${fmtInt(h.requests)} POST /api/v1/subjects/search, ${h.concurrency} keep-alive connections, p50 ${fmtMs(h.p50Ms)}, p99 ${fmtMs(h.p99Ms)}, ${h.errors} errors`,
+      });
+      lines.push({
+        name: `  same server and client, GET /healthz (${kind})`,
+        result: `${fmtInt(healthz.perSec)} requests/s`,
+        goal: '',
+        note: `the ceiling here: routing and one \`select 1\`; p50 ${fmtMs(healthz.p50Ms)}, ${healthz.errors} errors`,
+      });
+    }
+  }, keep);
+}
+
+/**
+ * Benchmarks other features keep in bench/ (retention, consent, requests): opt-in, by naming them
+ * in BENCH_ONLY, because each seeds its own large register. They return figures by name, or print
+ * their own.
+ */
+async function featureSection(name: string, file: string, fn: string): Promise<void> {
+  const url = new URL(file, import.meta.url);
+  if (!existsSync(url)) {
+    log(`${name}: ${file} not present, skipped`);
+    return;
+  }
+  log(`${name}…`);
+  try {
+    const mod = (await import(url.href)) as Record<string, (opts: { pgUrl?: string }) => Promise<Record<string, number | string> | void>>;
+    const figures = await mod[fn]!(pgUrl ? { pgUrl } : {});
+    if (!figures) {
+      lines.push({ name, result: 'printed above', goal: '' });
+      return;
+    }
+    for (const [key, value] of Object.entries(figures)) {
+      lines.push({ name: `${name}: ${key}`, result: typeof value === 'number' ? (Number.isInteger(value) ? fmtInt(value) : value.toFixed(2)) : value, goal: '' });
+    }
+  } catch (e) {
+    lines.push({ name, result: 'failed', goal: '', note: (e as Error).message.split('\n')[0] });
+  }
+}
+
+function printTable(): void {
+  const w1 = Math.max(...lines.map((l) => l.name.length), 9);
+  const w2 = Math.max(...lines.map((l) => l.result.length), 6);
+  const w3 = Math.max(...lines.map((l) => l.goal.length), 4);
+  const out = [`${'benchmark'.padEnd(w1)}  ${'result'.padEnd(w2)}  ${'goal'.padEnd(w3)}  notes`, `${'-'.repeat(w1)}  ${'-'.repeat(w2)}  ${'-'.repeat(w3)}  -----`];
+  for (const l of lines) out.push(`${l.name.padEnd(w1)}  ${l.result.padEnd(w2)}  ${l.goal.padEnd(w3)}  ${l.note ?? ''}`);
+  process.stdout.write(`\n${out.join('\n')}\n`);
+}
+
+const started = performance.now();
+log(`steward bench: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+try {
+  if (only.has('crypto')) await cryptoSection();
+  if (only.has('import')) await importSection('sqlite');
+  if (only.has('memory')) await memorySection();
+  if (only.has('lookup') || only.has('http')) await lookupSection('sqlite', only.has('http'), lookupN);
+  if (pgUrl) {
+    if (only.has('import')) await importSection('postgres');
+    if (only.has('lookup')) await lookupSection('postgres', false, pgLookupN);
+  }
+  if (only.has('retention')) await featureSection('retention', './retention.bench.ts', 'runRetentionBench');
+  if (only.has('consent')) await featureSection('consent', './consent.bench.ts', 'runConsentBench');
+  if (only.has('requests')) await featureSection('requests', './requests.bench.ts', 'runRequestsBench');
+} finally {
+  printTable();
+  process.stdout.write(`\n${((performance.now() - started) / 1000).toFixed(0)} s in all; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+}
