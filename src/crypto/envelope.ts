@@ -20,7 +20,8 @@
  * encrypts one subject's fields, and a KEK wraps one key per subject, so this is never reached
  * in practice; rotate the KEK long before a billion subjects.
  */
-import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomInto, randomPooled } from '../shared/random.js';
 import { StewardError } from '../shared/errors.js';
 import type { KekProvider } from './kek.js';
 
@@ -42,22 +43,8 @@ export const CIPHERTEXT_OVERHEAD = DATA_HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 
 const MAX_KEK_VERSION = 0xffff_ffff;
 
-// Nonces come from a pool refilled from the CSPRNG: one randomFillSync call per 1024 nonces
-// instead of one per encryption. A Node process never forks with its heap shared (cluster and
-// child_process start fresh processes), so pooled bytes are never handed out twice.
-const NONCE_POOL = Buffer.alloc(NONCE_BYTES * 1024);
-let noncePoolOffset = NONCE_POOL.length;
-
-function writeNonce(target: Buffer, at: number): void {
-  if (noncePoolOffset + NONCE_BYTES > NONCE_POOL.length) {
-    randomFillSync(NONCE_POOL);
-    noncePoolOffset = 0;
-  }
-  NONCE_POOL.copy(target, at, noncePoolOffset, noncePoolOffset + NONCE_BYTES);
-  // Never leave a used nonce readable in the pool.
-  NONCE_POOL.fill(0, noncePoolOffset, noncePoolOffset + NONCE_BYTES);
-  noncePoolOffset += NONCE_BYTES;
-}
+// Nonces come from the shared random pool (src/shared/random.ts): one CSPRNG call per many nonces.
+const writeNonce = (target: Buffer, at: number): void => randomInto(target, at, NONCE_BYTES);
 
 /** A decryption failure says nothing about the data, the key or the context. */
 const decryptionFailed = (what: string): StewardError =>
@@ -93,7 +80,7 @@ export function aad(...parts: ReadonlyArray<string | number>): string {
 
 /** A fresh 32-byte data key. */
 export function generateDataKey(): Buffer {
-  return randomBytes(KEY_BYTES);
+  return randomPooled(KEY_BYTES);
 }
 
 /** Wraps (encrypts) a data key under a KEK. `aad` should name the key's owner, e.g. `aad('subject-key', subjectId)`. */

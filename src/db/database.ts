@@ -36,6 +36,29 @@ export interface OpenOptions {
 // comfortably in a double, so parse them as numbers once, here.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
+/**
+ * Kysely prepares every query afresh; with better-sqlite3 a prepared statement can be reused, and
+ * preparing is a large share of a small query's cost. Keep the most recent statements by SQL
+ * text (queries are parameterised, so the set of texts is small). SQLite re-prepares a cached
+ * statement by itself if the schema changes under it.
+ */
+function cachePreparedStatements(handle: SQLite.Database, max = 500): void {
+  const prepare = handle.prepare.bind(handle);
+  const cache = new Map<string, SQLite.Statement>();
+  handle.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (stmt) {
+      // Move to the back: the map's order is its recency.
+      cache.delete(source);
+    } else {
+      stmt = prepare(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(source, stmt);
+    return stmt;
+  }) as typeof handle.prepare;
+}
+
 function openSqlite(file: string): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   let handle: SQLite.Database;
@@ -50,6 +73,7 @@ function openSqlite(file: string): Database {
   handle.pragma('foreign_keys = ON');
   // Another process (a CLI command beside the server) may hold the write lock briefly.
   handle.pragma('busy_timeout = 5000');
+  cachePreparedStatements(handle);
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: handle }) });
   return { db, adapter: sqliteAdapter, description: `sqlite:${file}`, close: () => db.destroy() };
 }

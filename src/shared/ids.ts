@@ -3,7 +3,7 @@
  * order and cursor pagination is stable, and new rows land at the end of the primary-key index.
  * A counter in the random bits keeps ids from one process strictly increasing within a millisecond.
  */
-import { randomBytes } from 'node:crypto';
+import { randomPooled } from './random.js';
 
 let lastMs = 0;
 let counter = 0;
@@ -20,7 +20,7 @@ export function newId(nowMs: number = Date.now()): string {
     lastMs = nowMs;
     counter = 0;
   }
-  const b = randomBytes(16);
+  const b = randomPooled(16);
   const ms = lastMs;
   b[0] = Math.floor(ms / 2 ** 40) & 0xff;
   b[1] = Math.floor(ms / 2 ** 32) & 0xff;
