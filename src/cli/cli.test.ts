@@ -87,6 +87,12 @@ describe('steward CLI', () => {
     expect(result.stderr).toMatch(/password {2}\S{12,}/);
     expect(result.stderr).toMatch(/privacy notice {3}http:\/\/127\.0\.0\.1:\d+\/privacy/);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    // The scheduler ran its jobs once on start-up.
+    const db = new SQLite(path.join(dir, 'data', 'steward.sqlite'), { readonly: true });
+    const jobs = db.prepare('select name, last_status from job_runs order by name').all() as Array<{ name: string; last_status: string }>;
+    db.close();
+    expect(jobs.map((j) => j.name)).toEqual(expect.arrayContaining(['breach-reminders', 'retention']));
+    expect(jobs.find((j) => j.name === 'retention')?.last_status).toMatch(/^deleted 0, anonymised 0$/);
     // Second start: no new owner.
     const again = runCli(['serve', '--policy', REGISTER_POLICY, '--data-dir', path.join(dir, 'data'), '--port', '0'], { cwd: dir, stopSignal: new Promise((r) => setTimeout(r, 300)) });
     expect((await again).stderr).not.toMatch(/First run/);

@@ -11,6 +11,9 @@ import { registerServeCommand } from '../server/serve.cli.js';
 import { registerAuditCommands } from '../audit/audit.cli.js';
 import { registerAuthCommands } from '../auth/auth.cli.js';
 import { registerKeyCommands } from '../register/keys.cli.js';
+import { registerRetentionCommands } from '../retention/retention.cli.js';
+import { registerBreachCommands } from '../breaches/breaches.cli.js';
+import { registerDeadlineCommand } from '../deadline/deadline.cli.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -36,6 +39,9 @@ export function buildProgram(io: CliIo): Command {
   registerAuditCommands(program, io);
   registerAuthCommands(program, io);
   registerKeyCommands(program, io);
+  registerRetentionCommands(program, io);
+  registerBreachCommands(program, io);
+  registerDeadlineCommand(program, io);
   return program;
 }
 

@@ -10,6 +10,8 @@ import { publishPolicyVersion, type PolicyVersion } from '../policy/policy.servi
 import { openRuntime, systemActor, type Runtime } from '../runtime/runtime.js';
 import type { Clock } from '../shared/clock.js';
 import { buildApp } from './app.js';
+import { serverJobs } from './jobs.js';
+import { Scheduler } from './scheduler.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -30,7 +32,10 @@ export function createLogger(config: Config): Logger {
   });
 }
 
-export async function startServer(config: Config, opts: { clock?: Clock; logger?: Logger | false; listen?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  opts: { clock?: Clock; logger?: Logger | false; listen?: boolean; jobs?: boolean } = {},
+): Promise<RunningServer> {
   const runtime = await openRuntime(config, opts.clock ? { clock: opts.clock } : {});
   try {
     const version = await publishPolicyVersion(runtime.database.db, runtime.policy, runtime.clock);
@@ -42,6 +47,9 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
     } else {
       await app.ready();
     }
+    // Retention sweeps and reminders; a lease per job makes instances sharing a database take turns.
+    const scheduler = opts.jobs === false ? undefined : new Scheduler({ db: runtime.database.db, clock: runtime.clock, jobs: serverJobs(runtime), logger: opts.logger ?? false });
+    scheduler?.start();
     return {
       app,
       runtime,
@@ -49,6 +57,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
       url,
       ...(firstOwner ? { firstOwner } : {}),
       close: async () => {
+        await scheduler?.stop();
         await app.close();
         await runtime.close();
       },

@@ -1,0 +1,147 @@
+/**
+ * Life events: what happened in a subject's life that starts or ends a retention period — a
+ * contract ended, an account closed, an enquiry made, a recruitment concluded. Recorded through
+ * the API and the CLI, and by the features that cause them (recordLifeEvents inside their own
+ * transaction). Back-dated events are allowed: a contract end learned of later still counts from
+ * the day it happened, and the next plan or run recomputes every end from it.
+ */
+import type { Kysely } from 'kysely';
+import { appendAudit } from '../audit/audit.service.js';
+import { authorise, type Actor } from '../auth/roles.js';
+import type { Tables } from '../db/tables.js';
+import { policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { notFound, StewardError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { toCalendarDate, type CalendarDate } from './duration.js';
+import { EVENT_TYPES } from './retention.engine.js';
+import './retention.tables.js';
+
+export { EVENT_TYPES, RECORD_TRIGGERS, REOPENED_BY } from './retention.engine.js';
+
+export const isEventType = (s: string): boolean => EVENT_TYPES.includes(s);
+
+/** Earliest and latest day an event may carry: typos like 0206 or 20260 are refused. */
+const EARLIEST = '1900-01-01';
+const LATEST = '2199-12-31';
+
+export interface LifeEventInput {
+  subjectId: string;
+  type: string;
+  /** YYYY-MM-DD, or an ISO 8601 timestamp (its UTC day is kept). */
+  date: string;
+  relationship?: string;
+  /** "api", "cli", or the feature recording it. */
+  origin?: string;
+}
+
+export interface LifeEvent {
+  id: string;
+  subjectId: string;
+  type: string;
+  date: CalendarDate;
+  relationship: string | null;
+  recordedBy: string;
+  recordedAt: string;
+  origin: string;
+}
+
+const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
+
+export const toLifeEvent = (r: Tables['life_events']): LifeEvent => ({
+  id: r.id,
+  subjectId: r.subject_id,
+  type: r.type,
+  date: r.occurred_on,
+  relationship: r.relationship,
+  recordedBy: r.recorded_by,
+  recordedAt: r.recorded_at,
+  origin: r.origin,
+});
+
+function eventDate(raw: string, path: string): CalendarDate {
+  let date: CalendarDate;
+  try {
+    date = toCalendarDate(raw);
+  } catch {
+    throw invalid(path, 'is not a date: use YYYY-MM-DD');
+  }
+  if (date < EARLIEST || date > LATEST) throw invalid(path, `must be between ${EARLIEST} and ${LATEST}`);
+  return date;
+}
+
+/**
+ * Records events inside the caller's write transaction (which has taken the write lock) and
+ * audits them there. For features that cause events (consent, accounts): call this in the same
+ * transaction as the change, so the event and its cause commit together.
+ */
+export async function recordLifeEvents(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, inputs: readonly LifeEventInput[]): Promise<LifeEvent[]> {
+  if (inputs.length === 0) return [];
+  const relationships = policyIndex(ctx.policy).relationships;
+  const now = ctx.clock.now().toISOString();
+  const rows: Array<Tables['life_events']> = [];
+  const subjects = new Map<string, Set<string>>();
+  for (const [i, input] of inputs.entries()) {
+    const at = inputs.length === 1 ? '' : `events[${i}].`;
+    if (!isEventType(input.type)) throw invalid(`${at}type`, `"${String(input.type).slice(0, 40)}" is not an event type (one of: ${EVENT_TYPES.join(', ')})`);
+    const date = eventDate(input.date, `${at}date`);
+    let rels = subjects.get(input.subjectId);
+    if (!rels) {
+      const subject = await trx.selectFrom('subjects').select(['id', 'erased_at']).where('id', '=', input.subjectId).executeTakeFirst();
+      if (!subject) throw notFound('subject', input.subjectId);
+      if (subject.erased_at) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
+      rels = new Set((await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', input.subjectId).execute()).map((r) => r.relationship));
+      subjects.set(input.subjectId, rels);
+    }
+    if (input.relationship !== undefined) {
+      if (!relationships.has(input.relationship)) throw invalid(`${at}relationship`, `"${String(input.relationship).slice(0, 64)}" is not a relationship in the declaration`);
+      if (!rels.has(input.relationship)) throw invalid(`${at}relationship`, `subject ${input.subjectId} has no "${input.relationship}" relationship (it has: ${[...rels].join(', ') || 'none'})`);
+    }
+    rows.push({
+      id: newId(),
+      subject_id: input.subjectId,
+      type: input.type,
+      occurred_on: date,
+      relationship: input.relationship ?? null,
+      recorded_by: actor.id,
+      recorded_at: now,
+      origin: input.origin ?? 'api',
+    });
+  }
+  for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('life_events').values(rows.slice(i, i + 1000)).execute();
+  // The audit names the kind of event, not its date: ids and kinds only.
+  await appendAudit(
+    trx,
+    ctx,
+    actor,
+    rows.map((r) => ({ action: 'retention.event.add', subjectId: r.subject_id, details: { event: r.id, type: r.type, relationship: r.relationship, origin: r.origin } })),
+  );
+  return rows.map(toLifeEvent);
+}
+
+/** Records one event (API, CLI). Staff may record events: they are facts of the relationship. */
+export async function addLifeEvent(ctx: RegisterContext, actor: Actor, input: LifeEventInput): Promise<LifeEvent> {
+  authorise(actor, 'subjects:write');
+  return writeTx(ctx, async (trx) => (await recordLifeEvents(trx, ctx, actor, [input]))[0]!);
+}
+
+export async function listLifeEvents(ctx: RegisterContext, actor: Actor, subjectId: string): Promise<LifeEvent[]> {
+  authorise(actor, 'subjects:read');
+  const subject = await ctx.database.db.selectFrom('subjects').select('id').where('id', '=', subjectId).executeTakeFirst();
+  if (!subject) throw notFound('subject', subjectId);
+  const rows = await ctx.database.db.selectFrom('life_events').selectAll().where('subject_id', '=', subjectId).orderBy('occurred_on').orderBy('id').execute();
+  return rows.map(toLifeEvent);
+}
+
+/**
+ * Withdraws an event recorded by mistake (a wrong contract end would delete data early). Only the
+ * privacy roles may, and the audit keeps the fact that it was withdrawn.
+ */
+export async function removeLifeEvent(ctx: RegisterContext, actor: Actor, id: string): Promise<void> {
+  authorise(actor, 'retention:manage');
+  await writeTx(ctx, async (trx) => {
+    const row = await trx.selectFrom('life_events').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('event', id);
+    await trx.deleteFrom('life_events').where('id', '=', id).execute();
+    await appendAudit(trx, ctx, actor, [{ action: 'retention.event.remove', subjectId: row.subject_id, details: { event: id, type: row.type } }]);
+  });
+}

@@ -1,0 +1,245 @@
+/**
+ * Retention over HTTP: life events, legal holds, the plan, periodic reviews, and one subject's
+ * retention explained. Each handler: authenticate, validate (schemas here), call the domain
+ * (which authorises, works in a transaction and audits), present.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import type { AppDeps } from '../server/app.js';
+import { API_PREFIX } from '../server/app.js';
+import { errorResponses } from '../server/schemas.js';
+import type { RetentionConditions } from './conditions.js';
+import { addLifeEvent, EVENT_TYPES, listLifeEvents, removeLifeEvent } from './events.service.js';
+import { HOLD_REASON_MAX, listHolds, placeHold, releaseHold } from './holds.service.js';
+import {
+  decisionResponse,
+  eventResponse,
+  explanationResponse,
+  holdResponse,
+  planResponse,
+  presentDecision,
+  presentEvent,
+  presentExplanation,
+  presentHold,
+  presentPlan,
+  presentReviews,
+  reviewsResponse,
+} from './retention.presenter.js';
+import { explainSubject, listReviewsDue, planRetention } from './retention.service.js';
+import { decideReview, REVIEW_REASON_MAX } from './reviews.service.js';
+
+const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').max(64);
+/** Dates are checked by the domain (real day, range); the schema only bounds the size. */
+const dateText = z.string().min(1).max(40);
+const asOfQuery = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use the form YYYY-MM-DD').optional();
+
+export interface RetentionRouteOptions {
+  /** Answers `unless` conditions (marketing consent, open contracts); default from life events. */
+  conditions?: RetentionConditions;
+}
+
+export const retentionRoutes =
+  (deps: AppDeps, opts: RetentionRouteOptions = {}): FastifyPluginAsync =>
+  async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const tags = ['retention'];
+    const conditions = opts.conditions ? { conditions: opts.conditions } : {};
+
+    app.post(
+      `${API_PREFIX}/events`,
+      {
+        schema: {
+          summary: 'Record a life event that starts or ends a retention period (contract ended, account closed …); back-dating allowed',
+          tags,
+          security: bearerSecurity,
+          body: z.object({ subjectId: z.uuid(), type: z.enum(EVENT_TYPES as [string, ...string[]]), date: dateText, relationship: idText.optional() }),
+          response: { 201: eventResponse, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const actor = await actorFrom(deps, req);
+        const { subjectId, type, date, relationship } = req.body;
+        const e = await addLifeEvent(deps, actor, { subjectId, type, date, ...(relationship ? { relationship } : {}), origin: 'api' });
+        return reply.status(201).send(presentEvent(e));
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/events`,
+      {
+        schema: {
+          summary: 'A subject’s life events, oldest first',
+          tags,
+          security: bearerSecurity,
+          querystring: z.object({ subject: z.uuid() }),
+          response: { 200: z.object({ events: z.array(eventResponse) }), ...errorResponses },
+        },
+      },
+      async (req) => ({ events: (await listLifeEvents(deps, await actorFrom(deps, req), req.query.subject)).map(presentEvent) }),
+    );
+
+    app.delete(
+      `${API_PREFIX}/events/:id`,
+      {
+        schema: {
+          summary: 'Withdraw an event recorded by mistake (privacy officer, owner)',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        await removeLifeEvent(deps, await actorFrom(deps, req), req.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      `${API_PREFIX}/holds`,
+      {
+        schema: {
+          summary: 'Place a legal hold on a subject, a relationship or a category (or a combination): held data is never deleted or anonymised',
+          tags,
+          security: bearerSecurity,
+          body: z.object({
+            subjectId: z.uuid().optional(),
+            relationship: idText.optional(),
+            category: idText.optional(),
+            reason: z.string().min(1).max(HOLD_REASON_MAX),
+            reviewOn: dateText,
+            expiresOn: dateText.optional(),
+          }),
+          response: { 201: holdResponse, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const b = req.body;
+        const hold = await placeHold(deps, await actorFrom(deps, req), {
+          reason: b.reason,
+          reviewOn: b.reviewOn,
+          ...(b.subjectId ? { subjectId: b.subjectId } : {}),
+          ...(b.relationship ? { relationship: b.relationship } : {}),
+          ...(b.category ? { category: b.category } : {}),
+          ...(b.expiresOn ? { expiresOn: b.expiresOn } : {}),
+        });
+        return reply.status(201).send(presentHold(hold));
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/holds`,
+      {
+        schema: {
+          summary: 'Legal holds not yet released (all=true: every hold ever placed)',
+          tags,
+          security: bearerSecurity,
+          querystring: z.object({ all: z.enum(['true', 'false']).optional() }),
+          response: { 200: z.object({ holds: z.array(holdResponse) }), ...errorResponses },
+        },
+      },
+      async (req) => ({ holds: (await listHolds(deps, await actorFrom(deps, req), { all: req.query.all === 'true' })).map(presentHold) }),
+    );
+
+    app.delete(
+      `${API_PREFIX}/holds/:id`,
+      {
+        schema: {
+          summary: 'Release a legal hold: due retention runs on the data at the next run',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          querystring: z.object({ reason: z.string().max(HOLD_REASON_MAX).optional() }),
+          response: { 200: holdResponse, ...errorResponses },
+        },
+      },
+      async (req) => presentHold(await releaseHold(deps, await actorFrom(deps, req), req.params.id, req.query.reason)),
+    );
+
+    app.get(
+      `${API_PREFIX}/retention/plan`,
+      {
+        schema: {
+          summary: 'What retention will delete, anonymise or put up for review, when and under which rule (changes nothing)',
+          tags,
+          security: bearerSecurity,
+          querystring: z.object({
+            asOf: asOfQuery,
+            detail: z.coerce.number().int().min(0).max(1000).default(50),
+            reviews: z.coerce.number().int().min(0).max(1000).default(100),
+          }),
+          response: { 200: planResponse, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const plan = await planRetention(deps, await actorFrom(deps, req), {
+          ...conditions,
+          ...(req.query.asOf ? { asOf: req.query.asOf } : {}),
+          detail: req.query.detail,
+          reviewLimit: req.query.reviews,
+        });
+        return presentPlan(plan);
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/retention/subjects/:id`,
+      {
+        schema: {
+          summary: 'One subject’s records: each one’s end, the rule that decided, and every purpose’s own end',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          querystring: z.object({ asOf: asOfQuery }),
+          response: { 200: explanationResponse, ...errorResponses },
+        },
+      },
+      async (req) => presentExplanation(await explainSubject(deps, await actorFrom(deps, req), req.params.id, { ...conditions, ...(req.query.asOf ? { asOf: req.query.asOf } : {}) })),
+    );
+
+    app.get(
+      `${API_PREFIX}/retention/reviews`,
+      {
+        schema: {
+          summary: 'Subjects due for a periodic review (rules with review_every), oldest first',
+          tags,
+          security: bearerSecurity,
+          querystring: z.object({ asOf: asOfQuery, limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+          response: { 200: reviewsResponse, ...errorResponses },
+        },
+      },
+      async (req) => presentReviews(await listReviewsDue(deps, await actorFrom(deps, req), { ...(req.query.asOf ? { asOf: req.query.asOf } : {}), limit: req.query.limit })),
+    );
+
+    app.post(
+      `${API_PREFIX}/retention/reviews`,
+      {
+        schema: {
+          summary: 'Decide a periodic review: keep (with a reason and the next review date) or delete what the rule governs',
+          tags,
+          security: bearerSecurity,
+          body: z.object({
+            subjectId: z.uuid(),
+            rule: idText,
+            decision: z.enum(['keep', 'delete']),
+            reason: z.string().min(1).max(REVIEW_REASON_MAX),
+            nextReviewOn: dateText.optional(),
+          }),
+          response: { 201: decisionResponse, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const b = req.body;
+        const d = await decideReview(deps, await actorFrom(deps, req), {
+          subjectId: b.subjectId,
+          rule: b.rule,
+          decision: b.decision,
+          reason: b.reason,
+          ...(b.nextReviewOn ? { nextReviewOn: b.nextReviewOn } : {}),
+        });
+        return reply.status(201).send(presentDecision(d));
+      },
+    );
+  };
