@@ -31,13 +31,17 @@ export type Permission =
   | 'breaches:manage'
   // Retention: read the plan and holds; place and release holds, decide reviews, run deletions.
   | 'retention:read'
-  | 'retention:manage';
+  | 'retention:manage'
+  // Rights requests: open (staff intake), read, and manage (verify, decide, fulfil, refuse).
+  | 'requests:open'
+  | 'requests:read'
+  | 'requests:manage';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'users:manage', 'tokens:create', 'breaches:report', 'breaches:read', 'breaches:manage', 'retention:read', 'retention:manage', 'marketing:check', 'marketing:manage']),
-  dpo: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'tokens:create', 'breaches:report', 'breaches:read', 'breaches:manage', 'retention:read', 'retention:manage', 'marketing:check', 'marketing:manage']),
-  staff: new Set<Permission>(['subjects:read', 'subjects:write', 'tokens:create', 'breaches:report', 'marketing:check']),
-  auditor: new Set<Permission>(['subjects:read', 'audit:read', 'tokens:create', 'breaches:read', 'retention:read']),
+  owner: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'users:manage', 'tokens:create', 'breaches:report', 'breaches:read', 'breaches:manage', 'retention:read', 'retention:manage', 'marketing:check', 'marketing:manage', 'requests:open', 'requests:read', 'requests:manage']),
+  dpo: new Set<Permission>(['subjects:read', 'subjects:write', 'subjects:delete', 'subjects:export', 'audit:read', 'tokens:create', 'breaches:report', 'breaches:read', 'breaches:manage', 'retention:read', 'retention:manage', 'marketing:check', 'marketing:manage', 'requests:open', 'requests:read', 'requests:manage']),
+  staff: new Set<Permission>(['subjects:read', 'subjects:write', 'tokens:create', 'breaches:report', 'marketing:check', 'requests:open', 'requests:read']),
+  auditor: new Set<Permission>(['subjects:read', 'audit:read', 'tokens:create', 'breaches:read', 'retention:read', 'requests:read']),
 };
 
 /** A role may hand out tokens for itself or any role below it. */

@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isStewardError, type ErrorCode } from '../shared/errors.js';
 import { registerPolicyCommands } from '../policy/policy.cli.js';
 import { registerSubjectCommands } from '../register/register.cli.js';
+import { registerConsentCommands } from '../consent/consent.cli.js';
 import { registerServeCommand } from '../server/serve.cli.js';
 import { registerAuditCommands } from '../audit/audit.cli.js';
 import { registerAuthCommands } from '../auth/auth.cli.js';
@@ -14,6 +15,7 @@ import { registerKeyCommands } from '../register/keys.cli.js';
 import { registerRetentionCommands } from '../retention/retention.cli.js';
 import { registerBreachCommands } from '../breaches/breaches.cli.js';
 import { registerDeadlineCommand } from '../deadline/deadline.cli.js';
+import { registerRequestCommands } from '../requests/requests.cli.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -36,12 +38,14 @@ export function buildProgram(io: CliIo): Command {
   registerServeCommand(program, io);
   registerPolicyCommands(program, io);
   registerSubjectCommands(program, io);
+  registerConsentCommands(program, io);
   registerAuditCommands(program, io);
   registerAuthCommands(program, io);
   registerKeyCommands(program, io);
   registerRetentionCommands(program, io);
   registerBreachCommands(program, io);
   registerDeadlineCommand(program, io);
+  registerRequestCommands(program, io);
   return program;
 }
 

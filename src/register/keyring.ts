@@ -27,6 +27,7 @@ interface WrappedKeyTable {
 const WRAPPED_KEY_TABLES: WrappedKeyTable[] = [
   { table: 'subject_keys', idColumn: 'subject_id', owner: (id) => id },
   { table: 'breaches', idColumn: 'id', owner: (id) => `breach:${id}` },
+  { table: 'requests', idColumn: 'id', owner: (id) => `request:${id}` },
 ];
 
 export class Keyring {

@@ -1,0 +1,333 @@
+/**
+ * Consent and marketing over HTTP: the staff API (record consent, audience check, suppression
+ * list, TPS status, renewals) and the public pages (one-click unsubscribe per RFC 8058, renewal,
+ * preference page), which need no sign-in, are rate-limited per IP and never say whether an
+ * address is known.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { authorise } from '../auth/roles.js';
+import type { AppDeps } from '../server/app.js';
+import { API_PREFIX } from '../server/app.js';
+import { errorResponses } from '../server/schemas.js';
+import { AUDIENCE_LIMITS, checkAudience } from './audience.service.js';
+import { presentAudience, presentConsentResult, presentOverview, audienceResponse, consentResultResponse, overviewResponse } from './consent.presenter.js';
+import { CONSENT_ACTIONS, getConsent, LIMITS, METHODS, objectToDirectMarketing, recordConsent } from './consent.service.js';
+import { PUBLIC_PATHS, readRenewToken, readUnsubscribeToken } from './links.js';
+import { askCode, askEmail, choicesPage, linkProblem, renewConfirm, renewDone, unsubscribeConfirm, unsubscribeDone } from './pages.js';
+import { preferenceChoices, requestPreferenceCode, savePreferences, unsubscribeByLink, verifyPreferenceCode } from './preferences.service.js';
+import { RateLimiter } from './rate-limit.js';
+import { renewByLink, sendRenewalRequests } from './renewal.service.js';
+import { exportSuppressions, liftSuppression, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS } from './suppression.service.js';
+import { tpsStatus } from './tps.service.js';
+import { policyIndex } from '../register/register.service.js';
+
+const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(64);
+const channel = z.enum(MARKETING_CHANNELS);
+const when = z.iso.datetime({ offset: true }).or(z.iso.date());
+
+const consentBody = z.object({
+  purpose: idText,
+  channels: z.array(channel).min(1).max(LIMITS.channelsPerCall),
+  action: z.enum(CONSENT_ACTIONS),
+  method: z.enum([...METHODS, 'pre-ticked']),
+  occurredAt: when.optional(),
+  wording: z.string().max(LIMITS.wordingChars).optional(),
+  source: idText.optional(),
+  evidenceRef: z.string().max(LIMITS.evidenceChars).optional(),
+  birthDate: z.iso.date().optional(),
+  optOutOffered: z.boolean().optional(),
+  parental: z.object({ method: z.enum(METHODS), wording: z.string().max(LIMITS.wordingChars).optional(), evidenceRef: z.string().max(LIMITS.evidenceChars).optional() }).optional(),
+});
+
+const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+};
+
+function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply.status(status).headers(HTML_HEADERS).send(html);
+}
+
+/** A form body (urlencoded; RFC 8058 also allows multipart, whose body we do not need). */
+function formOf(req: FastifyRequest): URLSearchParams {
+  const body = req.body;
+  const type = String(req.headers['content-type'] ?? '');
+  if (typeof body === 'string' && type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(body);
+  return new URLSearchParams();
+}
+
+/** The signed token of a public link (?t=…), bounded; '' when absent. */
+function tokenOf(req: FastifyRequest): string {
+  const t = (req.query as Record<string, unknown> | undefined)?.t;
+  return typeof t === 'string' && t.length <= 2048 ? t : '';
+}
+
+export const consentRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const tags = ['consent and marketing'];
+    const org = deps.policy.policy.organisation.name;
+    const purposeName = (id: string) => policyIndex(deps.policy).purposes.get(id)?.name ?? 'our marketing';
+    // Public pages: generous for people, tight for scripts. Codes cost mail, so fewer.
+    const pageLimiter = new RateLimiter(60, 60_000);
+    const codeLimiter = new RateLimiter(10, 60 * 60_000);
+
+    app.post(
+      `${API_PREFIX}/subjects/:id/consent`,
+      {
+        schema: {
+          summary: 'Record consent given, renewed or withdrawn, a parent\'s consent, or a PECR soft opt-in, for one purpose and its channels (append-only)',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          body: consentBody,
+          response: { 201: consentResultResponse, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const actor = await actorFrom(deps, req);
+        const b = req.body;
+        const result = await recordConsent(deps, actor, {
+          subjectId: req.params.id,
+          purpose: b.purpose,
+          channels: b.channels,
+          action: b.action,
+          method: b.method,
+          ...(b.occurredAt ? { occurredAt: b.occurredAt } : {}),
+          ...(b.wording !== undefined ? { wording: b.wording } : {}),
+          ...(b.source ? { source: b.source } : {}),
+          ...(b.evidenceRef !== undefined ? { evidenceRef: b.evidenceRef } : {}),
+          ...(b.birthDate ? { birthDate: b.birthDate } : {}),
+          ...(b.optOutOffered !== undefined ? { optOutOffered: b.optOutOffered } : {}),
+          ...(b.parental
+            ? { parental: { method: b.parental.method, ...(b.parental.wording !== undefined ? { wording: b.parental.wording } : {}), ...(b.parental.evidenceRef !== undefined ? { evidenceRef: b.parental.evidenceRef } : {}) } }
+            : {}),
+        });
+        return reply.status(201).send(presentConsentResult(result));
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/subjects/:id/consent`,
+      {
+        schema: {
+          summary: 'A person\'s consent: current state per purpose and channel, and the full history with evidence (audited)',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          response: { 200: overviewResponse, ...errorResponses },
+        },
+      },
+      async (req) => presentOverview(await getConsent(deps, await actorFrom(deps, req), req.params.id)),
+    );
+
+    app.post(
+      `${API_PREFIX}/subjects/:id/marketing-objection`,
+      {
+        schema: {
+          summary: 'Objection to direct marketing (Art 21(3)): withdraws every marketing consent and suppresses every identifier for all marketing',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ id: z.uuid() }),
+          body: z.object({ method: z.enum(METHODS) }),
+          response: { 200: z.object({ withdrawn: z.number(), suppressed: z.number() }), ...errorResponses },
+        },
+      },
+      async (req) => objectToDirectMarketing(deps, await actorFrom(deps, req), req.params.id, req.body.method),
+    );
+
+    app.post(
+      `${API_PREFIX}/marketing/audience-check`,
+      {
+        // A million addresses is about 30 MB of JSON.
+        bodyLimit: 64 * 1024 * 1024,
+        schema: {
+          summary: 'Before a campaign: every recipient allowed or blocked, with the reason. Recipients are email addresses or phone numbers, as in your list.',
+          tags,
+          security: bearerSecurity,
+          body: z.object({
+            purpose: idText,
+            channel,
+            recipients: z.array(z.string().max(AUDIENCE_LIMITS.identifierChars)).min(1).max(1_000_000),
+            only: z.enum(['all', 'allowed', 'blocked']).default('all'),
+          }),
+          response: { 200: audienceResponse, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const actor = await actorFrom(deps, req);
+        const r = await checkAudience(deps, actor, { purpose: req.body.purpose, channel: req.body.channel, recipients: req.body.recipients });
+        return presentAudience(r, req.body.recipients, req.body.only);
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/marketing/suppressions`,
+      {
+        schema: {
+          summary: 'Export the suppression list: keyed hashes, never identifiers (privacy officer, owner)',
+          tags,
+          security: bearerSecurity,
+          response: { 200: z.object({ entries: z.array(z.object({ hash: z.string(), channel: z.string(), scope: z.string(), reason: z.string(), createdAt: z.string() })) }), ...errorResponses },
+        },
+      },
+      async (req) => ({ entries: await exportSuppressions(deps, await actorFrom(deps, req)) }),
+    );
+
+    app.post(
+      `${API_PREFIX}/marketing/suppressions`,
+      {
+        bodyLimit: 16 * 1024 * 1024,
+        schema: {
+          summary: 'Add to the suppression list: identifiers (email, phone), hashes from an export, or a person ("told us not to call": channel phone)',
+          tags,
+          security: bearerSecurity,
+          body: z.object({
+            identifiers: z.array(z.string().max(AUDIENCE_LIMITS.identifierChars)).max(200_000).optional(),
+            subjectId: z.uuid().optional(),
+            channel: z.enum([...MARKETING_CHANNELS, '*']),
+            scope: z.union([idText, z.literal('*')]).optional(),
+            reason: z.enum(SUPPRESSION_REASONS),
+          }),
+          response: { 200: z.object({ added: z.number(), alreadySuppressed: z.number(), rejected: z.array(z.object({ index: z.number(), problem: z.string() })) }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const b = req.body;
+        return suppress(deps, await actorFrom(deps, req), {
+          channel: b.channel,
+          reason: b.reason,
+          ...(b.identifiers ? { identifiers: b.identifiers } : {}),
+          ...(b.subjectId ? { subjectId: b.subjectId } : {}),
+          ...(b.scope ? { scope: b.scope } : {}),
+        });
+      },
+    );
+
+    app.post(
+      `${API_PREFIX}/marketing/suppressions/lift`,
+      {
+        schema: {
+          summary: 'Lift suppression entries for an identifier or hash (privacy officer, owner), with a reason',
+          tags,
+          security: bearerSecurity,
+          body: z.object({ identifier: z.string().min(1).max(AUDIENCE_LIMITS.identifierChars), channel: z.enum([...MARKETING_CHANNELS, '*']).optional(), scope: z.union([idText, z.literal('*')]).optional(), reason: z.string().min(1).max(200) }),
+          response: { 200: z.object({ lifted: z.number() }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const b = req.body;
+        return liftSuppression(deps, await actorFrom(deps, req), { identifier: b.identifier, reason: b.reason, ...(b.channel ? { channel: b.channel } : {}), ...(b.scope ? { scope: b.scope } : {}) });
+      },
+    );
+
+    app.get(
+      `${API_PREFIX}/marketing/tps`,
+      {
+        schema: {
+          summary: 'TPS and CTPS registers: when each was last imported, and whether it is stale (older than 28 days)',
+          tags,
+          security: bearerSecurity,
+          response: { 200: z.object({ registers: z.array(z.object({ register: z.string(), importedAt: z.string().nullable(), numbers: z.number(), stale: z.boolean() })) }), ...errorResponses },
+        },
+      },
+      async (req) => ({ registers: await tpsStatus(deps, await actorFrom(deps, req)) }),
+    );
+
+    app.post(
+      `${API_PREFIX}/marketing/renewals/run`,
+      {
+        schema: {
+          summary: 'Send the consent renewal requests now due (also run on a schedule by steward serve); safe to repeat',
+          tags,
+          security: bearerSecurity,
+          response: { 200: z.object({ due: z.number(), sent: z.number(), skipped: z.number(), failed: z.number() }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const actor = await actorFrom(deps, req);
+        authorise(actor, 'marketing:manage');
+        return sendRenewalRequests(deps, deps.clock.now(), actor);
+      },
+    );
+
+    // ——— public pages: no sign-in ———
+    await app.register(async (pub) => {
+      // Bodies are read as text and parsed here: forms are tiny, and RFC 8058 clients may send
+      // multipart, whose content we do not need (the signed link says everything).
+      pub.removeAllContentTypeParsers();
+      pub.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, body));
+      pub.addHook('onRequest', async (req, reply) => {
+        if (!pageLimiter.hit(req.ip)) {
+          return sendHtml(reply, 429, rateLimited(org));
+        }
+      });
+
+      const hidden = { schema: { hide: true } };
+      pub.get(PUBLIC_PATHS.unsubscribe, hidden, async (req, reply) => {
+        const token = tokenOf(req);
+        const claim = readUnsubscribeToken(deps.keyring, token);
+        if (!claim) return sendHtml(reply, 400, linkProblem(org, 'invalid'));
+        return sendHtml(reply, 200, unsubscribeConfirm(org, `${PUBLIC_PATHS.unsubscribe}?t=${token}`, purposeName(claim.purpose)));
+      });
+      // RFC 8058 §3.2: the mail client POSTs "List-Unsubscribe=One-Click" to the URI; no cookies,
+      // no redirects, no further confirmation.
+      pub.post(PUBLIC_PATHS.unsubscribe, hidden, async (req, reply) => {
+        const token = tokenOf(req);
+        const r = await unsubscribeByLink(deps, token, req.ip);
+        if (!r.ok) return sendHtml(reply, 400, linkProblem(org, r.reason));
+        return sendHtml(reply, 200, unsubscribeDone(org, purposeName(r.purpose)));
+      });
+
+      pub.get(PUBLIC_PATHS.renew, hidden, async (req, reply) => {
+        const token = tokenOf(req);
+        const claim = readRenewToken(deps.keyring, token);
+        if (!claim) return sendHtml(reply, 400, linkProblem(org, 'invalid'));
+        if (Date.parse(claim.expiresAt) <= deps.clock.now().getTime()) return sendHtml(reply, 410, linkProblem(org, 'expired'));
+        return sendHtml(reply, 200, renewConfirm(org, `${PUBLIC_PATHS.renew}?t=${token}`, purposeName(claim.purpose)));
+      });
+      pub.post(PUBLIC_PATHS.renew, hidden, async (req, reply) => {
+        const token = tokenOf(req);
+        const r = await renewByLink(deps, token, req.ip);
+        if (!r.ok) return sendHtml(reply, r.reason === 'expired' ? 410 : 400, linkProblem(org, r.reason));
+        return sendHtml(reply, 200, renewDone(org, purposeName(r.purpose), r.expiresAt));
+      });
+
+      pub.get(PUBLIC_PATHS.preferences, hidden, async (_req, reply) => sendHtml(reply, 200, askEmail(org)));
+      pub.post(`${PUBLIC_PATHS.preferences}/code`, hidden, async (req, reply) => {
+        if (!codeLimiter.hit(req.ip)) return sendHtml(reply, 429, rateLimited(org));
+        const email = (formOf(req).get('email') ?? '').slice(0, AUDIENCE_LIMITS.identifierChars);
+        try {
+          const { delivery } = await requestPreferenceCode(deps, email, req.ip);
+          // Not awaited: the reply must not take longer for a known address than an unknown one.
+          delivery.catch((e: unknown) => req.log.warn({ err: { type: (e as Error)?.name } }, 'preference code mail failed'));
+        } catch {
+          return sendHtml(reply, 400, askEmail(org, 'That is not an email address.'));
+        }
+        return sendHtml(reply, 200, askCode(org, email));
+      });
+      pub.post(`${PUBLIC_PATHS.preferences}/verify`, hidden, async (req, reply) => {
+        const form = formOf(req);
+        const email = (form.get('email') ?? '').slice(0, AUDIENCE_LIMITS.identifierChars);
+        const session = await verifyPreferenceCode(deps, email, (form.get('code') ?? '').slice(0, 12));
+        if (!session) return sendHtml(reply, 400, askCode(org, email, 'That code is not right, or it has expired. Check it, or ask for a new one.'));
+        const choices = (await preferenceChoices(deps, session)) ?? [];
+        return sendHtml(reply, 200, choicesPage(org, session, choices));
+      });
+      pub.post(`${PUBLIC_PATHS.preferences}/save`, hidden, async (req, reply) => {
+        const form = formOf(req);
+        const session = (form.get('session') ?? '').slice(0, 2048);
+        const wanted = new Set(form.getAll('choice').slice(0, 200));
+        const r = await savePreferences(deps, session, wanted, form.get('stop-all') === 'yes', req.ip);
+        if (!r) return sendHtml(reply, 400, askEmail(org, 'Your session has expired: ask for a new code.'));
+        const choices = (await preferenceChoices(deps, session)) ?? [];
+        return sendHtml(reply, 200, choicesPage(org, session, choices, 'Your choices are saved.'));
+      });
+    });
+  };
+
+const rateLimited = (org: string): string => askEmail(org, 'Too many requests from your network: please wait a few minutes and try again.');

@@ -1,0 +1,265 @@
+/**
+ * The suppression list: keyed hashes of identifiers (email, phone) that must receive no more
+ * marketing on a channel, for one purpose or all of them. An opt-out, an objection to direct
+ * marketing (Art 21(3), absolute) and an erasure each add to it. It holds no plaintext, outlives
+ * erasure (the hash is under the unversioned suppression key, not the subject's key), and is
+ * checked by every audience check and by consent imports, so a suppressed person is never
+ * quietly re-imported into marketing (PECR; ICO direct marketing guidance).
+ */
+import type { Kysely } from 'kysely';
+import { appendAudit } from '../audit/audit.service.js';
+import { authorise, type Actor } from '../auth/roles.js';
+import type { Tables } from '../db/tables.js';
+import { decryptRecord, loadSubjectKey, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { StewardError } from '../shared/errors.js';
+import './consent.tables.js';
+
+export const MARKETING_CHANNELS = ['email', 'phone', 'sms', 'post', 'social'] as const;
+export type MarketingChannel = (typeof MARKETING_CHANNELS)[number];
+export const isMarketingChannel = (s: string): s is MarketingChannel => (MARKETING_CHANNELS as readonly string[]).includes(s);
+
+/** Every channel, or every purpose. */
+export const ALL = '*';
+
+export const SUPPRESSION_REASONS = ['opt-out', 'objection', 'erasure', 'do-not-call', 'import', 'complaint', 'bounce'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+export type IdentifierKind = 'email' | 'phone';
+
+export interface Identifier {
+  kind: IdentifierKind;
+  value: string;
+}
+
+export interface SuppressionEntry {
+  hash: string;
+  /** The identifier's blind-index digest under key version 1, when known (see the migration). */
+  lookup: string | null;
+  channel: MarketingChannel | typeof ALL;
+  scope: string;
+}
+
+const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
+
+/** Which kind of identifier a channel reaches people by ('post' and 'social' are reached by neither, so both count). */
+export const kindsForChannel = (channel: string): IdentifierKind[] =>
+  channel === 'email' ? ['email'] : channel === 'phone' || channel === 'sms' ? ['phone'] : ['email', 'phone'];
+
+/** A plain identifier's kind, guessed from its shape: an '@' means an email address. */
+export const guessKind = (value: string): IdentifierKind => (value.includes('@') ? 'email' : 'phone');
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * The subject's email addresses and phone numbers, decrypted: read before an erasure deletes
+ * them, and to turn an opt-out into suppression-list entries.
+ */
+export async function subjectIdentifiers(db: Kysely<Tables>, ctx: RegisterContext, subjectId: string): Promise<Identifier[]> {
+  const idx = policyIndex(ctx.policy);
+  const byCategory = new Map<string, IdentifierKind>();
+  for (const c of idx.categories.values()) if (c.identifier === 'email' || c.identifier === 'phone') byCategory.set(c.id, c.identifier);
+  if (byCategory.size === 0) return [];
+  const rows = await db.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', [...byCategory.keys()]).where('kind', '=', 'value').execute();
+  if (rows.length === 0) return [];
+  const dek = await loadSubjectKey(ctx, db, subjectId);
+  if (!dek) return [];
+  const out: Identifier[] = [];
+  for (const r of rows) {
+    const v = decryptRecord(dek, r).value;
+    if (v) out.push({ kind: byCategory.get(r.category)!, value: v });
+  }
+  return out;
+}
+
+/** The blind-index digest under key version 1: what an audience check computes for each recipient anyway. */
+export const lookupOf = (ctx: RegisterContext, kind: IdentifierKind, value: string): string | null => ctx.keyring.indexer.indexAt(kind, kind, value, 1)?.digest ?? null;
+
+/** Suppression entries for identifiers on a channel and scope; identifiers that do not normalise are skipped. */
+export function entriesFor(ctx: RegisterContext, identifiers: readonly Identifier[], channel: MarketingChannel | typeof ALL, scope: string): SuppressionEntry[] {
+  const kinds = channel === ALL ? ['email', 'phone'] : kindsForChannel(channel);
+  const out = new Map<string, SuppressionEntry>();
+  for (const id of identifiers) {
+    if (!kinds.includes(id.kind)) continue;
+    const hash = ctx.keyring.indexer.suppressionHash(id.kind, id.value);
+    if (hash) out.set(`${hash}|${channel}|${scope}`, { hash, lookup: lookupOf(ctx, id.kind, id.value), channel, scope });
+  }
+  return [...out.values()];
+}
+
+/** Inserts entries not already on the list, inside the caller's write transaction. Returns how many were new. */
+export async function insertSuppressions(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, entries: readonly SuppressionEntry[], reason: SuppressionReason): Promise<number> {
+  if (entries.length === 0) return 0;
+  const now = ctx.clock.now().toISOString();
+  let added = 0;
+  const per = Math.max(1, Math.floor(ctx.database.adapter.maxParameters / 7));
+  for (let i = 0; i < entries.length; i += per) {
+    const chunk = entries.slice(i, i + per);
+    // Count what is already there, so the answer is exact on both databases without RETURNING.
+    const existing = await existingKeys(trx, chunk);
+    const fresh = chunk.filter((e) => !existing.has(`${e.hash}|${e.channel}|${e.scope}`));
+    if (fresh.length === 0) continue;
+    await trx
+      .insertInto('suppressions')
+      .values(fresh.map((e) => ({ hash: e.hash, lookup: e.lookup, channel: e.channel, scope: e.scope, reason, created_at: now, created_by: actor.id })))
+      .onConflict((oc) => oc.columns(['hash', 'channel', 'scope']).doNothing())
+      .execute();
+    added += fresh.length;
+  }
+  return added;
+}
+
+async function existingKeys(trx: Kysely<Tables>, entries: readonly SuppressionEntry[]): Promise<Set<string>> {
+  const hashes = [...new Set(entries.map((e) => e.hash))];
+  const rows = await trx.selectFrom('suppressions').select(['hash', 'channel', 'scope']).where('hash', 'in', hashes).execute();
+  return new Set(rows.map((r) => `${r.hash}|${r.channel}|${r.scope}`));
+}
+
+/**
+ * Puts every identifier of a subject on the suppression list for every channel and purpose.
+ * Call inside the transaction that erases the subject, before the records are deleted:
+ *   await suppressSubject(trx, ctx, actor, id, 'erasure');
+ * Audited in the same transaction (counts only).
+ */
+export async function suppressSubject(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, subjectId: string, reason: SuppressionReason): Promise<{ added: number; identifiers: number }> {
+  const identifiers = await subjectIdentifiers(trx, ctx, subjectId);
+  const added = await insertSuppressions(trx, ctx, actor, entriesFor(ctx, identifiers, ALL, ALL), reason);
+  await appendAudit(trx, ctx, actor, [{ action: 'suppression.add', subjectId, details: { reason, channel: ALL, scope: ALL, identifiers: identifiers.length, added } }]);
+  return { added, identifiers: identifiers.length };
+}
+
+function checkScope(ctx: RegisterContext, scope: string): void {
+  if (scope === ALL) return;
+  const p = policyIndex(ctx.policy).purposes.get(scope);
+  if (!p) throw invalid('scope', `"${scope}" is not a purpose in the declaration (or use "*" for all marketing)`);
+}
+
+function checkChannel(channel: string): asserts channel is MarketingChannel | typeof ALL {
+  if (channel !== ALL && !isMarketingChannel(channel)) throw invalid('channel', `must be one of ${MARKETING_CHANNELS.join(', ')} or "*"`);
+}
+
+export interface SuppressInput {
+  /** Plain identifiers (an '@' means email, otherwise a phone number) or keyed hashes from an export. */
+  identifiers?: string[];
+  /** Or a subject: every identifier they have. */
+  subjectId?: string;
+  channel: string;
+  scope?: string;
+  reason: SuppressionReason;
+}
+
+export interface SuppressResult {
+  added: number;
+  alreadySuppressed: number;
+  rejected: Array<{ index: number; problem: string }>;
+}
+
+/** One identifier or hash as suppression entries, or why not. */
+function parseLine(ctx: RegisterContext, raw: string, channel: MarketingChannel | typeof ALL, scope: string): SuppressionEntry[] | string {
+  const s = raw.trim();
+  if (s === '') return 'empty';
+  if (HASH.test(s.toLowerCase())) return [{ hash: s.toLowerCase(), lookup: null, channel, scope }];
+  const kind = guessKind(s);
+  const hash = ctx.keyring.indexer.suppressionHash(kind, s);
+  if (!hash) return `not a valid ${kind === 'email' ? 'email address' : 'phone number'} or suppression hash`;
+  // An email address cannot be on a phone-only channel and vice versa: say so rather than store a dead entry.
+  if (channel !== ALL && !kindsForChannel(channel).includes(kind)) return `an ${kind === 'email' ? 'email address' : 'phone number'} cannot be suppressed on the ${channel} channel`;
+  return [{ hash, lookup: lookupOf(ctx, kind, s), channel, scope }];
+}
+
+/**
+ * Adds identifiers (or a subject's identifiers) to the list: "told us not to call", an opt-out
+ * received by letter, a list imported from a previous system. Anyone who records people may add;
+ * only the privacy roles may lift.
+ */
+export async function suppress(ctx: RegisterContext, actor: Actor, input: SuppressInput): Promise<SuppressResult> {
+  authorise(actor, 'subjects:write');
+  checkChannel(input.channel);
+  const channel = input.channel;
+  const scope = input.scope ?? ALL;
+  checkScope(ctx, scope);
+  if (!(SUPPRESSION_REASONS as readonly string[]).includes(input.reason)) throw invalid('reason', `must be one of ${SUPPRESSION_REASONS.join(', ')}`);
+  if (!input.identifiers?.length && !input.subjectId) throw invalid('identifiers', 'give identifiers or a subject');
+  const rejected: SuppressResult['rejected'] = [];
+  const entries: SuppressionEntry[] = [];
+  (input.identifiers ?? []).forEach((raw, index) => {
+    const r = parseLine(ctx, raw, channel, scope);
+    if (typeof r === 'string') rejected.push({ index, problem: r });
+    else entries.push(...r);
+  });
+  return writeTx(ctx, async (trx) => {
+    if (input.subjectId) {
+      const subject = await trx.selectFrom('subjects').select(['id']).where('id', '=', input.subjectId).executeTakeFirst();
+      if (!subject) throw new StewardError('NOT_FOUND', `subject ${input.subjectId} was not found`);
+      entries.push(...entriesFor(ctx, await subjectIdentifiers(trx, ctx, input.subjectId), channel, scope));
+    }
+    const unique = [...new Map(entries.map((e) => [`${e.hash}|${e.channel}|${e.scope}`, e])).values()];
+    const added = await insertSuppressions(trx, ctx, actor, unique, input.reason);
+    await appendAudit(trx, ctx, actor, [
+      { action: 'suppression.add', ...(input.subjectId ? { subjectId: input.subjectId } : {}), details: { reason: input.reason, channel, scope, entries: unique.length, added, rejected: rejected.length } },
+    ]);
+    return { added, alreadySuppressed: unique.length - added, rejected };
+  });
+}
+
+/** Imports a list: one plain identifier or exported hash per line. */
+export async function importSuppressions(
+  ctx: RegisterContext,
+  actor: Actor,
+  lines: readonly string[],
+  opts: { channel: string; scope?: string; reason?: SuppressionReason },
+): Promise<SuppressResult & { lines: number }> {
+  authorise(actor, 'marketing:manage');
+  const nonEmpty = lines.map((l, i) => ({ l, i })).filter((x) => x.l.trim() !== '' && !x.l.trim().startsWith('#'));
+  const r = await suppress(ctx, actor, { identifiers: nonEmpty.map((x) => x.l), channel: opts.channel, ...(opts.scope ? { scope: opts.scope } : {}), reason: opts.reason ?? 'import' });
+  // Report file lines (1-based), not positions among the non-empty ones.
+  return { ...r, rejected: r.rejected.map((x) => ({ index: nonEmpty[x.index]!.i + 1, problem: x.problem })), lines: lines.length };
+}
+
+export interface SuppressionView {
+  hash: string;
+  channel: string;
+  scope: string;
+  reason: string;
+  createdAt: string;
+}
+
+/** The whole list, as keyed hashes (never identifiers): to move it to another Steward with the same keys, or to archive. */
+export async function exportSuppressions(ctx: RegisterContext, actor: Actor): Promise<SuppressionView[]> {
+  authorise(actor, 'marketing:manage');
+  const rows = await ctx.database.db.selectFrom('suppressions').select(['hash', 'channel', 'scope', 'reason', 'created_at']).orderBy('id').execute();
+  await writeTx(ctx, (trx) => appendAudit(trx, ctx, actor, [{ action: 'suppression.export', details: { entries: rows.length } }]));
+  return rows.map((r) => ({ hash: r.hash, channel: r.channel, scope: r.scope, reason: r.reason, createdAt: r.created_at }));
+}
+
+/** Lifts entries for an identifier (privacy roles only): e.g. the person asked to be contacted again. */
+export async function liftSuppression(ctx: RegisterContext, actor: Actor, input: { identifier: string; channel?: string; scope?: string; reason: string }): Promise<{ lifted: number }> {
+  authorise(actor, 'marketing:manage');
+  if (input.channel !== undefined) checkChannel(input.channel);
+  if (input.scope !== undefined) checkScope(ctx, input.scope);
+  const s = input.identifier.trim();
+  const hash = HASH.test(s.toLowerCase()) ? s.toLowerCase() : ctx.keyring.indexer.suppressionHash(guessKind(s), s);
+  if (!hash) throw invalid('identifier', 'is not a valid email address, phone number or suppression hash');
+  return writeTx(ctx, async (trx) => {
+    let q = trx.deleteFrom('suppressions').where('hash', '=', hash);
+    if (input.channel !== undefined) q = q.where('channel', '=', input.channel);
+    if (input.scope !== undefined) q = q.where('scope', '=', input.scope);
+    const res = await q.executeTakeFirst();
+    const lifted = Number(res.numDeletedRows);
+    await appendAudit(trx, ctx, actor, [{ action: 'suppression.lift', details: { channel: input.channel ?? ALL, scope: input.scope ?? ALL, lifted, reason: input.reason.slice(0, 200) } }]);
+    return { lifted };
+  });
+}
+
+/** Whether an identifier is suppressed for a channel and purpose (for other features: imports, mailings). */
+export async function isSuppressed(db: Kysely<Tables>, ctx: RegisterContext, identifier: Identifier, channel: MarketingChannel, purpose: string): Promise<boolean> {
+  const hash = ctx.keyring.indexer.suppressionHash(identifier.kind, identifier.value);
+  if (!hash) return false;
+  const row = await db
+    .selectFrom('suppressions')
+    .select('id')
+    .where('hash', '=', hash)
+    .where('channel', 'in', [channel, ALL])
+    .where('scope', 'in', [purpose, ALL])
+    .executeTakeFirst();
+  return row !== undefined;
+}

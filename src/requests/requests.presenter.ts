@@ -1,0 +1,104 @@
+/**
+ * What leaves the server about a request: every field listed. The requester's contact details go
+ * to signed-in staff (they need them to reply); identity evidence appears as kinds, who and when;
+ * letters as their kind, date and text.
+ */
+import { z } from 'zod';
+import type { RequestSummary, RequestView, TaskView } from './requests.service.js';
+
+export const summaryResponse = z.object({
+  id: z.string(),
+  reference: z.string(),
+  type: z.string(),
+  status: z.string(),
+  channel: z.string(),
+  receivedOn: z.string(),
+  dueOn: z.string(),
+  extended: z.boolean(),
+  subjectId: z.string().nullable(),
+  outcome: z.string().nullable(),
+  overdue: z.boolean(),
+  daysLeft: z.number(),
+});
+
+const taskResponse = z.object({ id: z.string(), recipient: z.string(), recipientName: z.string(), categories: z.array(z.string()), action: z.string(), status: z.string(), doneAt: z.string().nullable(), doneBy: z.string().nullable() });
+
+export const requestResponse = summaryResponse.extend({
+  idReceivedOn: z.string().nullable(),
+  authorityNeeded: z.boolean(),
+  authorityReceivedOn: z.string().nullable(),
+  clockStarted: z.boolean(),
+  start: z.string(),
+  firstDueOn: z.string(),
+  extensionNoticeDue: z.string(),
+  pauses: z.array(z.object({ from: z.string(), to: z.string().nullable() })),
+  rules: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  closedAt: z.string().nullable(),
+  identityRequired: z.object({ required: z.number(), accepted: z.array(z.string()) }),
+  requester: z.object({ name: z.string().optional(), email: z.string().optional(), phone: z.string().optional(), address: z.string().optional() }),
+  representative: z.object({ name: z.string(), acting: z.string() }).nullable(),
+  details: z.string().nullable(),
+  identity: z.array(z.object({ kind: z.string(), checkedBy: z.string(), checkedAt: z.string(), receivedOn: z.string() })),
+  authority: z.object({ kind: z.string(), checkedBy: z.string(), checkedAt: z.string(), receivedOn: z.string() }).nullable(),
+  extension: z.object({ reasons: z.string(), at: z.string(), by: z.string(), noticeDue: z.string() }).nullable(),
+  refusal: z.object({ reason: z.string(), explanation: z.string() }).nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  notes: z.array(z.object({ at: z.string(), by: z.string(), text: z.string() })),
+  letters: z.array(z.object({ kind: z.string(), at: z.string(), subject: z.string(), text: z.string(), sentTo: z.string() })),
+  tasks: z.array(taskResponse),
+  history: z.array(z.object({ seq: z.number(), type: z.string(), at: z.string(), actor: z.string(), details: z.record(z.string(), z.unknown()) })).optional(),
+});
+
+export const presentSummary = (s: RequestSummary): z.infer<typeof summaryResponse> => ({ ...s });
+
+const presentTask = (t: TaskView): z.infer<typeof taskResponse> => ({ ...t });
+
+export function presentRequest(v: RequestView): z.infer<typeof requestResponse> {
+  const d = v.doc;
+  return {
+    id: v.id,
+    reference: v.reference,
+    type: v.type,
+    status: v.status,
+    channel: v.channel,
+    receivedOn: v.receivedOn,
+    dueOn: v.dueOn,
+    extended: v.extended,
+    subjectId: v.subjectId,
+    outcome: v.outcome,
+    overdue: v.overdue,
+    daysLeft: v.daysLeft,
+    idReceivedOn: v.idReceivedOn,
+    authorityNeeded: v.authorityNeeded,
+    authorityReceivedOn: v.authorityReceivedOn,
+    clockStarted: v.clockStarted,
+    start: v.start,
+    firstDueOn: v.firstDueOn,
+    extensionNoticeDue: v.extensionNoticeDue,
+    pauses: v.pauses,
+    rules: v.rules,
+    createdAt: v.createdAt,
+    updatedAt: v.updatedAt,
+    closedAt: v.closedAt,
+    identityRequired: v.identityRequired,
+    requester: {
+      ...(d.requester.name ? { name: d.requester.name } : {}),
+      ...(d.requester.email ? { email: d.requester.email } : {}),
+      ...(d.requester.phone ? { phone: d.requester.phone } : {}),
+      ...(d.requester.address ? { address: d.requester.address } : {}),
+    },
+    representative: d.representative ?? null,
+    details: d.details ?? null,
+    identity: d.identity,
+    authority: d.authority ?? null,
+    extension: d.extension ?? null,
+    refusal: d.refusal ?? null,
+    result: d.result ?? null,
+    notes: d.notes,
+    letters: d.letters.map((l) => ({ kind: l.kind, at: l.at, subject: l.subject, text: l.text, sentTo: l.sentTo })),
+    tasks: v.tasks.map(presentTask),
+    ...(v.history ? { history: v.history } : {}),
+  };
+}
