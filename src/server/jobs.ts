@@ -3,6 +3,8 @@
  * owns its job's logic; this file only says how often each runs.
  */
 import { sendBreachReminders } from '../breaches/breaches.reminders.js';
+import { consentRenewalJob } from '../consent/renewal.service.js';
+import { sendRequestReminders } from '../requests/requests.reminders.js';
 import { runRetention } from '../retention/retention.service.js';
 import { systemActor, type Runtime } from '../runtime/runtime.js';
 import type { Job } from './scheduler.js';
@@ -21,6 +23,15 @@ export function serverJobs(rt: Runtime): Job[] {
         return `deleted ${r.deleted}, anonymised ${r.anonymised}`;
       },
     },
+    {
+      name: 'request-reminders',
+      everyMs: HOUR,
+      run: async (now) => {
+        const r = await sendRequestReminders(rt, now);
+        return JSON.stringify(r).slice(0, 200);
+      },
+    },
+    consentRenewalJob(rt),
     {
       name: 'breach-reminders',
       everyMs: 15 * MINUTE,
