@@ -16,6 +16,12 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  // A reader that stops early (`steward subjects export | head`) closes the pipe: stop quietly,
+  // as Unix tools do, instead of crashing on EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   return {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
