@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { commandConfig, type CliIo } from '../cli/io.js';
-import { openRuntime } from '../runtime/runtime.js';
+import { type CliIo, withRuntime } from '../cli/io.js';
+import { StewardError } from '../shared/errors.js';
 import { listAudit, verifyAudit } from './audit.service.js';
 
 export function registerAuditCommands(program: Command, io: CliIo): void {
@@ -11,8 +11,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
     .description('walk the hash chain; exit 0 if intact, 1 at the first altered, inserted or removed entry')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const rt = await openRuntime(commandConfig(cmd, io));
-      try {
+      await withRuntime(cmd, io, async (rt) => {
         const result = await verifyAudit(rt.database.db, rt.keyring, (n) => {
           if (io.interactive) io.stderr(`\rchecked ${n} entries`);
         });
@@ -21,9 +20,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
         else if (result.ok) io.stdout(`OK: ${result.entries} entries, chain intact\n`);
         else io.stdout(`TAMPERED: ${result.problem!.message} (${result.entries} entries verified before it)\n`);
         io.exitCode = result.ok ? 0 : 1;
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   audit
@@ -35,9 +32,8 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { subject?: string; action?: string; limit: string; json?: boolean }, cmd: Command) => {
       const limit = Number.parseInt(opts.limit, 10);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new (await import('../shared/errors.js')).StewardError('VALIDATION_FAILED', '--limit: a number from 1 to 10000');
-      const rt = await openRuntime(commandConfig(cmd, io));
-      try {
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new StewardError('VALIDATION_FAILED', '--limit: a number from 1 to 10000');
+      await withRuntime(cmd, io, async (rt) => {
         const { entries } = await listAudit(rt.database.db, { limit, ...(opts.subject ? { subjectId: opts.subject } : {}), ...(opts.action ? { action: opts.action } : {}) });
         if (opts.json) {
           io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
@@ -46,8 +42,6 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
         for (const e of entries) {
           io.stdout(`${String(e.seq).padStart(6)}  ${e.at}  ${e.actor.padEnd(24)} ${e.action.padEnd(18)} ${e.subjectId ?? '-'}  ${e.purpose ?? ''} ${JSON.stringify(e.details)}\n`);
         }
-      } finally {
-        await rt.close();
-      }
+      });
     });
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { commandConfig, type CliIo } from '../cli/io.js';
-import { cliActor, openRuntime } from '../runtime/runtime.js';
+import { type CliIo, withRuntime } from '../cli/io.js';
+import { cliActor } from '../runtime/runtime.js';
 import { createToken, createUser, listUsers } from './auth.service.js';
 import { ROLES, ROLE_DESCRIPTIONS, type Role } from './roles.js';
 
@@ -15,8 +15,7 @@ export function registerAuthCommands(program: Command, io: CliIo): void {
     .option('--job-role <id...>', 'job roles the declaration may restrict categories to (e.g. tech-manager)')
     .option('--json', 'print as JSON')
     .action(async (opts: { username: string; role: Role; name?: string; jobRole?: string[]; json?: boolean }, cmd: Command) => {
-      const rt = await openRuntime(commandConfig(cmd, io));
-      try {
+      await withRuntime(cmd, io, async (rt) => {
         const { user, password } = await createUser(rt, cliActor(), {
           username: opts.username,
           role: opts.role,
@@ -25,23 +24,18 @@ export function registerAuthCommands(program: Command, io: CliIo): void {
         });
         if (opts.json) io.stdout(`${JSON.stringify({ user, password }, null, 2)}\n`);
         else io.stdout(`created ${user.username} (${user.role})\npassword: ${password}\n(shown once: pass it on securely)\n`);
-      } finally {
-        await rt.close();
-      }
+      });
     });
   users
     .command('list')
     .description('list users')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const rt = await openRuntime(commandConfig(cmd, io));
-      try {
+      await withRuntime(cmd, io, async (rt) => {
         const all = await listUsers(rt, cliActor());
         if (opts.json) io.stdout(`${JSON.stringify(all, null, 2)}\n`);
         else for (const u of all) io.stdout(`${u.username.padEnd(24)} ${u.role.padEnd(8)} ${u.jobRoles.join(',')}${u.disabled ? ' (disabled)' : ''}\n`);
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   program
@@ -53,14 +47,11 @@ export function registerAuthCommands(program: Command, io: CliIo): void {
     .addOption(new Option('--role <role>', 'role').choices([...ROLES]).default('staff'))
     .option('--expires-in-days <n>', 'expiry in days')
     .action(async (opts: { name: string; role: Role; expiresInDays?: string }, cmd: Command) => {
-      const rt = await openRuntime(commandConfig(cmd, io));
-      try {
+      await withRuntime(cmd, io, async (rt) => {
         const days = opts.expiresInDays ? Number.parseInt(opts.expiresInDays, 10) : undefined;
         const { token, view } = await createToken(rt, cliActor(), { name: opts.name, role: opts.role, ...(days ? { expiresInDays: days } : {}) });
         io.stdout(`${token}\n`);
         io.stderr(`token ${view.id} (${view.role}) created; shown once\n`);
-      } finally {
-        await rt.close();
-      }
+      });
     });
 }

@@ -10,8 +10,8 @@ import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { commandConfig, type CliIo } from '../cli/io.js';
-import { cliActor, openRuntime, type Runtime } from '../runtime/runtime.js';
+import { type CliIo, withRuntime } from '../cli/io.js';
+import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import { selectAffected, type AffectedInput } from './breaches.affected.js';
 import { formatUk } from './breaches.clock.js';
@@ -27,14 +27,6 @@ import { renderIcoReportHtml } from './breaches.templates.js';
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const MAX_INPUT_FILE = 20 * 1024 * 1024;
 
-async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(commandConfig(cmd, io));
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
 
 async function readInputFile(io: CliIo, file: string, what: string): Promise<string> {
   const target = path.resolve(io.cwd, file);

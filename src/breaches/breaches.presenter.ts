@@ -396,15 +396,8 @@ export const presentIcoReport = (r: IcoReport): z.infer<typeof icoReportResponse
 
 // ——— the register export ———
 
-/**
- * A CSV cell: quoted where CSV needs it, and with a leading quote where a spreadsheet would run
- * the cell as a formula (= + - @, or a leading tab or carriage return): OWASP "CSV injection".
- */
-export function csvCell(value: unknown): string {
-  const s = value === null || value === undefined ? '' : String(value);
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(safe) || /^\s|\s$/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
+import { csvCell } from '../shared/csv.js';
+export { csvCell };
 
 export const REGISTER_CSV_COLUMNS = [
   'reference',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
+import { openRuntime, type Runtime } from '../runtime/runtime.js';
 
 /** What a command may touch of its process: injected so commands run in-process in tests. */
 export interface CliIo {
@@ -49,4 +50,14 @@ export function commandConfig(cmd: Command, io: CliIo, extra: Record<string, unk
     io.env,
     io.cwd,
   );
+}
+
+/** Opens the runtime for a command from its options, runs `fn`, and always closes it. */
+export async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(commandConfig(cmd, io));
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
 }

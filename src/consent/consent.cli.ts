@@ -6,8 +6,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { commandConfig, type CliIo } from '../cli/io.js';
-import { cliActor, openRuntime, type Runtime } from '../runtime/runtime.js';
+import { type CliIo, withRuntime } from '../cli/io.js';
+import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import { checkAudience, isAllowed, reasonOf } from './audience.service.js';
 import { presentAudience, presentConsentResult, presentOverview } from './consent.presenter.js';
@@ -20,14 +20,6 @@ import { importTpsRegister, tpsStatus } from './tps.service.js';
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(commandConfig(cmd, io));
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
 
 async function readText(file: string, cwd: string): Promise<string> {
   const full = file.startsWith('/') ? file : `${cwd}/${file}`;

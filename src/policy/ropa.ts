@@ -5,6 +5,7 @@
  * The facts come from the same declaration and the same wording helpers as the notice, so the
  * record the regulator sees and the notice the public sees say the same thing.
  */
+import { csvCell } from '../shared/csv.js';
 import ExcelJS from 'exceljs';
 import type { LoadedPolicy } from './policy.loader.js';
 import { ART9_CONDITIONS, LAWFUL_BASIS_ARTICLE, type Policy, type Purpose } from './policy.schema.js';
@@ -222,19 +223,9 @@ export function ropaTable(loaded: LoadedPolicy): string[][] {
   return [ropaColumns.map((c) => c.header), ...ropaRows(loaded).map((r) => ropaColumns.map((c) => r[c.key]))];
 }
 
-/**
- * A cell that a spreadsheet would read as a formula (CSV injection, OWASP) gets a leading
- * apostrophe: =, +, -, @, tab and carriage return.
- */
-export function neutraliseFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-/** RFC 4180: quote a field holding a comma, quote, CR or LF, doubling any quotes inside. */
-export function csvField(value: string): string {
-  const v = neutraliseFormula(value);
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+export { neutraliseFormula } from '../shared/csv.js';
+/** An RFC 4180 field, formula-neutralised (see src/shared/csv.ts). */
+export const csvField = (value: string): string => csvCell(value);
 
 export interface RopaCsvOptions {
   /** Start with a UTF-8 byte order mark, which Excel needs to read non-ASCII text correctly. */

@@ -9,8 +9,8 @@ import { pipeline } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { CsvError, parse, type InfoRecord } from 'csv-parse';
-import { commandConfig, type CliIo } from '../cli/io.js';
-import { cliActor, openRuntime, type Runtime } from '../runtime/runtime.js';
+import { type CliIo, withRuntime } from '../cli/io.js';
+import { cliActor } from '../runtime/runtime.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { IMPORT_DEFAULTS, importSubjects, safeColumnLabel, type ImportProgress, type ImportRow, type ImportSummary } from './import.service.js';
 import { presentSubject, presentSummary } from './register.presenter.js';
@@ -18,14 +18,6 @@ import { exportSubjects, findSubjects, getSubject, type SubjectView } from './re
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(commandConfig(cmd, io));
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
 
 // ——— reading CSV ———
 
@@ -201,14 +193,8 @@ function formatSubject(s: SubjectView): string {
 
 // ——— export ———
 
-/**
- * A CSV cell. Cells that a spreadsheet would read as a formula (starting = + - @, or a tab or
- * carriage return that some strip first) are prefixed with a single quote: OWASP "CSV injection".
- */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) || /^\s|\s$/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
+import { csvCell } from '../shared/csv.js';
+export { csvCell };
 
 export const EXPORT_CSV_COLUMNS = ['subject_id', 'relationships', 'category', 'kind', 'value', 'purposes', 'source', 'collected_at'] as const;
 

@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { commandConfig, type CliIo } from '../cli/io.js';
+import { type CliIo, withRuntime } from '../cli/io.js';
 import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
-import { cliActor, openRuntime, type Runtime } from '../runtime/runtime.js';
+import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import { fulfilRequest, liftRestriction, type FulfilInput } from './requests.fulfil.js';
 import { presentRequest, presentSummary } from './requests.presenter.js';
@@ -38,14 +38,6 @@ import { REQUEST_CHANNELS, REQUEST_TYPES, STATUSES, type RequestChannel, type Re
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const plain = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 
-async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(commandConfig(cmd, io));
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
 
 export function formatRequest(v: RequestView): string {
   const d = v.doc;

@@ -40,12 +40,8 @@ export function applyRedactions(records: readonly RecordView[], redactions: read
   return { records: out, replaced };
 }
 
-/** CSV cell: quoted, and a leading formula character neutralised (spreadsheets run them). */
-export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+import { csvCell } from '../shared/csv.js';
+export { csvCell };
 
 const CSV_HEAD = ['id', 'category', 'category_name', 'kind', 'value', 'text', 'channel', 'file', 'purposes', 'lawful_bases', 'source', 'collected_at'];
 

@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { commandConfig, type CliIo } from '../cli/io.js';
+import { type CliIo, withRuntime } from '../cli/io.js';
 import { loadPolicy } from '../policy/policy.loader.js';
-import { cliActor, openRuntime, type Runtime } from '../runtime/runtime.js';
+import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import type { RetentionConditions } from './conditions.js';
 import { parseCalendarDate } from './duration.js';
@@ -21,14 +21,6 @@ export interface RetentionCliOptions {
   conditions?: RetentionConditions;
 }
 
-async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(commandConfig(cmd, io));
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
 
 const json = (io: CliIo, value: unknown): void => io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 const n = (x: number): string => x.toLocaleString('en-GB');
