@@ -38,17 +38,8 @@ export interface AuditContext {
   clock: Clock;
 }
 
-interface EntryContent {
-  at: string;
-  actor: string;
-  actor_role: string | null;
-  ip: string | null;
-  action: string;
-  subject_id: string | null;
-  record_id: string | null;
-  purpose: string | null;
-  details: string;
-}
+/** What an entry's MAC covers: every column but the sequence number and the chain hashes. */
+type EntryContent = Omit<Tables['audit_log'], 'seq' | 'prev_hash' | 'hash'>;
 
 const canonicalEntry = (e: EntryContent): string =>
   JSON.stringify([e.at, e.actor, e.actor_role, e.ip, e.action, e.subject_id, e.record_id, e.purpose, e.details]);

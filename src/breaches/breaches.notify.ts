@@ -102,11 +102,11 @@ export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: 
   // A name to greet the person by, where the register holds one the sender may read.
   const nameCategories = ctx.policy.policy.data_categories.filter((c) => !c.identifier && /(^|-)name$/.test(c.id) && canSeeCategory(actor, c)).map((c) => c.id);
   const contactPoint = contactPointFor(ctx, start.state.facts);
-  const todo = [...people.keys()].filter((s) => !told.has(s));
-  const result: NotifyResult = { reference: start.row.reference, attempted: todo.length, sent: 0, failed: 0, noAddress: 0, alreadyTold: told.size };
+  const pending = [...people.keys()].filter((s) => !told.has(s));
+  const result: NotifyResult = { reference: start.row.reference, attempted: pending.length, sent: 0, failed: 0, noAddress: 0, alreadyTold: told.size };
 
-  for (let i = 0; i < todo.length; i += BATCH) {
-    const batch = todo.slice(i, i + BATCH);
+  for (let i = 0; i < pending.length; i += BATCH) {
+    const batch = pending.slice(i, i + BATCH);
     const rows: Array<Tables['breach_notifications']> = [];
     const audit: AuditEvent[] = [];
     for (const subjectId of batch) {

@@ -273,32 +273,36 @@ export interface SubjectRows {
   audit: AuditEvent;
 }
 
+/** Encrypts a checked record under its subject's key, bound to its row, with its blind index if it is an identifier. */
+function sealRecord(ctx: RegisterContext, dek: Buffer, subjectId: string, r: PreparedRecord, actor: Actor, now: string): { row: Tables['records']; index?: Tables['blind_indexes'] } {
+  const row: Tables['records'] = {
+    id: r.id,
+    subject_id: subjectId,
+    category: r.category.id,
+    kind: r.kind,
+    purposes: JSON.stringify(r.purposes),
+    source: r.source,
+    content_type: r.contentType,
+    size: r.size,
+    ciphertext: encrypt(dek, r.plaintext, recordAad(r.id, subjectId, r.category.id)),
+    collected_at: r.collectedAt,
+    recorded_by: actor.id,
+    created_at: now,
+    updated_at: now,
+  };
+  const entry = r.identifier && ctx.keyring.indexer.index(r.identifier.field, r.identifier.kind, r.identifier.value);
+  return entry ? { row, index: { record_id: r.id, subject_id: subjectId, kind: r.identifier!.field, key_version: entry.version, digest: entry.digest } } : { row };
+}
+
 export function buildSubjectRows(ctx: RegisterContext, actor: Actor, rels: RelationshipInput[], records: PreparedRecord[], now: string, action = 'subject.create'): SubjectRows {
   const id = newId();
   const { dek, wrapped, kekVersion } = ctx.keyring.newSubjectKey(id);
   const recordRows: Tables['records'][] = [];
   const indexes: Tables['blind_indexes'][] = [];
   for (const r of records) {
-    const ciphertext = encrypt(dek, r.plaintext, recordAad(r.id, id, r.category.id));
-    recordRows.push({
-      id: r.id,
-      subject_id: id,
-      category: r.category.id,
-      kind: r.kind,
-      purposes: JSON.stringify(r.purposes),
-      source: r.source,
-      content_type: r.contentType,
-      size: r.size,
-      ciphertext,
-      collected_at: r.collectedAt,
-      recorded_by: actor.id,
-      created_at: now,
-      updated_at: now,
-    });
-    if (r.identifier) {
-      const entry = ctx.keyring.indexer.index(r.identifier.field, r.identifier.kind, r.identifier.value);
-      if (entry) indexes.push({ record_id: r.id, subject_id: id, kind: r.identifier.field, key_version: entry.version, digest: entry.digest });
-    }
+    const sealed = sealRecord(ctx, dek, id, r, actor, now);
+    recordRows.push(sealed.row);
+    if (sealed.index) indexes.push(sealed.index);
   }
   const categories: Record<string, number> = {};
   for (const r of records) categories[r.category.id] = (categories[r.category.id] ?? 0) + 1;
@@ -555,29 +559,11 @@ export async function addRecords(ctx: RegisterContext, actor: Actor, subjectId: 
     const out: RecordView[] = [];
     const digests: string[] = [];
     for (const r of prepared) {
-      const ciphertext = encrypt(dek, r.plaintext, recordAad(r.id, subjectId, r.category.id));
-      const recordRow: Tables['records'] = {
-        id: r.id,
-        subject_id: subjectId,
-        category: r.category.id,
-        kind: r.kind,
-        purposes: JSON.stringify(r.purposes),
-        source: r.source,
-        content_type: r.contentType,
-        size: r.size,
-        ciphertext,
-        collected_at: r.collectedAt,
-        recorded_by: actor.id,
-        created_at: now,
-        updated_at: now,
-      };
-      await trx.insertInto('records').values(recordRow).execute();
-      digests.push(ciphertextDigest(ciphertext));
-      if (r.identifier) {
-        const e = ctx.keyring.indexer.index(r.identifier.field, r.identifier.kind, r.identifier.value);
-        if (e) await trx.insertInto('blind_indexes').values({ record_id: r.id, subject_id: subjectId, kind: r.identifier.field, key_version: e.version, digest: e.digest }).execute();
-      }
-      out.push(decryptRecord(dek, recordRow));
+      const sealed = sealRecord(ctx, dek, subjectId, r, actor, now);
+      await trx.insertInto('records').values(sealed.row).execute();
+      if (sealed.index) await trx.insertInto('blind_indexes').values(sealed.index).execute();
+      digests.push(ciphertextDigest(sealed.row.ciphertext));
+      out.push(decryptRecord(dek, sealed.row));
     }
     await trx.updateTable('subjects').set({ updated_at: now }).where('id', '=', subjectId).execute();
     await appendAudit(
