@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit, verifyAudit } from '../audit/audit.service.js';
 import { createMailer } from '../mail/mailer.js';
 import { createSubject } from '../register/register.service.js';
-import { StewardError } from '../shared/errors.js';
+import { caught } from '../../test/support/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
@@ -20,16 +20,6 @@ const BREACH_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/bre
 const dpo = actorWith('dpo', [], 'user-dpo');
 const staff = actorWith('staff', [], 'user-staff');
 const auditor = actorWith('auditor', [], 'user-auditor');
-
-async function caught(p: Promise<unknown>): Promise<StewardError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StewardError) return e;
-    throw e;
-  }
-  throw new Error('expected a StewardError');
-}
 
 const HOUR = 3_600_000;
 

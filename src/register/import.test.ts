@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
-import { StewardError } from '../shared/errors.js';
+import { caught } from '../../test/support/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { importSubjects, type ImportOptions, type ImportProgress, type ImportRow, type ImportSummary } from './import.service.js';
@@ -50,16 +50,6 @@ const person = (i: number): Record<string, string> => ({
   phone: `07700 9${String(i).padStart(5, '0')}`,
   company: `Company ${i % 7}`,
 });
-
-async function caught(p: Promise<unknown>): Promise<StewardError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StewardError) return e;
-    throw e;
-  }
-  throw new Error('expected a StewardError');
-}
 
 describe.each(dialects)('subjects import on %s', (kind) => {
   let rt: TestRuntime;

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../audit/audit.service.js';
 import { fileKekProvider } from '../crypto/kek.js';
-import { StewardError } from '../shared/errors.js';
+import { caught } from '../../test/support/errors.js';
 import { dialects, postgresUrl } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { Keyring } from './keyring.js';
@@ -27,16 +27,6 @@ const dpo = actorWith('dpo');
 const staff = actorWith('staff');
 const auditor = actorWith('auditor');
 const techManager = actorWith('staff', ['tech-manager'], 'user-tech');
-
-async function caught(p: Promise<unknown>): Promise<StewardError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StewardError) return e;
-    throw e;
-  }
-  throw new Error('expected a StewardError');
-}
 
 const customer = (email: string, extra: Array<{ category: string; value?: string; text?: string }> = []) => ({
   relationships: [{ relationship: 'customer' }],

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../audit/audit.service.js';
 import { loadPolicy } from '../policy/policy.loader.js';
 import { createSubject, findSubjects, setRestriction, type RecordInput } from '../register/register.service.js';
-import { StewardError } from '../shared/errors.js';
+import { caught } from '../../test/support/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { noConditions, type RetentionConditions } from './conditions.js';
@@ -19,16 +19,6 @@ const RETENTION_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/
 const dpo = actorWith('dpo');
 const staff = actorWith('staff');
 const auditor = actorWith('auditor');
-
-async function caught(p: Promise<unknown>): Promise<StewardError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StewardError) return e;
-    throw e;
-  }
-  throw new Error('expected a StewardError');
-}
 
 describe.each(dialects)('retention on %s', (kind) => {
   let rt: TestRuntime;
