@@ -52,18 +52,31 @@ async function readHead(db: Kysely<Tables>): Promise<{ hash: string; count: numb
   return JSON.parse(row.value) as { hash: string; count: number; mac: string };
 }
 
+/** One entry to append: who did it, what, and (for a read queued earlier) when. */
+export interface PendingEntry {
+  actor: AuditActor;
+  event: AuditEvent;
+  /** When it happened; the time of the append when omitted. */
+  at?: string;
+}
+
 /**
  * Appends entries inside the caller's transaction, which must have taken the write lock
  * (adapter.lockForWrite) so that no other writer extends the chain at the same time.
  */
 export async function appendAudit(trx: Kysely<Tables>, ctx: AuditContext, actor: AuditActor, events: readonly AuditEvent[]): Promise<void> {
-  if (events.length === 0) return;
+  await appendAuditEntries(trx, ctx, events.map((event) => ({ actor, event })));
+}
+
+/** appendAudit for entries by several actors (the read-audit queue commits many callers' reads at once). */
+export async function appendAuditEntries(trx: Kysely<Tables>, ctx: AuditContext, entries: readonly PendingEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   const head = await readHead(trx);
   let prev = head?.hash ?? GENESIS;
-  const at = ctx.clock.now().toISOString();
-  const rows = events.map((ev) => {
+  const now = ctx.clock.now().toISOString();
+  const rows = entries.map(({ actor, event: ev, at }) => {
     const content: EntryContent = {
-      at,
+      at: at ?? now,
       actor: actor.id,
       actor_role: actor.role,
       ip: actor.ip ?? null,

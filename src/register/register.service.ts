@@ -6,12 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
+import { auditReads } from '../audit/read-audit.js';
 import { suppressSubject } from '../consent/suppression.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import { normaliseIdentifier } from '../crypto/blind-index.js';
 import { assertNoCardData } from '../crypto/card-detect.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Database } from '../db/database.js';
+import { preparedQuery } from '../db/prepared.js';
 import type { Tables } from '../db/tables.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import type { DataCategory, Policy } from '../policy/policy.schema.js';
@@ -469,6 +471,19 @@ export interface SubjectSummary {
   relationships: string[];
 }
 
+/** The people with a blind-index digest, with their relationships: one statement, compiled once. */
+const searchByDigest = preparedQuery(2, (db, field: string, digest: string) =>
+  db
+    .selectFrom('blind_indexes as b')
+    .innerJoin('subjects as s', 's.id', 'b.subject_id')
+    .leftJoin('subject_relationships as r', 'r.subject_id', 's.id')
+    .select(['s.id', 's.restricted', 's.created_at', 'r.relationship'])
+    .where('b.kind', '=', field)
+    .where('b.digest', '=', digest)
+    .where('s.erased_at', 'is', null)
+    .orderBy('s.id'),
+);
+
 /** Exact search through blind indexes. The audit entry says how, never what was searched for. */
 export async function findSubjects(ctx: RegisterContext, actor: Actor, q: SearchQuery, purpose?: string): Promise<SubjectSummary[]> {
   authorise(actor, 'subjects:read');
@@ -488,19 +503,22 @@ export async function findSubjects(ctx: RegisterContext, actor: Actor, q: Search
     add(f.field, f.kind, q.identifier.value, 'identifier.value');
   }
   if (terms.length === 0) throw invalid('query', 'give an email, a phone number or an identifier');
-  return writeTx(ctx, async (trx) => {
-    let ids: string[] | undefined;
-    for (const t of terms) {
-      const rows = await trx.selectFrom('blind_indexes').select('subject_id').where('kind', '=', t.field).where('digest', '=', t.digest).execute();
-      const found = [...new Set(rows.map((r) => r.subject_id))];
-      ids = ids === undefined ? found : ids.filter((id) => found.includes(id));
+  // A read outside any write transaction: each term is one statement (the blind index joined to
+  // the subject and its relationships); the audit entry is group-committed with other reads'.
+  let found: Map<string, SubjectSummary> | undefined;
+  for (const t of terms) {
+    const rows = await searchByDigest(ctx.database.db, t.field, t.digest);
+    const matches = new Map<string, SubjectSummary>();
+    for (const r of rows) {
+      let m = matches.get(r.id);
+      if (!m) matches.set(r.id, (m = { id: r.id, restricted: r.restricted === 1, createdAt: r.created_at, relationships: [] }));
+      if (r.relationship !== null && !m.relationships.includes(r.relationship)) m.relationships.push(r.relationship);
     }
-    const summaries = await summarise(trx, ids ?? []);
-    await appendAudit(trx, ctx, actor, [
-      { action: 'subject.search', ...(purpose ? { purpose } : {}), details: { by: terms.map((t) => t.field), matches: summaries.length } },
-    ]);
-    return summaries;
-  });
+    found = found === undefined ? matches : new Map([...found].filter(([id]) => matches.has(id)));
+  }
+  const summaries = [...(found ?? new Map<string, SubjectSummary>()).values()];
+  await auditReads(ctx, actor, [{ action: 'subject.search', ...(purpose ? { purpose } : {}), details: { by: terms.map((t) => t.field), matches: summaries.length } }]);
+  return summaries;
 }
 
 async function summarise(db: Kysely<Tables>, ids: string[]): Promise<SubjectSummary[]> {
