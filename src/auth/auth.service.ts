@@ -7,6 +7,7 @@ import { newId } from '../shared/ids.js';
 import { promisify } from 'node:util';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Tables } from '../db/tables.js';
+import { preparedQuery } from '../db/prepared.js';
 import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { StewardError, notFound } from '../shared/errors.js';
 import { authorise, isRole, mayGrant, ROLES, type Actor, type Role } from './roles.js';
@@ -223,16 +224,20 @@ export async function revokeToken(ctx: RegisterContext, actor: Actor, id: string
 }
 
 /** Resolves a bearer token to the actor it stands for, or throws UNAUTHENTICATED. */
+/** The token and its user, by the token's hash: on every API request, so compiled once. */
+const tokenByHash = preparedQuery(1, (db, hash: string) =>
+  db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select(['api_tokens.id', 'api_tokens.kind', 'api_tokens.role', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'users.id as user_id', 'users.disabled', 'users.job_roles'])
+    .where('api_tokens.token_hash', '=', hash),
+);
+
 export async function authenticate(ctx: RegisterContext, bearer: string | undefined, ip: string): Promise<Actor> {
   if (!bearer || !bearer.startsWith(TOKEN_PREFIX) || bearer.length > 200) {
     throw new StewardError('UNAUTHENTICATED', 'sign in first: send "Authorization: Bearer <token>"');
   }
-  const row = await ctx.database.db
-    .selectFrom('api_tokens')
-    .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['api_tokens.id', 'api_tokens.kind', 'api_tokens.role', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'users.id as user_id', 'users.disabled', 'users.job_roles'])
-    .where('api_tokens.token_hash', '=', hashToken(bearer))
-    .executeTakeFirst();
+  const [row] = await tokenByHash(ctx.database.db, hashToken(bearer));
   const now = ctx.clock.now().toISOString();
   if (!row || row.revoked_at || row.disabled || (row.expires_at && row.expires_at <= now)) {
     throw new StewardError('UNAUTHENTICATED', 'the token is not valid (expired, revoked or unknown)');
