@@ -8,7 +8,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
+import { openDatabase } from '../src/db/database.js';
+import { newId } from '../src/shared/ids.js';
 import { importSubjects, type ImportRow, type ImportSummary } from '../src/register/import.service.js';
 import { readCsvRows } from '../src/register/register.cli.js';
 import { benchActor, log, personRow, writePeopleCsv, type BenchTarget } from './support.js';
@@ -46,6 +49,57 @@ export function plainInsertBench(dir: string, rows: number): { seconds: number; 
     })();
     const seconds = (performance.now() - t0) / 1000;
     return { seconds, rowsPerSec: rows / seconds };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The floor the register's own rows set: for each person the twelve rows the import stores (the
+ * subject, its wrapped key, a relationship, six records, two blind indexes, an audit entry), into
+ * the real schema with its indexes and foreign keys, by one prepared statement per table, in
+ * transactions of 1,000 people; ciphertexts, digests and hashes are random bytes of the real
+ * sizes. No parsing, validation, encryption or hashing: what SQLite alone costs for these rows.
+ */
+export async function registerRowsFloorBench(dir: string, people: number): Promise<{ seconds: number; perSec: number }> {
+  const file = path.join(dir, 'floor.sqlite');
+  const setup = await openDatabase(`sqlite:${file}`);
+  await setup.close();
+  const db = new SQLite(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    const ins = {
+      subject: db.prepare('insert into subjects (id, created_at, updated_at, created_by, restricted, erased_at) values (?, ?, ?, ?, 0, null)'),
+      key: db.prepare('insert into subject_keys (subject_id, wrapped_key, kek_version, created_at, destroyed_at) values (?, ?, 1, ?, null)'),
+      rel: db.prepare("insert into subject_relationships (subject_id, relationship, role, on_behalf_of, subscriber_type, started_at, ended_at) values (?, 'customer', 'controller', null, null, ?, null)"),
+      record: db.prepare("insert into records (id, subject_id, category, kind, purposes, source, content_type, size, ciphertext, collected_at, recorded_by, created_at, updated_at) values (?, ?, ?, 'value', ?, 'directly', null, 30, ?, ?, 'cli:bench', ?, ?)"),
+      index: db.prepare('insert into blind_indexes (record_id, subject_id, kind, key_version, digest) values (?, ?, ?, 1, ?)'),
+      audit: db.prepare("insert into audit_log (at, actor, actor_role, ip, action, subject_id, record_id, purpose, details, prev_hash, hash) values (?, 'cli:bench', 'owner', null, 'subject.import', ?, null, null, ?, ?, ?)"),
+    };
+    const categories = ['name', 'email-address', 'phone', 'company', 'job-title', 'address'];
+    const purposes = JSON.stringify([{ purpose: 'orders', basis: 'contract' }]);
+    const details = JSON.stringify({ relationships: ['customer'], categories: Object.fromEntries(categories.map((c) => [c, 1])), import: newId(), line: 2 });
+    const now = new Date().toISOString();
+    const batch = db.transaction((n: number) => {
+      for (let i = 0; i < n; i++) {
+        const id = newId();
+        ins.subject.run(id, now, now, 'cli:bench');
+        ins.key.run(id, randomBytes(60), now);
+        ins.rel.run(id, now);
+        for (const c of categories) {
+          const rid = newId();
+          ins.record.run(rid, id, c, purposes, randomBytes(64), now, now, now);
+          if (c === 'email-address' || c === 'phone') ins.index.run(rid, id, c === 'phone' ? 'phone' : 'email', randomBytes(32).toString('hex'));
+        }
+        ins.audit.run(now, id, details, randomBytes(32).toString('hex'), randomBytes(32).toString('hex'));
+      }
+    });
+    const t0 = performance.now();
+    for (let done = 0; done < people; done += 1000) batch(Math.min(1000, people - done));
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, perSec: people / seconds };
   } finally {
     db.close();
   }
