@@ -221,7 +221,7 @@ try {
   if (only.has('lookup') || only.has('http')) await lookupSection('sqlite', only.has('http'), lookupN);
   if (pgUrl) {
     if (only.has('import')) await importSection('postgres');
-    if (only.has('lookup')) await lookupSection('postgres', false, pgLookupN);
+    if (only.has('lookup') || only.has('http')) await lookupSection('postgres', only.has('http'), pgLookupN);
   }
   if (only.has('retention')) await featureSection('retention', './retention.bench.ts', 'runRetentionBench');
   if (only.has('consent')) await featureSection('consent', './consent.bench.ts', 'runConsentBench');
