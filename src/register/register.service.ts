@@ -264,6 +264,15 @@ export async function writeTx<T>(ctx: RegisterContext, fn: (trx: Kysely<Tables>)
   });
 }
 
+/**
+ * Reads in one consistent snapshot without taking the write lock (SQLite: a deferred transaction
+ * in WAL mode; PostgreSQL: repeatable read). Their audit entries go through auditReads.
+ */
+export async function readTx<T>(ctx: RegisterContext, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
+  const tx = ctx.database.db.transaction();
+  return (ctx.database.adapter.kind === 'postgres' ? tx.setIsolationLevel('repeatable read') : tx).execute(fn);
+}
+
 // ——— rows for a batch of new subjects (used by create and import) ———
 
 export interface SubjectRows {
@@ -441,20 +450,20 @@ async function getSubjectUnaudited(ctx: RegisterContext, actor: Actor, id: strin
 /** Reads a subject with every record the actor may see, and audits the read. */
 export async function getSubject(ctx: RegisterContext, actor: Actor, id: string, purpose?: string): Promise<SubjectView> {
   authorise(actor, 'subjects:read');
-  return writeTx(ctx, async (trx) => {
+  const view = await readTx(ctx, async (trx) => {
     const row = await subjectRow(trx, id);
     assertNotRestricted(row, purpose);
-    const view = await assembleSubject(ctx, trx, actor, row);
-    await appendAudit(trx, ctx, actor, [
-      {
-        action: 'subject.read',
-        subjectId: id,
-        ...(purpose ? { purpose } : {}),
-        details: { records: view.records.length, withheld: view.withheld.reduce((n, w) => n + w.count, 0) },
-      },
-    ]);
-    return view;
+    return assembleSubject(ctx, trx, actor, row);
   });
+  await auditReads(ctx, actor, [
+    {
+      action: 'subject.read',
+      subjectId: id,
+      ...(purpose ? { purpose } : {}),
+      details: { records: view.records.length, withheld: view.withheld.reduce((n, w) => n + w.count, 0) },
+    },
+  ]);
+  return view;
 }
 
 export interface SearchQuery {
@@ -543,7 +552,7 @@ export async function listSubjects(
   if (opts.relationship && !policyIndex(ctx.policy).relationships.has(opts.relationship)) {
     throw invalid('relationship', `"${opts.relationship}" is not a relationship in the declaration`);
   }
-  return writeTx(ctx, async (trx) => {
+  const result = await readTx(ctx, async (trx) => {
     let q = trx.selectFrom('subjects').select('subjects.id').where('subjects.erased_at', 'is', null).orderBy('subjects.id').limit(opts.limit + 1);
     if (opts.after) q = q.where('subjects.id', '>', opts.after);
     if (opts.relationship) {
@@ -554,9 +563,10 @@ export async function listSubjects(
     const page = rows.slice(0, opts.limit).map((r) => r.id);
     const summaries = await summarise(trx, page);
     summaries.sort((a, b) => (a.id < b.id ? -1 : 1));
-    await appendAudit(trx, ctx, actor, [{ action: 'subject.list', details: { relationship: opts.relationship ?? null, count: summaries.length } }]);
     return { subjects: summaries, next: rows.length > opts.limit ? page[page.length - 1]! : null };
   });
+  await auditReads(ctx, actor, [{ action: 'subject.list', details: { relationship: opts.relationship ?? null, count: result.subjects.length } }]);
+  return result;
 }
 
 // ——— changing ———
@@ -608,16 +618,16 @@ function assertCanSee(ctx: RegisterContext, actor: Actor, category: string): voi
 
 export async function getRecord(ctx: RegisterContext, actor: Actor, id: string, purpose?: string): Promise<RecordView> {
   authorise(actor, 'subjects:read');
-  return writeTx(ctx, async (trx) => {
+  const { view, row } = await readTx(ctx, async (trx) => {
     const row = await recordRow(trx, id);
     assertNotRestricted(await subjectRow(trx, row.subject_id), purpose);
     assertCanSee(ctx, actor, row.category);
     const dek = await loadSubjectKey(ctx, trx, row.subject_id);
     if (!dek) throw new StewardError('CONFLICT', `record ${id} can no longer be read: its subject's key was destroyed`);
-    const view = decryptRecord(dek, row);
-    await appendAudit(trx, ctx, actor, [{ action: 'record.read', subjectId: row.subject_id, recordId: id, ...(purpose ? { purpose } : {}), details: { category: row.category } }]);
-    return view;
+    return { view: decryptRecord(dek, row), row };
   });
+  await auditReads(ctx, actor, [{ action: 'record.read', subjectId: row.subject_id, recordId: id, ...(purpose ? { purpose } : {}), details: { category: row.category } }]);
+  return view;
 }
 
 /** Rectification: the audit entry holds digests of the old and new ciphertext, never values. */
@@ -747,5 +757,5 @@ export async function* exportSubjects(ctx: RegisterContext, actor: Actor, opts: 
     }
     after = rows[rows.length - 1]!.id;
   }
-  await writeTx(ctx, (trx) => appendAudit(trx, ctx, actor, [{ action: 'subjects.export', ...(opts.purpose ? { purpose: opts.purpose } : {}), details: { relationship: opts.relationship ?? null, subjects: count } }]));
+  await auditReads(ctx, actor, [{ action: 'subjects.export', ...(opts.purpose ? { purpose: opts.purpose } : {}), details: { relationship: opts.relationship ?? null, subjects: count } }]);
 }
