@@ -313,7 +313,7 @@ export interface AffectedPerson {
   subjectId: string;
   categories: Record<string, number>;
   records: number;
-  email: 'sent' | 'failed' | 'no-address' | null;
+  email: 'sending' | 'sent' | 'failed' | 'no-address' | null;
   post: 'exported' | null;
 }
 

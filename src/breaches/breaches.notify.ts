@@ -36,6 +36,8 @@ export interface NotifyResult {
 }
 
 const BATCH = 50;
+/** A claim to email someone older than this is taken to belong to a run that died (see notifyPeopleByEmail). */
+const CLAIM_STALE_MS = 10 * 60_000;
 
 function assertMayTell(row: BreachRow, state: BreachState, people: number): void {
   if (state.closed) throw new StewardError('CONFLICT', `breach ${row.reference} is closed: reopen it first`);
@@ -106,17 +108,41 @@ export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: 
   const result: NotifyResult = { reference: start.row.reference, attempted: pending.length, sent: 0, failed: 0, noAddress: 0, alreadyTold: told.size };
 
   for (let i = 0; i < pending.length; i += BATCH) {
-    const batch = pending.slice(i, i + BATCH);
-    const rows: Array<Tables['breach_notifications']> = [];
+    // Claim the batch first: a "sending" row per person, written under the write lock, unless
+    // someone told them meanwhile or another run holds a fresh claim. Two runs started at the same
+    // moment (two instances, a double click) therefore never email the same person twice. A claim
+    // left by a run that died mid-send is taken over once it is CLAIM_STALE_MS old.
+    const claimedAt = ctx.clock.now().toISOString();
+    const staleBefore = new Date(Date.parse(claimedAt) - CLAIM_STALE_MS).toISOString();
+    const claims = await writeTx(ctx, async (trx) => {
+      const batch = pending.slice(i, i + BATCH);
+      const busy = new Set(
+        (
+          await trx
+            .selectFrom('breach_notifications')
+            .select('subject_id')
+            .where('breach_id', '=', start.row.id)
+            .where('subject_id', 'in', batch)
+            .where((eb) => eb.or([eb('status', 'in', ['sent', 'exported']), eb.and([eb('status', '=', 'sending'), eb('at', '>', staleBefore)])]))
+            .execute()
+        ).map((r) => r.subject_id),
+      );
+      const rows = batch
+        .filter((subjectId) => !busy.has(subjectId))
+        .map((subjectId) => ({ id: newId(), breach_id: start.row.id, subject_id: subjectId, channel: 'email', status: 'sending', at: claimedAt, message_id: null, error: null, actor: actor.id }));
+      if (rows.length > 0) await trx.insertInto('breach_notifications').values(rows).execute();
+      result.alreadyTold += batch.length - rows.length;
+      result.attempted -= batch.length - rows.length;
+      return rows;
+    });
+    const outcomes: Array<{ id: string; status: 'sent' | 'failed' | 'no-address'; message_id: string | null; error: string | null; at: string }> = [];
     const audit: AuditEvent[] = [];
-    for (const subjectId of batch) {
+    for (const { id: claimId, subject_id: subjectId } of claims) {
       const values = await valuesOf(ctx, db, subjectId, [...emailCategories, ...nameCategories]);
       const name = nameCategories.map((c) => values.get(c)?.[0]).find((v) => v !== undefined);
       const address = emailCategories.map((c) => values.get(c)?.[0]).find((v) => v !== undefined);
-      const at = ctx.clock.now().toISOString();
-      const base = { id: newId(), breach_id: start.row.id, subject_id: subjectId, channel: 'email', at, actor: actor.id };
       if (!address) {
-        rows.push({ ...base, status: 'no-address', message_id: null, error: null });
+        outcomes.push({ id: claimId, status: 'no-address', message_id: null, error: null, at: ctx.clock.now().toISOString() });
         audit.push({ action: 'breach.notify.person', subjectId, details: { breach: start.row.id, channel: 'email', status: 'no-address' } });
         result.noAddress++;
         continue;
@@ -138,19 +164,19 @@ export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: 
           headers: { 'X-Steward-Breach': start.row.reference },
           ...(contactPoint.email ? { replyTo: contactPoint.email } : {}),
         });
-        rows.push({ ...base, status: 'sent', message_id: sent.messageId, error: null });
+        outcomes.push({ id: claimId, status: 'sent', message_id: sent.messageId, error: null, at: ctx.clock.now().toISOString() });
         audit.push({ action: 'breach.notify.person', subjectId, details: { breach: start.row.id, channel: 'email', status: 'sent' } });
         result.sent++;
       } catch (e) {
         // The mailer's messages carry an SMTP code and a gist, never the address.
         const reason = isStewardError(e) ? e.message.slice(0, 300) : 'send failed';
-        rows.push({ ...base, status: 'failed', message_id: null, error: reason });
+        outcomes.push({ id: claimId, status: 'failed', message_id: null, error: reason, at: ctx.clock.now().toISOString() });
         audit.push({ action: 'breach.notify.person', subjectId, details: { breach: start.row.id, channel: 'email', status: 'failed' } });
         result.failed++;
       }
     }
     await writeTx(ctx, async (trx) => {
-      await trx.insertInto('breach_notifications').values(rows).execute();
+      for (const o of outcomes) await trx.updateTable('breach_notifications').set({ status: o.status, message_id: o.message_id, error: o.error, at: o.at }).where('id', '=', o.id).execute();
       await appendAudit(trx, ctx, actor, audit);
     });
   }

@@ -287,7 +287,7 @@ export const affectedResponse = z.object({
         subjectId: z.string(),
         categories: z.record(z.string(), z.number()),
         records: z.number(),
-        email: z.enum(['sent', 'failed', 'no-address']).nullable(),
+        email: z.enum(['sending', 'sent', 'failed', 'no-address']).nullable(),
         post: z.enum(['exported']).nullable(),
       }),
     )

@@ -236,6 +236,34 @@ describe.each(dialects)('breaches on %s', (kind) => {
     for (const r of raw) expect(Buffer.from(r.payload).toString('latin1')).not.toContain('spreadsheet');
   });
 
+  it('emails each person once when two notify runs start at the same moment', async () => {
+    rt.clock.set('2026-04-20T09:00:00Z');
+    const b = await openBreach(rt, dpo, {
+      title: 'Mailing list exposed',
+      awareAt: '2026-04-20 08:00',
+      descriptionForPeople: 'Our mailing list was briefly visible on our website.',
+      natures: ['confidentiality'],
+      categories: ['name', 'email-address'],
+      relationships: ['customer'],
+    });
+    await selectAffected(rt, dpo, b.id, { relationships: ['customer'], sources: ['webshop'] });
+    await assessRisk(rt, dpo, b.id, { level: 'high', reasons: 'Addresses could be used for phishing.' });
+    await recordDecision(rt, dpo, b.id, { about: 'ico', decision: 'notify', reason: 'A risk to people is likely.' });
+    await recordDecision(rt, dpo, b.id, { about: 'people', decision: 'notify', reason: 'High risk of phishing.' });
+    await updateFacts(rt, dpo, b.id, { consequences: 'Phishing emails.', measuresTaken: 'The page was taken down.' });
+    const before = smtp.messages.length;
+    const [one, two] = await Promise.all([notifyPeopleByEmail(rt, dpo, b.id), notifyPeopleByEmail(rt, dpo, b.id)]);
+    expect(one.sent + two.sent).toBe(PEOPLE.length);
+    await smtp.waitFor(before + PEOPLE.length);
+    // Give a duplicate time to arrive, if one were on its way.
+    await new Promise((r) => setTimeout(r, 200));
+    const to = smtp.messages.slice(before).flatMap((m) => m.envelopeTo);
+    expect(to.sort()).toEqual(PEOPLE.map((p) => p.email).sort());
+    const rows = await rt.database.db.selectFrom('breach_notifications').select(['subject_id', 'status']).where('breach_id', '=', b.id).where('status', '=', 'sent').execute();
+    expect(rows).toHaveLength(PEOPLE.length);
+    expect((await getBreach(rt, dpo, b.id)).notifications.email.sent).toBe(PEOPLE.length);
+  });
+
   it('keeps what was known when: the report as of an earlier moment shows the facts then', async () => {
     rt.clock.set('2026-03-09T12:00:00Z');
     await updateFacts(rt, dpo, ids.breach!, { description: 'Revised: the export held only names and email addresses.' });
