@@ -6,7 +6,7 @@
  * the categories a rectification, erasure or restriction affected.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
 import { consentStates, recordConsent } from '../consent/consent.service.js';
@@ -129,6 +129,31 @@ export async function downloadPack(ctx: RegisterContext, token: string, ip?: str
       { action: 'request.pack.download', ...(row.subject_id ? { subjectId: row.subject_id } : {}), details: { request: row.id, pack: pack.id, bytes: pack.size } },
     ]);
     return { filename: `${row.reference}-${pack.kind}.zip`, data };
+  });
+}
+
+/**
+ * Empties the packs whose link has expired. A pack is a copy of someone's data made for one
+ * answer; once its link can no longer be used, keeping the copy only adds risk, and it is
+ * encrypted under the request's key, not the person's, so erasing the person would not reach it.
+ * The row stays (what was released, when, how many downloads); the content goes.
+ */
+export async function purgeExpiredPacks(ctx: RegisterContext, actor: Actor, now = ctx.clock.now()): Promise<{ purged: number; bytes: number }> {
+  return writeTx(ctx, async (trx) => {
+    const due = await trx
+      .selectFrom('request_packs')
+      .select(['id', 'request_id', 'size'])
+      .where('expires_at', '<=', now.toISOString())
+      .where(sql<number>`length(content)`, '>', 0)
+      .execute();
+    if (due.length === 0) return { purged: 0, bytes: 0 };
+    const ids = due.map((d) => d.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      await trx.updateTable('request_packs').set({ content: Buffer.alloc(0) }).where('id', 'in', ids.slice(i, i + 500)).execute();
+    }
+    const bytes = due.reduce((n, d) => n + Number(d.size), 0);
+    await appendAudit(trx, ctx, actor, [{ action: 'request.pack.purge', details: { packs: due.length, bytes, requests: [...new Set(due.map((d) => d.request_id))].slice(0, 100) } }]);
+    return { purged: due.length, bytes };
   });
 }
 

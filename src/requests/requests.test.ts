@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { listAudit } from '../audit/audit.service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
@@ -6,7 +7,7 @@ import { recordConsent } from '../consent/consent.service.js';
 import { placeHold } from '../retention/holds.service.js';
 import { createSubject, getSubject, RIGHTS_REQUEST_PURPOSE } from '../register/register.service.js';
 import { requestDeadline } from './requests.clock.js';
-import { downloadPack, fulfilRequest, liftRestriction } from './requests.fulfil.js';
+import { downloadPack, fulfilRequest, liftRestriction, purgeExpiredPacks } from './requests.fulfil.js';
 import { sendRequestReminders } from './requests.reminders.js';
 import {
   completeTask,
@@ -154,8 +155,19 @@ describe.each(dialects)('rights requests on %s', (kind) => {
     expect(files.get('records.csv')!.toString()).not.toContain('Jane Smith');
     const html = files.get('your-information.html')!.toString();
     for (const s of ['Keeping tax records', 'Legal obligation', 'HM Revenue', 'Information Commissioner', '6 years']) expect(html).toContain(s);
+    // Not yet expired: the purge leaves it alone.
+    expect(await purgeExpiredPacks(rt, dpo)).toEqual({ purged: 0, bytes: 0 });
     rt.clock.advance(31 * 86_400_000);
     expect(await downloadPack(rt, token)).toBeUndefined();
+    // Expired: its content is emptied, the row and the audit entry say what was released.
+    const stored = () => rt.database.db.selectFrom('request_packs').select(['content', 'size', 'downloads']).execute();
+    expect((await stored()).every((p) => p.content.length > 0)).toBe(true);
+    const purged = await purgeExpiredPacks(rt, dpo);
+    expect(purged.purged).toBe(1);
+    expect(purged.bytes).toBeGreaterThan(0);
+    expect((await stored()).map((p) => ({ empty: p.content.length === 0, size: Number(p.size) > 0, downloads: Number(p.downloads) }))).toEqual([{ empty: true, size: true, downloads: 1 }]);
+    expect(await purgeExpiredPacks(rt, dpo)).toEqual({ purged: 0, bytes: 0 });
+    expect((await listAudit(rt.database.db, { action: 'request.pack.purge', limit: 5 })).entries).toHaveLength(1);
     rt.clock.set('2026-03-02T10:00:00Z');
     expect(await downloadPack(rt, `${token.slice(0, -2)}xx`)).toBeUndefined();
   });

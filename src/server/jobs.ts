@@ -4,6 +4,7 @@
  */
 import { sendBreachReminders } from '../breaches/breaches.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
+import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
 import { sendRequestReminders } from '../requests/requests.reminders.js';
 import { runRetention } from '../retention/retention.service.js';
 import { systemActor, type Runtime } from '../runtime/runtime.js';
@@ -29,6 +30,14 @@ export function serverJobs(rt: Runtime): Job[] {
       run: async (now) => {
         const r = await sendRequestReminders(rt, now);
         return JSON.stringify(r).slice(0, 200);
+      },
+    },
+    {
+      name: 'request-pack-purge',
+      everyMs: HOUR,
+      run: async (now) => {
+        const r = await purgeExpiredPacks(rt, systemActor('request-pack-purge'), now);
+        return `purged ${r.purged} expired packs`;
       },
     },
     consentRenewalJob(rt),
