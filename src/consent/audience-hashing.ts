@@ -98,6 +98,8 @@ export interface EmailHashing {
   readonly status: Uint8Array;
   /** Eight big-endian words per HASHED line. */
   readonly digests: Int32Array;
+  /** Workers that failed or ended early (their lines are done on this thread instead). */
+  readonly failures: number;
   /** Hashes chunks on this thread until none is left, letting I/O in between chunks. */
   help(): Promise<void>;
   /**
@@ -114,6 +116,8 @@ let workerSource: string | undefined;
 const sourceOfWorker = (): string =>
   (workerSource ??= `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
+// Function sources from a transpiler that keeps names (tsx, vitest) call its helper: a no-op here.
+const __name = (f) => f;
 ${fastHmacSource()}
 const hashEmailLines = ${hashEmailLines.toString()};
 const { key, text, starts, status, digests, next, n, chunk } = workerData;
@@ -160,14 +164,21 @@ export function hashEmails(recipients: readonly unknown[], key: Uint8Array, opts
     return true;
   };
   const running: Array<Promise<void>> = [];
+  let failures = 0;
   for (let w = 0; w < opts.workers; w++) {
     running.push(
       new Promise<void>((resolve) => {
         const worker = new Worker(sourceOfWorker(), { eval: true, workerData: { key: new Uint8Array(key), text, starts, status, digests, next, n, chunk: CHUNK } });
         // A worker that fails (or ends without answering) leaves its lines PENDING: done() redoes them.
         worker.once('message', () => resolve());
-        worker.once('error', () => resolve());
-        worker.once('exit', () => resolve());
+        worker.once('error', () => {
+          failures++;
+          resolve();
+        });
+        worker.once('exit', (code) => {
+          if (code !== 0) failures++;
+          resolve();
+        });
       }),
     );
   }
@@ -177,6 +188,9 @@ export function hashEmails(recipients: readonly unknown[], key: Uint8Array, opts
   return {
     status,
     digests,
+    get failures() {
+      return failures;
+    },
     help,
     done: async () => {
       await Promise.all(running);
