@@ -129,12 +129,13 @@ export function digestWords(hex: string): Int32Array | undefined {
  */
 export class IdTable {
   readonly #sources: string[] = [];
-  #src = new Int32Array(1024);
-  #off = new Int32Array(1024);
-  #len = new Int32Array(1024);
-  #hashes = new Int32Array(1024);
+  // Grown by doubling (starting small, so that every test grows them).
+  #src = new Int32Array(16);
+  #off = new Int32Array(16);
+  #len = new Int32Array(16);
+  #hashes = new Int32Array(16);
   #size = 0;
-  #index = new Int32Array(capacityFor(1024));
+  #index = new Int32Array(capacityFor(16));
   #mask = this.#index.length - 1;
 
   get size(): number {
@@ -179,7 +180,7 @@ export class IdTable {
     }
     const p = this.#size;
     if (p === this.#src.length) this.#growEntries();
-    let sources = this.#sources;
+    const sources = this.#sources;
     if (sources[sources.length - 1] !== s) sources.push(s);
     this.#src[p] = sources.length - 1;
     this.#off[p] = from;

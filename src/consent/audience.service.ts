@@ -236,6 +236,15 @@ export async function checkAudience(
   const codes = new Uint8Array(n);
   const per = Math.max(100, ctx.database.adapter.maxParameters - 10);
   const onConsent = purpose.lawful_basis === 'consent';
+  const STATUS_OF: ConsentStatus[] = ['active', 'lapsed', 'withdrawn', 'none', 'child-without-parental-consent'];
+  const ACTIVE = 0;
+  const LAPSED = 1;
+  const WITHDRAWN = 2;
+  const NONE = 3;
+  const CHILD = 4;
+  const SOFT = 8;
+  const INDIVIDUAL = 1;
+  const CORPORATE = 2;
 
   const timings: AudienceResult['timings'] = { hash: 0, people: 0, states: 0, relationships: 0, rules: 0, audit: 0 };
   let mark = performance.now();
@@ -251,23 +260,91 @@ export async function checkAudience(
   const big = n >= workerAt;
   const hashing: EmailHashing | undefined =
     channel === 'email' ? hashEmails(input.recipients, indexer.keyFor('email'), { workers: big ? (tuning.workers ?? defaultHashWorkers()) : 0, maxChars: AUDIENCE_LIMITS.identifierChars }) : undefined;
-  // A big list will be matched by scanning the register: read it while the workers hash.
-  type Read = Array<string | null | undefined>;
-  const early: { people?: Read; states?: Read; relationships?: Map<string, Read>; restricted?: string[] } = {};
+  // Facts about people, by subject id: the consent state for this purpose and channel (reduced as
+  // it is read to what it means now, exactly as statusOf does), restriction, and (without consent
+  // as the basis) the subscriber type in the purpose's relationships. One small number each.
+  const facts = new IdTable();
+  // Grown by doubling (starting small, so that every test grows them).
+  let factState = new Uint8Array(16).fill(NONE);
+  let factRestricted = new Uint8Array(16);
+  let factType = new Uint8Array(16);
+  const fact = (s: string, from: number, end: number): number => {
+    const f = facts.add(s, from, end);
+    if (f >= factState.length) {
+      const grow = (a: Uint8Array, fill: number) => {
+        const b = new Uint8Array(a.length * 2).fill(fill);
+        b.set(a);
+        return b;
+      };
+      factState = grow(factState, NONE);
+      factRestricted = grow(factRestricted, 0);
+      factType = grow(factType, 0);
+    }
+    return f;
+  };
+  // Entries: status letter, child, parental, soft opt-in, expiry, '|', subject id, ';'.
+  const parseStates = (s: string | null | undefined) => {
+    if (!s) return;
+    for (let from = 0; from < s.length; ) {
+      const bar = s.indexOf('|', from + 4);
+      const end = s.indexOf(';', bar);
+      if (bar < 0 || end < 0) return;
+      let state = NONE;
+      const letter = s.charCodeAt(from);
+      if (letter === 119 /* w */) state = WITHDRAWN;
+      else if (letter === 97 /* a */) {
+        // An expiry at or before now (compared as statusOf compares the strings) has lapsed.
+        state = bar > from + 4 && atMost(s, from + 4, bar, nowIso) ? LAPSED : s.charCodeAt(from + 1) === 49 && s.charCodeAt(from + 2) !== 49 ? CHILD : ACTIVE;
+      }
+      if (s.charCodeAt(from + 3) === 49) state |= SOFT;
+      // fact() first: it may replace the arrays (growing them).
+      const f = fact(s, bar + 1, end);
+      factState[f] = state;
+      from = end + 1;
+    }
+  };
+  const declared = policyIndex(ctx.policy).relationships;
+  // Entries: subscriber type's first letter (or '-'), subject id, ';'.
+  const parseRelationships = (rel: string, s: string | null | undefined) => {
+    if (!s) return;
+    const types = declared.get(rel)?.subscriber_types;
+    // Unknown means individual: PECR's stricter rules apply unless we know it is a company.
+    const fallback = types?.length === 1 && types[0] === 'corporate' ? CORPORATE : INDIVIDUAL;
+    for (let from = 0; from < s.length; ) {
+      const end = s.indexOf(';', from);
+      if (end < 0) return;
+      const f = fact(s, from + 1, end);
+      const c = s.charCodeAt(from);
+      const t = c === 99 /* c */ ? CORPORATE : c === 105 /* i */ ? INDIVIDUAL : fallback;
+      factType[f] = factType[f] === INDIVIDUAL || t === INDIVIDUAL ? INDIVIDUAL : CORPORATE;
+      from = end + 1;
+    }
+  };
+  const markRestricted = (ids: readonly string[]) => {
+    for (const id of ids) {
+      const f = fact(id, 0, id.length);
+      factRestricted[f] = 1;
+    }
+  };
+  /** A person's facts as one number below 128 (unknown ids: no consent state, nothing else). */
+  const profileOf = (f: number): number => (f < 0 ? NONE : factState[f]! | (factRestricted[f]! << 4) | (factType[f]! << 5));
+
+  // A big list will be matched by scanning the register: read it, and learn the facts about
+  // everyone, while the workers hash.
+  let factsKnown = false;
+  let earlyPeople: Array<string | null | undefined> | undefined;
   if (hashing && big && n >= scanAt) {
     const reading = (async () => {
-      early.restricted = await restrictedIds(db);
-      early.people = await scanBlindIndexes(db, 'email', scanEntries);
-      early.states = [(await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s];
-      if (!onConsent) {
-        early.relationships = new Map();
-        for (const rel of purpose.relationships) early.relationships.set(rel, [(await relationshipEntries(db, rel).executeTakeFirst())?.s]);
-      }
+      markRestricted(await restrictedIds(db));
+      parseStates((await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s);
+      if (!onConsent) for (const rel of purpose.relationships) parseRelationships(rel, (await relationshipEntries(db, rel).executeTakeFirst())?.s);
+      earlyPeople = await scanBlindIndexes(db, 'email', scanEntries);
     })();
     // Awaited below, after this thread has hashed its share; a failure must not go unhandled meanwhile.
     reading.catch(() => undefined);
     await hashing.help();
     await reading;
+    factsKnown = true;
   }
   await hashing?.done();
 
@@ -346,12 +423,22 @@ export async function checkAudience(
   }
   if (suppressedHash.size > 0) for (let s = 0; s < slots; s++) if (slotCode[s] !== SUPPRESSED && suppressedHash.has(suppOf(s))) slotCode[s] = SUPPRESSED;
 
-  // 3. People, by blind index: each recipient's slot to the people (numbered in an IdTable) who
-  // hold it. Many recipients, a whole scan; few, probes by chunked IN lists.
-  const people = new IdTable();
-  const slotPerson = new Int32Array(slots).fill(-1);
-  /** The same address on two people (duplicates in the register): the others, in the order found. */
-  const extraPeople = new Map<number, number[]>();
+  // 3. People, by blind index: each recipient's slot to the facts of whoever holds it. Many
+  // recipients, a whole scan; few, probes by chunked IN lists.
+  /** Per slot: the first holder's profile (-1: nobody), then any others (duplicates in the register) in the order found. */
+  const slotProfile = new Int16Array(slots).fill(-1);
+  const extraProfiles = new Map<number, number[]>();
+  const assign = (slot: number, profile: number) => {
+    if (slotProfile[slot]! < 0) slotProfile[slot] = profile;
+    else {
+      const more = extraProfiles.get(slot);
+      if (more) more.push(profile);
+      else extraProfiles.set(slot, [profile]);
+    }
+  };
+  // Without the facts yet (not a big list), the holders are kept by id until they are read.
+  const hitSlots: number[] = [];
+  const hitIds: string[] = [];
   for (let kind = KIND_EMAIL; kind <= KIND_PHONE; kind++) {
     const field = FIELDS[kind]!;
     let wanted = 0;
@@ -365,20 +452,17 @@ export async function checkAudience(
         if (end < 0) return;
         const slot = table.findHex(s, from);
         if (slot >= 0 && slotKind[slot] === kind && slotCode[slot] !== SUPPRESSED) {
-          const p = people.add(s, from + 64, end);
-          const first = slotPerson[slot]!;
-          if (first < 0) slotPerson[slot] = p;
-          else if (first !== p) {
-            const more = extraPeople.get(slot);
-            if (!more) extraPeople.set(slot, [p]);
-            else if (!more.includes(p)) more.push(p);
+          if (factsKnown) assign(slot, profileOf(facts.find(s, from + 64, end)));
+          else {
+            hitSlots.push(slot);
+            hitIds.push(s.slice(from + 64, end));
           }
         }
         from = end + 1;
       }
     };
-    if (kind === KIND_EMAIL && early.people) for (const s of early.people) parse(s);
-    else if (wanted >= scanAt || (kind === KIND_EMAIL && early.restricted)) {
+    if (kind === KIND_EMAIL && earlyPeople) for (const s of earlyPeople) parse(s);
+    else if (wanted >= scanAt || (kind === KIND_EMAIL && factsKnown)) {
       const whole = await scanBlindIndexes(db, field, scanEntries, parse);
       if (whole) for (const s of whole) parse(s);
     } else {
@@ -387,93 +471,33 @@ export async function checkAudience(
       for (const chunk of inChunks(digests, per)) parse((await db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(bi.digest || bi.subject_id || ';', '')`.as('s')).where('bi.kind', '=', field).where('bi.digest', 'in', chunk).executeTakeFirst())?.s);
     }
   }
-  const found = people.size;
-  const ids = (): string[] => Array.from({ length: found }, (_, p) => people.id(p));
+  const holders = factsKnown ? [] : [...new Set(hitIds)];
   // Erased people have no blind index left; restricted ones are few.
-  const personRestricted = new Uint8Array(found);
-  for (const id of early.restricted ?? (found > 0 ? await restrictedIds(db) : [])) {
-    const p = people.find(id, 0, id.length);
-    if (p >= 0) personRestricted[p] = 1;
-  }
+  if (holders.length > 0) markRestricted(await restrictedIds(db));
 
   lap('people');
-  // 4. Consent state per person, reduced as it is read to what it means now, exactly as statusOf
-  // does: one small number per person.
-  const STATUS_OF: ConsentStatus[] = ['active', 'lapsed', 'withdrawn', 'none', 'child-without-parental-consent'];
-  const ACTIVE = 0;
-  const LAPSED = 1;
-  const WITHDRAWN = 2;
-  const NONE = 3;
-  const CHILD = 4;
-  const SOFT = 8;
-  const personState = new Uint8Array(found).fill(NONE);
-  if (found > 0) {
-    const parse = (s: string | null | undefined) => {
-      if (!s) return;
-      for (let from = 0; from < s.length; ) {
-        const bar = s.indexOf('|', from + 4);
-        const end = s.indexOf(';', bar);
-        if (bar < 0 || end < 0) return;
-        const p = people.find(s, bar + 1, end);
-        if (p >= 0) {
-          let state = NONE;
-          const letter = s.charCodeAt(from);
-          if (letter === 119 /* w */) state = WITHDRAWN;
-          else if (letter === 97 /* a */) {
-            // An expiry at or before now (compared as statusOf compares the strings) has lapsed.
-            state = bar > from + 4 && atMost(s, from + 4, bar, nowIso) ? LAPSED : s.charCodeAt(from + 1) === 49 && s.charCodeAt(from + 2) !== 49 ? CHILD : ACTIVE;
-          }
-          if (s.charCodeAt(from + 3) === 49) state |= SOFT;
-          personState[p] = state;
-        }
-        from = end + 1;
-      }
-    };
-    if (early.states) for (const s of early.states) parse(s);
-    else if (found >= scanAt) parse((await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s);
-    else for (const chunk of inChunks(ids(), per)) parse((await stateEntries(db, purpose.id, channel).where('cs.subject_id', 'in', chunk).executeTakeFirst())?.s);
+  // 4. Their consent state for this purpose and channel.
+  if (holders.length > 0) {
+    if (holders.length >= scanAt) parseStates((await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s);
+    else for (const chunk of inChunks(holders, per)) parseStates((await stateEntries(db, purpose.id, channel).where('cs.subject_id', 'in', chunk).executeTakeFirst())?.s);
   }
 
   lap('states');
   // 5. Without consent as the basis: who is in the purpose's relationships, and as what subscriber.
-  const INDIVIDUAL = 1;
-  const CORPORATE = 2;
-  const personType = new Uint8Array(found);
-  if (!onConsent && found > 0) {
-    const declared = policyIndex(ctx.policy).relationships;
-    const someIds = found < scanAt ? ids() : [];
+  if (!onConsent && holders.length > 0) {
     for (const rel of purpose.relationships) {
-      const types = declared.get(rel)?.subscriber_types;
-      // Unknown means individual: PECR's stricter rules apply unless we know it is a company.
-      const fallback = types?.length === 1 && types[0] === 'corporate' ? CORPORATE : INDIVIDUAL;
-      const parse = (s: string | null | undefined) => {
-        if (!s) return;
-        for (let from = 0; from < s.length; ) {
-          const end = s.indexOf(';', from);
-          if (end < 0) return;
-          const p = people.find(s, from + 1, end);
-          if (p >= 0) {
-            const c = s.charCodeAt(from);
-            const t = c === 99 /* c */ ? CORPORATE : c === 105 /* i */ ? INDIVIDUAL : fallback;
-            personType[p] = personType[p] === INDIVIDUAL || t === INDIVIDUAL ? INDIVIDUAL : CORPORATE;
-          }
-          from = end + 1;
-        }
-      };
-      const read = early.relationships?.get(rel);
-      if (read) for (const s of read) parse(s);
-      else if (found >= scanAt) parse((await relationshipEntries(db, rel).executeTakeFirst())?.s);
-      else for (const chunk of inChunks(someIds, per)) parse((await relationshipEntries(db, rel).where('sr.subject_id', 'in', chunk).executeTakeFirst())?.s);
+      if (holders.length >= scanAt) parseRelationships(rel, (await relationshipEntries(db, rel).executeTakeFirst())?.s);
+      else for (const chunk of inChunks(holders, per)) parseRelationships(rel, (await relationshipEntries(db, rel).where('sr.subject_id', 'in', chunk).executeTakeFirst())?.s);
     }
   }
-
+  for (let h = 0; h < hitSlots.length; h++) assign(hitSlots[h]!, profileOf(facts.find(hitIds[h]!, 0, hitIds[h]!.length)));
   lap('relationships');
   // 6. TPS/CTPS for calls on legitimate interests (keyed by the suppression hash of the number).
   const tps = channel === 'phone' && !onConsent ? await tpsFreshness(db, now) : undefined;
   const onTps = new Map<string, Set<TpsRegister>>();
   if (tps) {
     const hashes = new Set<string>();
-    for (let s = 0; s < slots; s++) if (slotPerson[s]! >= 0) hashes.add(suppOf(s));
+    for (let s = 0; s < slots; s++) if (slotProfile[s]! >= 0) hashes.add(suppOf(s));
     for (const chunk of inChunks([...hashes], per)) {
       const rows = await db.selectFrom('tps_numbers').select(['register', 'hash']).where('hash', 'in', chunk).execute();
       for (const r of rows) {
@@ -484,17 +508,18 @@ export async function checkAudience(
     }
   }
 
-  // 7. The rules, in memory.
+  // 7. The rules, in memory: the answer for one holder of an address.
   const softOptIn = purpose.soft_opt_in && (channel === 'email' || channel === 'sms');
-  const decide = (p: number, slot: number): Reason => {
-    if (personRestricted[p] === 1) return 'restricted';
-    const st = personState[p]!;
+  const decide = (profile: number, slot: number): Reason => {
+    if ((profile & 16) !== 0) return 'restricted';
+    const st = profile & 15;
     const status = STATUS_OF[st & 7]!;
     const soft = (st & SOFT) !== 0;
     if (status === 'active') return 'consent';
     if (status === 'withdrawn' && !soft) return 'withdrawn';
     if (onConsent) return status === 'lapsed' ? 'lapsed' : status === 'child-without-parental-consent' ? 'child-without-parental-consent' : status === 'withdrawn' ? 'withdrawn' : 'no-consent';
-    const type = personType[p] === CORPORATE ? 'corporate' : personType[p] === INDIVIDUAL ? 'individual' : undefined;
+    const subscriber = profile >> 5;
+    const type = subscriber === CORPORATE ? 'corporate' : subscriber === INDIVIDUAL ? 'individual' : undefined;
     if (!type) return 'relationship-not-covered';
     if (channel === 'email' || channel === 'sms') {
       if (type === 'corporate') return 'corporate-legitimate-interest';
@@ -510,26 +535,24 @@ export async function checkAudience(
     }
     return type === 'corporate' ? 'corporate-legitimate-interest' : 'legitimate-interest';
   };
-  // Without TPS the answer depends only on the person's state, restriction and subscriber type:
-  // worked out once per combination.
+  // Without TPS the answer depends on the profile alone: worked out once per profile.
   const memo = new Int16Array(128).fill(-1);
-  const codeOf = (p: number, slot: number): number => {
-    if (tps) return C[decide(p, slot)];
-    const key = personState[p]! | (personRestricted[p]! << 4) | (personType[p]! << 5);
-    let c = memo[key]!;
-    if (c < 0) memo[key] = c = C[decide(p, slot)];
+  const codeOf = (profile: number, slot: number): number => {
+    if (tps) return C[decide(profile, slot)];
+    let c = memo[profile]!;
+    if (c < 0) memo[profile] = c = C[decide(profile, slot)];
     return c;
   };
   const rankOf = REASONS.map((r) => RANK[r]);
   for (let s = 0; s < slots; s++) {
     if (slotCode[s] === SUPPRESSED) continue;
-    const first = slotPerson[s]!;
+    const first = slotProfile[s]!;
     if (first < 0) {
       slotCode[s] = C['unknown-person'];
       continue;
     }
     let best = codeOf(first, s);
-    const more = extraPeople.get(s);
+    const more = extraProfiles.get(s);
     if (more) {
       for (const p of more) {
         const c = codeOf(p, s);
