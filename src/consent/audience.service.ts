@@ -1,14 +1,19 @@
 /**
  * The audience check: before a campaign, every recipient allowed or blocked, with the reason.
  *
- * Set-based so that a million recipients take seconds, not hours:
- *  - every input is normalised and hashed once, to its blind-index digest (big email lists on
- *    worker threads too); the suppression list keeps the same digest beside its own hash, so no
+ * Set-based so that a million recipients against a million people take a second or two:
+ *  - every input is normalised and hashed once, to its blind-index digest; an email list is hashed
+ *    from bytes in shared memory on every core (audience-hashing.ts), a big one while this thread
+ *    reads the register. The suppression list keeps the same digest beside its own hash, so no
  *    second hash is needed (the suppression hash is computed only for bare-hash entries and TPS);
- *  - the register is read in bulk: the blind index left-joined to the consent state for the
- *    purpose and channel, aggregated by the database into one string (probes by chunked IN lists
- *    for small lists, one table scan for big ones), because moving rows one by one costs more
- *    than the scan;
+ *  - the register is read in bulk: the blind index, and the consent state for the purpose and
+ *    channel, each aggregated by the database into one string (probes by chunked IN lists for
+ *    small lists, one table scan for big ones), because moving rows one by one costs more than
+ *    the scan. The two are joined here, by subject id, not in SQL: a join's plan depends on
+ *    table statistics that a fresh bulk load lacks (PostgreSQL then loops over the whole consent
+ *    table per person), while two scans cost the same whatever the statistics;
+ *  - digests and subject ids are matched in typed-array tables that read the aggregated strings in
+ *    place (audience-tables.ts): a string per row is what used to make a million slow;
  *  - the rules run in memory, and one audit entry records the check, with counts only.
  *
  * The rules, in order (PECR regs 21–22, UK GDPR Arts 6, 7, 8, 18, 21):
@@ -26,16 +31,17 @@
  *     may rest on legitimate interests; calls need a fresh TPS (individuals) or CTPS (corporates)
  *     register without the number; post and social rest on legitimate interests.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import { policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { marketingPurpose, type ConsentStatus } from './consent.service.js';
-import { emailHashWorkerSource, FastHmac } from './fast-hmac.js';
-import { normaliseEmailFast, SIMPLE_EMAIL } from './normalise.js';
+import type { Tables } from '../db/tables.js';
+import { defaultHashWorkers, hashEmails, HASHED, type EmailHashing } from './audience-hashing.js';
+import { DigestTable, digestWords, IdTable } from './audience-tables.js';
+import { FastHmac } from './fast-hmac.js';
+import { normaliseEmailFast } from './normalise.js';
 import { guessKind, type IdentifierKind, type MarketingChannel } from './suppression.service.js';
 import { tpsFreshness, type TpsRegister } from './tps.service.js';
 
@@ -85,64 +91,74 @@ export interface AudienceResult {
 export const isAllowed = (c: number): boolean => c < ALLOW_COUNT;
 export const reasonOf = (c: number): Reason => REASONS[c]!;
 
-/** Recipients from which an email list is hashed on several cores. */
+/** Recipients from which an email list is hashed on worker threads too. */
 const WORKER_AT = 100_000;
-let workerSource: string | undefined;
 
-/**
- * Splits a big email list: this thread keeps the first share; each worker gets one of the others
- * and answers "normalised\tdigest" per line ("" where the full normaliser must run here). Lines
- * holding a line break, or too long, go to this thread as "".
- */
-function startWorkers(recipients: readonly string[], key: Buffer): { mainUpTo: number; results: Promise<string[]> } {
-  const parts = Math.max(1, Math.min(availableParallelism(), 4));
-  const size = Math.ceil(recipients.length / parts);
-  if (parts === 1) return { mainUpTo: recipients.length, results: Promise.resolve([]) };
-  workerSource ??= emailHashWorkerSource(SIMPLE_EMAIL);
-  const jobs: Array<Promise<string[]>> = [];
-  for (let p = 1; p < parts; p++) {
-    const from = p * size;
-    const to = Math.min(recipients.length, from + size);
-    if (from >= to) break;
-    const lines = new Array<string>(to - from);
-    for (let i = from; i < to; i++) {
-      const r = recipients[i];
-      lines[i - from] = typeof r === 'string' && r.length <= AUDIENCE_LIMITS.identifierChars && r.indexOf('\n') < 0 && r.indexOf('\r') < 0 ? r : '';
-    }
-    jobs.push(
-      new Promise<string[]>((resolve, reject) => {
-        const w = new Worker(workerSource!, { eval: true, workerData: { key: new Uint8Array(key) } });
-        w.once('message', (out: string) => {
-          resolve(out.split('\n'));
-          void w.terminate();
-        });
-        w.once('error', reject);
-        // Ended without answering (killed, out of memory): never leave the check waiting.
-        w.once('exit', () => reject(new Error('audience worker ended early')));
-        w.postMessage(lines.join('\n'));
-      }),
-    );
-  }
-  // Should a worker fail, this thread does the whole list ("" everywhere means "do it here").
-  return { mainUpTo: Math.min(size, recipients.length), results: Promise.all(jobs).then((r) => r.flat(), () => []) };
-}
-
-/** Register entries aggregated into one string at most (about 130 characters each). */
-const SCAN_ENTRIES_PER_QUERY = 1_500_000;
+/** Register entries aggregated into one string at most (about 100 characters each). */
+const SCAN_ENTRIES_PER_QUERY = 2_000_000;
 
 /** Distinct identifiers of a kind from which the register is scanned rather than probed. */
 const SCAN_AT = 20_000;
 
-/** Calls `fn` with each ';'-terminated entry of an aggregated string (null when no rows). */
-function eachEntry(s: string | null | undefined, fn: (entry: string) => void): void {
-  if (!s) return;
-  let from = 0;
-  for (;;) {
-    const end = s.indexOf(';', from);
-    if (end < 0) return;
-    fn(s.slice(from, end));
-    from = end + 1;
+type Db = Kysely<Tables>;
+
+/**
+ * Every blind index of a kind, as strings of "digest subject_id;" entries: one string, or for a
+ * register too big for one (V8 strings stop near 512 million characters) ranges of the digest
+ * space read through the index, each passed to `each` in turn. Returns the strings only when
+ * `each` is not given and one string holds them all (undefined otherwise).
+ */
+async function scanBlindIndexes(db: Db, field: 'email' | 'phone', scanEntries: number, each?: (s: string | null | undefined) => void): Promise<Array<string | null | undefined> | undefined> {
+  const entry = sql<string>`bi.digest || bi.subject_id || ';'`;
+  const query = () => db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(${entry}, '')`.as('s'));
+  const total = Number((await db.selectFrom('blind_indexes').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', field).executeTakeFirstOrThrow()).n);
+  const parts = Math.ceil(total / scanEntries);
+  if (parts <= 1) {
+    // "kind || ''" keeps the planner off the (kind, digest) index: a table scan is faster here.
+    const s = (await query().where(sql`bi.kind || ''`, '=', field).executeTakeFirst())?.s;
+    if (!each) return [s];
+    each(s);
+    return undefined;
   }
+  if (!each) return undefined;
+  for (let p = 0; p < parts; p++) {
+    const lo = Math.floor((p * 65536) / parts);
+    const hi = Math.floor(((p + 1) * 65536) / parts);
+    let q = query().where('bi.kind', '=', field).where('bi.digest', '>=', lo.toString(16).padStart(4, '0'));
+    if (hi < 65536) q = q.where('bi.digest', '<', hi.toString(16).padStart(4, '0'));
+    each((await q.executeTakeFirst())?.s);
+  }
+  return undefined;
+}
+
+/** Consent state entries: status letter, child, parental, soft opt-in, expiry, '|', subject id, ';'. */
+const stateEntries = (db: Db, purpose: string, channel: string) =>
+  db
+    .selectFrom('consent_state as cs')
+    .select(sql<string | null>`string_agg(substr(cs.status, 1, 1) || cast(cs.child as text) || cast(cs.parental as text) || cast(cs.soft_opt_in as text) || coalesce(cs.expires_at, '') || '|' || cs.subject_id || ';', '')`.as('s'))
+    .where('cs.purpose', '=', purpose)
+    .where('cs.channel', '=', channel);
+
+/** Current relationship entries: subscriber type's first letter (or '-'), subject id, ';'. */
+const relationshipEntries = (db: Db, relationship: string) =>
+  db
+    .selectFrom('subject_relationships as sr')
+    .select(sql<string | null>`string_agg(coalesce(substr(sr.subscriber_type, 1, 1), '-') || sr.subject_id || ';', '')`.as('s'))
+    .where('sr.relationship', '=', relationship)
+    .where('sr.ended_at', 'is', null);
+
+const restrictedIds = async (db: Db): Promise<string[]> =>
+  (await db.selectFrom('subjects').select('id').where('restricted', '=', 1).where('erased_at', 'is', null).execute()).map((r) => r.id);
+
+/** s[a, b) <= t, as JavaScript compares strings (UTF-16 code units), without copying. */
+function atMost(s: string, a: number, b: number, t: string): boolean {
+  const n = Math.min(b - a, t.length);
+  for (let k = 0; k < n; k++) {
+    const x = s.charCodeAt(a + k);
+    const y = t.charCodeAt(k);
+    if (x !== y) return x < y;
+  }
+  return b - a <= t.length;
 }
 
 /**
@@ -185,13 +201,19 @@ function kindFor(channel: MarketingChannel, raw: string): IdentifierKind | 'wron
 
 /** Thresholds, for tests that exercise every path on small lists. */
 export interface AudienceTuning {
-  /** Recipients from which an email list is hashed on several cores (default 100,000). */
+  /** Recipients from which an email list is hashed on worker threads too (default 100,000). */
   workerAt?: number;
+  /** Worker threads for such a list (default one per core beside this one, at most three). */
+  workers?: number;
   /** Distinct identifiers from which tables are scanned rather than probed (default 20,000). */
   scanAt?: number;
-  /** Register entries read into one string at most (default 1,500,000); beyond, in ranges. */
+  /** Register entries read into one string at most (default 2,000,000); beyond, in ranges. */
   scanEntries?: number;
 }
+
+const KIND_EMAIL = 0;
+const KIND_PHONE = 1;
+const FIELDS = ['email', 'phone'] as const;
 
 export async function checkAudience(
   ctx: RegisterContext,
@@ -213,6 +235,16 @@ export async function checkAudience(
   const indexer = ctx.keyring.indexer;
   const codes = new Uint8Array(n);
   const per = Math.max(100, ctx.database.adapter.maxParameters - 10);
+  const onConsent = purpose.lawful_basis === 'consent';
+  const STATUS_OF: ConsentStatus[] = ['active', 'lapsed', 'withdrawn', 'none', 'child-without-parental-consent'];
+  const ACTIVE = 0;
+  const LAPSED = 1;
+  const WITHDRAWN = 2;
+  const NONE = 3;
+  const CHILD = 4;
+  const SOFT = 8;
+  const INDIVIDUAL = 1;
+  const CORPORATE = 2;
 
   const timings: AudienceResult['timings'] = { hash: 0, people: 0, states: 0, relationships: 0, rules: 0, audit: 0 };
   let mark = performance.now();
@@ -221,82 +253,155 @@ export async function checkAudience(
     timings[stage] += t - mark;
     mark = t;
   };
-  // 1. Normalise, de-duplicate, hash once per distinct value: the blind-index digest finds the
-  // person and (as the suppression list's lookup column) the opt-outs.
+  // 1. Normalise, hash, de-duplicate by digest (one digest per distinct normalised value): the
+  // blind-index digest finds the person and (as the suppression list's lookup column) the opt-outs.
   const emailBi = new FastHmac(indexer.keyFor('email'));
   const phoneBi = new FastHmac(indexer.keyFor('phone'));
-  /** distinct normalised value → its slot */
-  const slotOf = new Map<string, number>();
-  const slotForInput = new Int32Array(n).fill(-1);
-  const slotKind: IdentifierKind[] = [];
-  const slotNorm: string[] = [];
-  const slotBi: string[] = [];
-  // A big email list is normalised and hashed on the other cores too (see hashInWorkers).
-  const pre = channel === 'email' && n >= workerAt ? startWorkers(input.recipients, indexer.keyFor('email')) : undefined;
-  const one = (i: number, done?: string): void => {
-    const raw = input.recipients[i]!;
-    if (done) {
-      const tab = done.indexOf('\t');
-      const norm = done.slice(0, tab);
-      let slot = slotOf.get(norm);
-      if (slot === undefined) {
-        slot = slotKind.length;
-        slotOf.set(norm, slot);
-        slotKind.push('email');
-        slotNorm.push(norm);
-        slotBi.push(done.slice(tab + 1));
+  const big = n >= workerAt;
+  const hashing: EmailHashing | undefined =
+    channel === 'email' ? hashEmails(input.recipients, indexer.keyFor('email'), { workers: big ? (tuning.workers ?? defaultHashWorkers()) : 0, maxChars: AUDIENCE_LIMITS.identifierChars }) : undefined;
+  // Facts about people, by subject id: the consent state for this purpose and channel (reduced as
+  // it is read to what it means now, exactly as statusOf does), restriction, and (without consent
+  // as the basis) the subscriber type in the purpose's relationships. One small number each.
+  const facts = new IdTable();
+  // Grown by doubling (starting small, so that every test grows them).
+  let factState = new Uint8Array(16).fill(NONE);
+  let factRestricted = new Uint8Array(16);
+  let factType = new Uint8Array(16);
+  const fact = (s: string, from: number, end: number): number => {
+    const f = facts.add(s, from, end);
+    if (f >= factState.length) {
+      const grow = (a: Uint8Array, fill: number) => {
+        const b = new Uint8Array(a.length * 2).fill(fill);
+        b.set(a);
+        return b;
+      };
+      factState = grow(factState, NONE);
+      factRestricted = grow(factRestricted, 0);
+      factType = grow(factType, 0);
+    }
+    return f;
+  };
+  // Entries: status letter, child, parental, soft opt-in, expiry, '|', subject id, ';'.
+  const parseStates = (s: string | null | undefined) => {
+    if (!s) return;
+    for (let from = 0; from < s.length; ) {
+      const bar = s.indexOf('|', from + 4);
+      const end = s.indexOf(';', bar);
+      if (bar < 0 || end < 0) return;
+      let state = NONE;
+      const letter = s.charCodeAt(from);
+      if (letter === 119 /* w */) state = WITHDRAWN;
+      else if (letter === 97 /* a */) {
+        // An expiry at or before now (compared as statusOf compares the strings) has lapsed.
+        state = bar > from + 4 && atMost(s, from + 4, bar, nowIso) ? LAPSED : s.charCodeAt(from + 1) === 49 && s.charCodeAt(from + 2) !== 49 ? CHILD : ACTIVE;
       }
-      slotForInput[i] = slot;
-      return;
+      if (s.charCodeAt(from + 3) === 49) state |= SOFT;
+      // fact() first: it may replace the arrays (growing them).
+      const f = fact(s, bar + 1, end);
+      factState[f] = state;
+      from = end + 1;
     }
-    if (typeof raw !== 'string' || raw.length > AUDIENCE_LIMITS.identifierChars) {
-      codes[i] = C['invalid-identifier'];
-      return;
+  };
+  const declared = policyIndex(ctx.policy).relationships;
+  // Entries: subscriber type's first letter (or '-'), subject id, ';'.
+  const parseRelationships = (rel: string, s: string | null | undefined) => {
+    if (!s) return;
+    const types = declared.get(rel)?.subscriber_types;
+    // Unknown means individual: PECR's stricter rules apply unless we know it is a company.
+    const fallback = types?.length === 1 && types[0] === 'corporate' ? CORPORATE : INDIVIDUAL;
+    for (let from = 0; from < s.length; ) {
+      const end = s.indexOf(';', from);
+      if (end < 0) return;
+      const f = fact(s, from + 1, end);
+      const c = s.charCodeAt(from);
+      const t = c === 99 /* c */ ? CORPORATE : c === 105 /* i */ ? INDIVIDUAL : fallback;
+      factType[f] = factType[f] === INDIVIDUAL || t === INDIVIDUAL ? INDIVIDUAL : CORPORATE;
+      from = end + 1;
     }
-    const kind = kindFor(channel, raw);
-    if (kind === 'wrong') {
-      // A phone number in an email campaign (or the reverse) is a different mistake from rubbish.
-      codes[i] = indexer.normalise(guessKind(raw), raw) === undefined ? C['invalid-identifier'] : C['wrong-identifier-kind'];
-      return;
+  };
+  const markRestricted = (ids: readonly string[]) => {
+    for (const id of ids) {
+      const f = fact(id, 0, id.length);
+      factRestricted[f] = 1;
     }
-    const norm = kind === 'email' ? normaliseEmailFast(raw) : indexer.normalise(kind, raw);
-    if (norm === undefined) {
-      codes[i] = C['invalid-identifier'];
-      return;
+  };
+  /** A person's facts as one number below 128 (unknown ids: no consent state, nothing else). */
+  const profileOf = (f: number): number => (f < 0 ? NONE : factState[f]! | (factRestricted[f]! << 4) | (factType[f]! << 5));
+
+  // A big list will be matched by scanning the register: read it, and learn the facts about
+  // everyone, while the workers hash.
+  let factsKnown = false;
+  let earlyPeople: Array<string | null | undefined> | undefined;
+  if (hashing && big && n >= scanAt) {
+    const reading = (async () => {
+      markRestricted(await restrictedIds(db));
+      parseStates((await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s);
+      if (!onConsent) for (const rel of purpose.relationships) parseRelationships(rel, (await relationshipEntries(db, rel).executeTakeFirst())?.s);
+      earlyPeople = await scanBlindIndexes(db, 'email', scanEntries);
+    })();
+    // Awaited below, after this thread has hashed its share; a failure must not go unhandled meanwhile.
+    reading.catch(() => undefined);
+    await hashing.help();
+    await reading;
+    factsKnown = true;
+  }
+  await hashing?.done();
+
+  const table = new DigestTable(n);
+  const slotForInput = new Int32Array(n).fill(-1);
+  /** Per slot: the first input that gave it (to normalise again where the value itself is needed), and its kind. */
+  const slotFirst = new Int32Array(n);
+  const slotKind = new Uint8Array(n);
+  const scratch = new Int32Array(8);
+  for (let i = 0; i < n; i++) {
+    const before = table.size;
+    let slot: number;
+    let kind = KIND_EMAIL;
+    if (hashing && hashing.status[i] === HASHED) slot = table.add(hashing.digests, i * 8);
+    else {
+      const raw = input.recipients[i]!;
+      if (typeof raw !== 'string' || raw.length > AUDIENCE_LIMITS.identifierChars) {
+        codes[i] = C['invalid-identifier'];
+        continue;
+      }
+      const guessed = kindFor(channel, raw);
+      if (guessed === 'wrong') {
+        // A phone number in an email campaign (or the reverse) is a different mistake from rubbish.
+        codes[i] = indexer.normalise(guessKind(raw), raw) === undefined ? C['invalid-identifier'] : C['wrong-identifier-kind'];
+        continue;
+      }
+      const norm = guessed === 'email' ? normaliseEmailFast(raw) : indexer.normalise(guessed, raw);
+      if (norm === undefined) {
+        codes[i] = C['invalid-identifier'];
+        continue;
+      }
+      kind = guessed === 'email' ? KIND_EMAIL : KIND_PHONE;
+      (kind === KIND_EMAIL ? emailBi : phoneBi).digestInto(norm, scratch, 0);
+      slot = table.add(scratch, 0);
     }
-    const key = kind === 'email' ? norm : `tel:${norm}`;
-    let slot = slotOf.get(key);
-    if (slot === undefined) {
-      slot = slotKind.length;
-      slotOf.set(key, slot);
-      slotKind.push(kind);
-      slotNorm.push(norm);
-      slotBi.push((kind === 'email' ? emailBi : phoneBi).hex(norm));
+    if (table.size > before) {
+      slotFirst[slot] = i;
+      slotKind[slot] = kind;
     }
     slotForInput[i] = slot;
-  };
-  if (pre) {
-    // This thread takes the first share while the workers do the rest, then merges in order.
-    for (let i = 0; i < pre.mainUpTo; i++) one(i);
-    const done = await pre.results;
-    for (let i = pre.mainUpTo; i < n; i++) one(i, done[i - pre.mainUpTo] || undefined);
-  } else {
-    for (let i = 0; i < n; i++) one(i);
   }
-  const slots = slotKind.length;
+  const slots = table.size;
   const slotCode = new Uint8Array(slots);
+  /** The normalised value of a slot, again (only where a second hash of it is needed). */
+  const normOf = (s: number): string => {
+    const raw = input.recipients[slotFirst[s]!]!;
+    return (slotKind[s] === KIND_EMAIL ? normaliseEmailFast(raw) : indexer.normalise('phone', raw))!;
+  };
   // The suppression list's own hash, computed only where needed (bare-hash entries; TPS).
   const suppHmac = new FastHmac(ctx.keyring.suppressionHmacKey());
   const slotSupp: Array<string | undefined> = new Array(slots);
-  const suppOf = (s: number): string => (slotSupp[s] ??= suppHmac.hex(slotNorm[s]!));
-  // Suppression lookups are under blind-index key version 1.
-  const v1 = indexer.version === 1;
-  const v1Email = v1 ? emailBi : new FastHmac(indexer.keyFor('email', 1));
-  const v1Phone = v1 ? phoneBi : new FastHmac(indexer.keyFor('phone', 1));
-  const lookupOf = (s: number): string => (v1 ? slotBi[s]! : (slotKind[s] === 'email' ? v1Email : v1Phone).hex(slotNorm[s]!));
+  const suppOf = (s: number): string => (slotSupp[s] ??= suppHmac.hex(normOf(s)));
 
   lap('hash');
-  // 2. The suppression list for this channel and purpose (small: loaded whole).
+  // 2. The suppression list for this channel and purpose (small: loaded whole). Its lookup column
+  // is the blind-index digest under key version 1: under that version, each entry is found among
+  // the recipients' digests; under another, each recipient's version-1 digest is computed.
   const suppressedLookup = new Set<string>();
   const suppressedHash = new Set<string>();
   const sRows = await db.selectFrom('suppressions').select(['hash', 'lookup']).where('channel', 'in', [channel, '*']).where('scope', 'in', [purpose.id, '*']).execute();
@@ -304,170 +409,96 @@ export async function checkAudience(
     if (r.lookup) suppressedLookup.add(r.lookup);
     else suppressedHash.add(r.hash);
   }
-  const isSuppressed = (s: number): boolean => suppressedLookup.has(lookupOf(s)) || (suppressedHash.size > 0 && suppressedHash.has(suppOf(s)));
-
-  // 3. People, by blind index, and then their consent for this purpose and channel. Each read is
-  // aggregated by the database into one string (moving rows one by one costs more than the scan):
-  // many recipients, a whole scan; few, probes by chunked IN lists. The two are joined here, not
-  // in SQL: a join's plan depends on table statistics that a fresh bulk load lacks (PostgreSQL
-  // then loops over the whole consent table per person). The state is reduced as it is read to
-  // what it means now, exactly as statusOf does: one small number per person.
-  const STATUS_OF: ConsentStatus[] = ['active', 'lapsed', 'withdrawn', 'none', 'child-without-parental-consent'];
-  const ACTIVE = 0;
-  const LAPSED = 1;
-  const WITHDRAWN = 2;
-  const NONE = 3;
-  const CHILD = 4;
-  const SOFT = 8;
-  const slotPerson: Array<string | undefined> = new Array(slots);
-  const extraPeople = new Map<number, string[]>();
-  const people = new Set<string>();
-  const onConsent = purpose.lawful_basis === 'consent';
-  for (const field of ['email', 'phone'] as const) {
-    // Keyed by the digest's first 16 hex characters (64 bits: shorter keys hash faster), each hit
-    // checked against the whole digest; the rare shared prefix falls back to whole digests.
-    const bySlotDigest = new Map<string, number>();
-    const byWholeDigest = new Map<string, number>();
-    const SHARED = -1;
-    let wanted = 0;
-    for (let s = 0; s < slots; s++) {
-      if (slotKind[s] !== field) continue;
-      if (isSuppressed(s)) {
-        slotCode[s] = C.suppressed;
-        continue;
-      }
-      wanted++;
-      const d = slotBi[s]!;
-      const prefix = d.slice(0, 16);
-      const other = bySlotDigest.get(prefix);
-      if (other === undefined) bySlotDigest.set(prefix, s);
-      else {
-        if (other !== SHARED) byWholeDigest.set(slotBi[other]!, other);
-        byWholeDigest.set(d, s);
-        bySlotDigest.set(prefix, SHARED);
-      }
+  const SUPPRESSED = C.suppressed;
+  if (indexer.version === 1) {
+    for (const lookup of suppressedLookup) {
+      const words = digestWords(lookup);
+      const s = words ? table.find(words, 0) : -1;
+      if (s >= 0) slotCode[s] = SUPPRESSED;
     }
+  } else if (suppressedLookup.size > 0) {
+    const v1Email = new FastHmac(indexer.keyFor('email', 1));
+    const v1Phone = new FastHmac(indexer.keyFor('phone', 1));
+    for (let s = 0; s < slots; s++) if (suppressedLookup.has((slotKind[s] === KIND_EMAIL ? v1Email : v1Phone).hex(normOf(s)))) slotCode[s] = SUPPRESSED;
+  }
+  if (suppressedHash.size > 0) for (let s = 0; s < slots; s++) if (slotCode[s] !== SUPPRESSED && suppressedHash.has(suppOf(s))) slotCode[s] = SUPPRESSED;
+
+  // 3. People, by blind index: each recipient's slot to the facts of whoever holds it. Many
+  // recipients, a whole scan; few, probes by chunked IN lists.
+  /** Per slot: the first holder's profile (-1: nobody), then any others (duplicates in the register) in the order found. */
+  const slotProfile = new Int16Array(slots).fill(-1);
+  const extraProfiles = new Map<number, number[]>();
+  const assign = (slot: number, profile: number) => {
+    if (slotProfile[slot]! < 0) slotProfile[slot] = profile;
+    else {
+      const more = extraProfiles.get(slot);
+      if (more) more.push(profile);
+      else extraProfiles.set(slot, [profile]);
+    }
+  };
+  // Without the facts yet (not a big list), the holders are kept by id until they are read.
+  const hitSlots: number[] = [];
+  const hitIds: string[] = [];
+  for (let kind = KIND_EMAIL; kind <= KIND_PHONE; kind++) {
+    const field = FIELDS[kind]!;
+    let wanted = 0;
+    for (let s = 0; s < slots; s++) if (slotKind[s] === kind && slotCode[s] !== SUPPRESSED) wanted++;
     if (wanted === 0) continue;
-    const slotAt = (s: string, from: number): number | undefined => {
-      const slot = bySlotDigest.get(s.substring(from, from + 16));
-      if (slot === undefined) return undefined;
-      if (slot === SHARED) return byWholeDigest.get(s.substring(from, from + 64));
-      return s.startsWith(slotBi[slot]!, from) ? slot : undefined;
-    };
     // Entries: the 64-character digest, the subject id, ';'.
     const parse = (s: string | null | undefined) => {
       if (!s) return;
       for (let from = 0; from < s.length; ) {
         const end = s.indexOf(';', from + 64);
         if (end < 0) return;
-        const slot = slotAt(s, from);
-        if (slot !== undefined) {
-          const id = s.substring(from + 64, end);
-          const first = slotPerson[slot];
-          if (first === undefined) slotPerson[slot] = id;
-          else if (first !== id) {
-            // The same address on two people (duplicates in the register): keep them all.
-            const more = extraPeople.get(slot) ?? [];
-            if (!more.includes(id)) more.push(id);
-            extraPeople.set(slot, more);
+        const slot = table.findHex(s, from);
+        if (slot >= 0 && slotKind[slot] === kind && slotCode[slot] !== SUPPRESSED) {
+          if (factsKnown) assign(slot, profileOf(facts.find(s, from + 64, end)));
+          else {
+            hitSlots.push(slot);
+            hitIds.push(s.slice(from + 64, end));
           }
-          people.add(id);
         }
         from = end + 1;
       }
     };
-    const entry = sql<string>`bi.digest || bi.subject_id || ';'`;
-    const query = () => db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(${entry}, '')`.as('s'));
-    if (wanted >= scanAt) {
-      const total = Number((await db.selectFrom('blind_indexes').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', field).executeTakeFirstOrThrow()).n);
-      const parts = Math.ceil(total / scanEntries);
-      if (parts <= 1) {
-        // "kind || ''" keeps the planner off the (kind, digest) index: a table scan is faster here.
-        parse((await query().where(sql`bi.kind || ''`, '=', field).executeTakeFirst())?.s);
-      } else {
-        // A register too big for one string (V8 strings stop near 512 million characters): ranges of
-        // the digest space, read through the index.
-        for (let p = 0; p < parts; p++) {
-          const lo = Math.floor((p * 65536) / parts);
-          const hi = Math.floor(((p + 1) * 65536) / parts);
-          let q = query().where('bi.kind', '=', field).where('bi.digest', '>=', lo.toString(16).padStart(4, '0'));
-          if (hi < 65536) q = q.where('bi.digest', '<', hi.toString(16).padStart(4, '0'));
-          parse((await q.executeTakeFirst())?.s);
-        }
-      }
+    if (kind === KIND_EMAIL && earlyPeople) for (const s of earlyPeople) parse(s);
+    else if (wanted >= scanAt || (kind === KIND_EMAIL && factsKnown)) {
+      const whole = await scanBlindIndexes(db, field, scanEntries, parse);
+      if (whole) for (const s of whole) parse(s);
     } else {
       const digests: string[] = [];
-      for (let s = 0; s < slots; s++) if (slotKind[s] === field && slotCode[s] !== C.suppressed) digests.push(slotBi[s]!);
-      for (const chunk of inChunks(digests, per)) parse((await query().where('bi.kind', '=', field).where('bi.digest', 'in', chunk).executeTakeFirst())?.s);
+      for (let s = 0; s < slots; s++) if (slotKind[s] === kind && slotCode[s] !== SUPPRESSED) digests.push(table.hexOf(s));
+      for (const chunk of inChunks(digests, per)) parse((await db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(bi.digest || bi.subject_id || ';', '')`.as('s')).where('bi.kind', '=', field).where('bi.digest', 'in', chunk).executeTakeFirst())?.s);
     }
   }
+  const holders = factsKnown ? [] : [...new Set(hitIds)];
   // Erased people have no blind index left; restricted ones are few.
-  const restricted = new Set<string>();
-  for (const r of await db.selectFrom('subjects').select('id').where('restricted', '=', 1).where('erased_at', 'is', null).execute()) restricted.add(r.id);
+  if (holders.length > 0) markRestricted(await restrictedIds(db));
 
   lap('people');
-  // Consent state per person: status letter, child, parental, soft opt-in, expiry, '|', id, ';'.
-  const states = new Map<string, number>();
-  if (people.size > 0) {
-    const parse = (s: string | null | undefined) => {
-      if (!s) return;
-      for (let from = 0; from < s.length; ) {
-        const bar = s.indexOf('|', from + 4);
-        const end = s.indexOf(';', bar);
-        if (bar < 0 || end < 0) return;
-        const id = s.substring(bar + 1, end);
-        if (people.has(id)) {
-          let state = NONE;
-          const letter = s.charCodeAt(from);
-          if (letter === 119 /* w */) state = WITHDRAWN;
-          else if (letter === 97 /* a */) {
-            const expires = bar > from + 4 ? s.substring(from + 4, bar) : undefined;
-            state = expires !== undefined && expires <= nowIso ? LAPSED : s.charCodeAt(from + 1) === 49 && s.charCodeAt(from + 2) !== 49 ? CHILD : ACTIVE;
-          }
-          if (s.charCodeAt(from + 3) === 49) state |= SOFT;
-          states.set(id, state);
-        }
-        from = end + 1;
-      }
-    };
-    const entry = sql<string>`substr(cs.status, 1, 1) || cast(cs.child as text) || cast(cs.parental as text) || cast(cs.soft_opt_in as text) || coalesce(cs.expires_at, '') || '|' || cs.subject_id || ';'`;
-    const query = () => db.selectFrom('consent_state as cs').select(sql<string | null>`string_agg(${entry}, '')`.as('s')).where('cs.purpose', '=', purpose.id).where('cs.channel', '=', channel);
-    if (people.size >= scanAt) parse((await query().executeTakeFirst())?.s);
-    else for (const chunk of inChunks([...people], per)) parse((await query().where('cs.subject_id', 'in', chunk).executeTakeFirst())?.s);
+  // 4. Their consent state for this purpose and channel.
+  if (holders.length > 0) {
+    if (holders.length >= scanAt) parseStates((await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s);
+    else for (const chunk of inChunks(holders, per)) parseStates((await stateEntries(db, purpose.id, channel).where('cs.subject_id', 'in', chunk).executeTakeFirst())?.s);
   }
 
   lap('states');
-  // 4. Without consent as the basis: who is in the purpose's relationships, and as what subscriber.
-  const subscriber = new Map<string, 'individual' | 'corporate'>();
-  if (!onConsent && people.size > 0) {
-    const declared = policyIndex(ctx.policy).relationships;
+  // 5. Without consent as the basis: who is in the purpose's relationships, and as what subscriber.
+  if (!onConsent && holders.length > 0) {
     for (const rel of purpose.relationships) {
-      const types = declared.get(rel)?.subscriber_types;
-      // Unknown means individual: PECR's stricter rules apply unless we know it is a company.
-      const fallback = types?.length === 1 ? types[0]! : 'individual';
-      const take = (e: string) => {
-        const id = e.slice(1);
-        if (!people.has(id)) return;
-        const t = e[0] === 'c' ? 'corporate' : e[0] === 'i' ? 'individual' : fallback;
-        const prev = subscriber.get(id);
-        subscriber.set(id, prev === 'individual' || t === 'individual' ? 'individual' : 'corporate');
-      };
-      const entry = sql<string>`coalesce(substr(sr.subscriber_type, 1, 1), '-') || sr.subject_id || ';'`;
-      const base = () => db.selectFrom('subject_relationships as sr').select(sql<string | null>`string_agg(${entry}, '')`.as('s')).where('sr.relationship', '=', rel).where('sr.ended_at', 'is', null);
-      if (people.size >= scanAt) eachEntry((await base().executeTakeFirst())?.s, take);
-      else for (const chunk of inChunks([...people], per)) eachEntry((await base().where('sr.subject_id', 'in', chunk).executeTakeFirst())?.s, take);
+      if (holders.length >= scanAt) parseRelationships(rel, (await relationshipEntries(db, rel).executeTakeFirst())?.s);
+      else for (const chunk of inChunks(holders, per)) parseRelationships(rel, (await relationshipEntries(db, rel).where('sr.subject_id', 'in', chunk).executeTakeFirst())?.s);
     }
   }
-
+  for (let h = 0; h < hitSlots.length; h++) assign(hitSlots[h]!, profileOf(facts.find(hitIds[h]!, 0, hitIds[h]!.length)));
   lap('relationships');
-  // 5. TPS/CTPS for calls on legitimate interests (keyed by the suppression hash of the number).
+  // 6. TPS/CTPS for calls on legitimate interests (keyed by the suppression hash of the number).
   const tps = channel === 'phone' && !onConsent ? await tpsFreshness(db, now) : undefined;
   const onTps = new Map<string, Set<TpsRegister>>();
   if (tps) {
-    const found: number[] = [];
-    for (let s = 0; s < slots; s++) if (slotPerson[s] !== undefined) found.push(s);
-    const hashes = [...new Set(found.map(suppOf))];
-    for (const chunk of inChunks(hashes, per)) {
+    const hashes = new Set<string>();
+    for (let s = 0; s < slots; s++) if (slotProfile[s]! >= 0) hashes.add(suppOf(s));
+    for (const chunk of inChunks([...hashes], per)) {
       const rows = await db.selectFrom('tps_numbers').select(['register', 'hash']).where('hash', 'in', chunk).execute();
       for (const r of rows) {
         const set = onTps.get(r.hash) ?? new Set<TpsRegister>();
@@ -477,16 +508,18 @@ export async function checkAudience(
     }
   }
 
-  // 6. The rules, in memory.
+  // 7. The rules, in memory: the answer for one holder of an address.
   const softOptIn = purpose.soft_opt_in && (channel === 'email' || channel === 'sms');
-  const decide = (subjectId: string, st: number, slot: number): Reason => {
-    if (restricted.size > 0 && restricted.has(subjectId)) return 'restricted';
+  const decide = (profile: number, slot: number): Reason => {
+    if ((profile & 16) !== 0) return 'restricted';
+    const st = profile & 15;
     const status = STATUS_OF[st & 7]!;
     const soft = (st & SOFT) !== 0;
     if (status === 'active') return 'consent';
     if (status === 'withdrawn' && !soft) return 'withdrawn';
     if (onConsent) return status === 'lapsed' ? 'lapsed' : status === 'child-without-parental-consent' ? 'child-without-parental-consent' : status === 'withdrawn' ? 'withdrawn' : 'no-consent';
-    const type = subscriber.get(subjectId);
+    const subscriber = profile >> 5;
+    const type = subscriber === CORPORATE ? 'corporate' : subscriber === INDIVIDUAL ? 'individual' : undefined;
     if (!type) return 'relationship-not-covered';
     if (channel === 'email' || channel === 'sms') {
       if (type === 'corporate') return 'corporate-legitimate-interest';
@@ -502,19 +535,31 @@ export async function checkAudience(
     }
     return type === 'corporate' ? 'corporate-legitimate-interest' : 'legitimate-interest';
   };
+  // Without TPS the answer depends on the profile alone: worked out once per profile.
+  const memo = new Int16Array(128).fill(-1);
+  const codeOf = (profile: number, slot: number): number => {
+    if (tps) return C[decide(profile, slot)];
+    let c = memo[profile]!;
+    if (c < 0) memo[profile] = c = C[decide(profile, slot)];
+    return c;
+  };
+  const rankOf = REASONS.map((r) => RANK[r]);
   for (let s = 0; s < slots; s++) {
-    if (slotCode[s] === C.suppressed) continue;
-    const first = slotPerson[s];
-    if (first === undefined) {
+    if (slotCode[s] === SUPPRESSED) continue;
+    const first = slotProfile[s]!;
+    if (first < 0) {
       slotCode[s] = C['unknown-person'];
       continue;
     }
-    let best = decide(first, states.get(first) ?? NONE, s);
-    for (const id of extraPeople.get(s) ?? []) {
-      const r = decide(id, states.get(id) ?? NONE, s);
-      if (RANK[r] < RANK[best]) best = r;
+    let best = codeOf(first, s);
+    const more = extraProfiles.get(s);
+    if (more) {
+      for (const p of more) {
+        const c = codeOf(p, s);
+        if (rankOf[c]! < rankOf[best]!) best = c;
+      }
     }
-    slotCode[s] = C[best];
+    slotCode[s] = best;
   }
   const counts = new Uint32Array(REASONS.length);
   for (let i = 0; i < n; i++) {

@@ -91,12 +91,46 @@ export class FastHmac {
     compress(this.#outer, this.#w, pad, 0);
   }
 
+  /**
+   * The scratch buffer a caller may fill with a message's bytes before digestBufferInto, at least
+   * `bytes` long plus room for padding. Valid until the next call on this object.
+   */
+  reserve(bytes: number): Uint8Array {
+    // Padding takes up to 72 bytes beyond the message.
+    if (bytes + 72 > this.#buf.length) this.#buf = new Uint8Array(bytes + 72);
+    return this.#buf;
+  }
+
+  /** HMAC of the first `n` bytes of the scratch buffer (see reserve) into `out[at..at+8]`, big-endian words. */
+  digestBufferInto(n: number, out: Int32Array, at: number): void {
+    this.#run(n);
+    const h = this.#h;
+    for (let i = 0; i < 8; i++) out[at + i] = h[i]!;
+  }
+
+  /** HMAC of the UTF-8 bytes of `value` into `out[at..at+8]`, as big-endian 32-bit words. */
+  digestInto(value: string, out: Int32Array, at: number): void {
+    this.digestBufferInto(this.#encode(value), out, at);
+  }
+
   /** HMAC of the UTF-8 bytes of `value`, as 64 lower-case hex characters. */
   hex(value: string): string {
-    // Worst case three bytes per UTF-16 unit, plus padding.
-    if (value.length * 3 + 72 > this.#buf.length) this.#buf = new Uint8Array(value.length * 3 + 72);
+    this.#run(this.#encode(value));
+    const h = this.#h;
+    const view = this.#outView;
+    for (let i = 0; i < 8; i++) view.setInt32(i * 4, h[i]!);
+    const out = this.#out;
+    return out.hexSlice ? out.hexSlice(0, 32) : out.toString('hex');
+  }
+
+  #encode(value: string): number {
+    // Worst case three bytes per UTF-16 unit.
+    return this.#encoder.encodeInto(value, this.reserve(value.length * 3)).written;
+  }
+
+  /** The HMAC of the first `n` bytes of the scratch buffer, left in #h. */
+  #run(n: number): void {
     const buf = this.#buf;
-    const n = this.#encoder.encodeInto(value, buf).written;
     const h = this.#h;
     const w = this.#w;
     h.set(this.#inner);
@@ -127,39 +161,17 @@ export class FastHmac {
     tail[63] = 0x00;
     h.set(this.#outer);
     compress(h, w, tail, 0);
-    const view = this.#outView;
-    for (let i = 0; i < 8; i++) view.setInt32(i * 4, h[i]!);
-    const out = this.#out;
-    return out.hexSlice ? out.hexSlice(0, 32) : out.toString('hex');
   }
 }
 
 /**
- * The source of a worker (eval'd, so it runs the same under tsx, vitest or compiled JS) that
- * normalises simple email addresses and computes their HMAC under `key`, for audience checks big
- * enough to share across cores. It gets '\n'-joined addresses and answers, line for line,
- * "normalised\tdigest", or "" for an address that needs the full normaliser.
+ * The source of K, IV, compress and FastHmac, for a worker thread eval'd from a string (so it runs
+ * the same under tsx, vitest or compiled JS).
  */
-export function emailHashWorkerSource(simplePattern: RegExp): string {
-  return `'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const K = new Int32Array([${Array.from(K).join(',')}]);
+export function fastHmacSource(): string {
+  return `const K = new Int32Array([${Array.from(K).join(',')}]);
 const IV = new Int32Array([${Array.from(IV).join(',')}]);
 const compress = ${compress.toString()};
 const FastHmac = ${FastHmac.toString()};
-const SIMPLE = new RegExp(${JSON.stringify(simplePattern.source)}, ${JSON.stringify(simplePattern.flags)});
-const hmac = new FastHmac(new Uint8Array(workerData.key));
-parentPort.on('message', (text) => {
-  const lines = text.split('\\n');
-  const out = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const s = lines[i].trim();
-    if (s.length >= 3 && s.length <= 254 && SIMPLE.test(s) && s.indexOf('@') <= 64) {
-      const norm = s.toLowerCase();
-      out[i] = norm + '\\t' + hmac.hex(norm);
-    } else out[i] = '';
-  }
-  parentPort.postMessage(out.join('\\n'));
-});
 `;
 }
