@@ -4,7 +4,7 @@
  * preference page), which need no sign-in, are rate-limited per IP and never say whether an
  * address is known.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
@@ -12,6 +12,7 @@ import { authorise } from '../auth/roles.js';
 import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
+import { formOf, sendHtml } from '../server/html.js';
 import { AUDIENCE_LIMITS, checkAudience } from './audience.service.js';
 import { presentAudience, presentConsentResult, presentOverview, audienceResponse, consentResultResponse, overviewResponse } from './consent.presenter.js';
 import { CONSENT_ACTIONS, getConsent, LIMITS, METHODS, objectToDirectMarketing, recordConsent } from './consent.service.js';
@@ -41,23 +42,6 @@ const consentBody = z.object({
   optOutOffered: z.boolean().optional(),
   parental: z.object({ method: z.enum(METHODS), wording: z.string().max(LIMITS.wordingChars).optional(), evidenceRef: z.string().max(LIMITS.evidenceChars).optional() }).optional(),
 });
-
-const HTML_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-};
-
-function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply.status(status).headers(HTML_HEADERS).send(html);
-}
-
-/** A form body (urlencoded; RFC 8058 also allows multipart, whose body we do not need). */
-function formOf(req: FastifyRequest): URLSearchParams {
-  const body = req.body;
-  const type = String(req.headers['content-type'] ?? '');
-  if (typeof body === 'string' && type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(body);
-  return new URLSearchParams();
-}
 
 /** The signed token of a public link (?t=…), bounded; '' when absent. */
 function tokenOf(req: FastifyRequest): string {

@@ -10,6 +10,7 @@
 import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, type Actor, type Permission } from '../auth/roles.js';
+import { assertNoCardData } from '../crypto/card-detect.js';
 import { isIsoDate } from '../deadline/plain-date.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -73,6 +74,8 @@ function checkText(value: string | undefined, path: string, max = LIMITS.textCha
   if (typeof value !== 'string') throw invalid(path, 'must be text');
   const t = value.trim();
   if (t.length > max) throw invalid(path, `is longer than ${max} characters`);
+  // Free text is where a card number slips in ("I paid with 4111…"): never stored.
+  assertNoCardData({ [path]: t });
   return t === '' ? undefined : t;
 }
 

@@ -91,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(registerRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register((await import('../requests/requests.routes.js')).requestRoutes(deps));
+  await app.register((await import('../requests/requests.pages.js')).requestPages(deps));
   await app.register((await import('../retention/retention.routes.js')).retentionRoutes(deps));
   await app.register((await import('../consent/consent.routes.js')).consentRoutes(deps));
   await app.register((await import('../breaches/breaches.routes.js')).breachRoutes(deps));
