@@ -20,7 +20,7 @@ import { isIsoDate } from '../deadline/plain-date.js';
 import { StewardError } from '../shared/errors.js';
 import { requestDeadline } from './requests.clock.js';
 import { assertNoDocumentNumbers, changeRequest, LIMITS, type RequestsContext, type RequestView } from './requests.service.js';
-import { FEE_REASONS, type FeeEntry, type FeeReason, type RequestDoc } from './requests.store.js';
+import { AWAITING_START, FEE_REASONS, type FeeEntry, type FeeReason, type RequestDoc } from './requests.store.js';
 
 export { FEE_REASONS, type FeeReason };
 
@@ -101,7 +101,8 @@ export async function askFee(ctx: RequestsContext, actor: Actor, idOrRef: string
     const askedOn = checkDay(input.askedOn, 'askedOn', today);
     if (askedOn < row.received_on) throw invalid('askedOn', `is before the request was received (${row.received_on})`);
     // A fee asked once the time to respond has run out would excuse a late answer: ask within it.
-    if (!['identity-pending', 'fee-pending'].includes(row.status)) {
+    // (Before the clock starts there is no deadline yet to be late against.)
+    if (!AWAITING_START.has(row.status)) {
       const current = requestDeadline(ctx.policy, row, today);
       if (askedOn > current.due) throw invalid('askedOn', `is after the deadline (${current.due}): a fee must be asked for within the time to respond`);
     }
