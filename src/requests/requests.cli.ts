@@ -1,5 +1,5 @@
 /**
- * `steward requests open|show|list|verify|match|pause|resume|extend|fulfil|refuse|close|overdue|remind|task-done|lift-restriction`:
+ * `steward requests open|show|list|verify|match|pause|resume|extend|fee|fee-paid|fee-waive|fulfil|refuse|close|overdue|remind|task-done|lift-restriction`:
  * rights requests at the console, over the same services as the HTTP API, as the operator who
  * holds the key file (cliActor).
  */
@@ -10,6 +10,7 @@ import { type CliIo, withRuntime } from '../cli/io.js';
 import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
 import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
+import { askFee, FEE_REASONS, formatPounds, recordFeeReceived, waiveFee, type FeeReason } from './requests.fees.js';
 import { fulfilRequest, liftRestriction, type FulfilInput } from './requests.fulfil.js';
 import { presentRequest, presentSummary } from './requests.presenter.js';
 import { sendRequestReminders } from './requests.reminders.js';
@@ -48,8 +49,12 @@ export function formatRequest(v: RequestView): string {
     `  requester       ${[d.requester.name, d.requester.email, d.requester.phone, d.requester.address].filter(Boolean).join(', ')}`,
     ...(d.representative ? [`  representative  ${d.representative.name} (${d.representative.acting}); authority ${d.authority ? `${d.authority.kind}, received ${d.authority.receivedOn}` : 'awaited'}`] : []),
     `  identity        ${d.identity.map((e) => `${e.kind} (checked by ${e.checkedBy} on ${e.checkedAt.slice(0, 10)})`).join(', ') || 'none checked'}; ${v.identityRequired.required} needed`,
-    `  clock           ${v.clockStarted ? `started ${v.start}` : 'not started (awaiting identity or authority)'}; rules ${v.rules}`,
-    `  due             ${v.dueOn}${v.extended ? ' (extended)' : ''}${v.overdue ? ' — OVERDUE' : ` (${v.daysLeft} days)`}`,
+    ...(d.fees ?? []).map(
+      (f) =>
+        `  fee             ${formatPounds(f.amountPence)} (${f.reason}) asked ${f.askedOn}; ${f.waivedAt ? `waived ${f.waivedAt.slice(0, 10)}` : f.receivedOn ? `received ${f.receivedOn}` : 'awaited'}`,
+    ),
+    `  clock           ${v.clockStarted ? `started ${v.start}` : v.status === 'fee-pending' ? 'not started (awaiting the fee)' : 'not started (awaiting identity or authority)'}; rules ${v.rules}`,
+    `  due             ${v.dueOn}${v.extended ? ' (extended)' : ''}${v.status === 'fee-pending' ? ' at the earliest, if the fee arrived today' : v.overdue ? ' — OVERDUE' : ` (${v.daysLeft} days)`}`,
     ...(v.extended ? [] : [`  extension       notice would be due by ${v.extensionNoticeDue}`]),
     ...v.pauses.map((p) => `  paused          ${p.from} → ${p.to ?? 'awaiting answer'}`),
     `  subject         ${v.subjectId ?? 'not matched'}`,
@@ -198,6 +203,38 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { reasons: string }) {
       await withRuntime(this, io, async (rt) => show(this, await extendRequest(rt, cliActor(), ref, { reasons: o.reasons })));
+    });
+
+  requests
+    .command('fee <request>')
+    .description('ask for a reasonable fee (Art 12(5), Art 15(3)); the request waits and its clock starts when the fee arrives; the letter tells the person how much and why')
+    .requiredOption('--amount <pounds>', 'the fee in pounds and pence, e.g. 10.00 (at most 1000.00)')
+    .addOption(new Option('--reason <reason>', 'why a fee may be charged').choices([...FEE_REASONS]).makeOptionMandatory())
+    .requiredOption('--explanation <text>', 'why this request is manifestly unfounded or excessive, or which further copies (sent to the person)')
+    .option('--asked-on <date>', 'the day the fee was asked for (YYYY-MM-DD; default today)')
+    .option('--json', 'JSON output')
+    .action(async function (this: Command, ref: string, o: { amount: string; reason: string; explanation: string; askedOn?: string }) {
+      await withRuntime(this, io, async (rt) =>
+        show(this, await askFee(rt, cliActor(), ref, { amount: o.amount, reason: o.reason as FeeReason, explanation: o.explanation, ...(o.askedOn ? { askedOn: o.askedOn } : {}) })),
+      );
+    });
+
+  requests
+    .command('fee-paid <request>')
+    .description('the fee arrived: the clock starts that day at the earliest and the request continues')
+    .option('--received-on <date>', 'the day the fee arrived (YYYY-MM-DD; default today; not before it was asked for)')
+    .option('--json', 'JSON output')
+    .action(async function (this: Command, ref: string, o: { receivedOn?: string }) {
+      await withRuntime(this, io, async (rt) => show(this, await recordFeeReceived(rt, cliActor(), ref, o.receivedOn ? { receivedOn: o.receivedOn } : {})));
+    });
+
+  requests
+    .command('fee-waive <request>')
+    .description('withdraw the request for a fee: the request is free and its clock as if no fee had been asked')
+    .requiredOption('--reason <text>', 'why the fee is no longer asked for')
+    .option('--json', 'JSON output')
+    .action(async function (this: Command, ref: string, o: { reason: string }) {
+      await withRuntime(this, io, async (rt) => show(this, await waiveFee(rt, cliActor(), ref, { reason: o.reason })));
     });
 
   requests

@@ -14,6 +14,10 @@ export interface ClockInputs {
   received_on: string;
   id_received_on: string | null;
   authority_received_on: string | null;
+  /** The day a fee was asked for (optional: rows from before fees, and test fixtures, have none). */
+  fee_asked_on?: string | null;
+  /** The day the fee arrived. */
+  fee_received_on?: string | null;
   /** JSON [{ from, to|null }]. */
   pauses: string;
   extended: number;
@@ -27,9 +31,22 @@ export interface StoredPause {
 export const parsePauses = (json: string): StoredPause[] => JSON.parse(json) as StoredPause[];
 
 /**
+ * The day the fee counts as received for the clock: the day it arrived; while it is awaited, today
+ * (or the day asked, if entered ahead), since it cannot arrive earlier than that. The start is the
+ * latest of the dates (RULES.md §1), so an awaited fee shows the earliest the deadline can be and
+ * moves on a day for each day of waiting, like an open pause: a request waiting for its fee never
+ * counts down. No fee asked, or the request for one waived: null, as if none was ever asked.
+ */
+export function feeReceivedForClock(row: Pick<ClockInputs, 'fee_asked_on' | 'fee_received_on'>, today: string): string | null {
+  if (row.fee_received_on) return row.fee_received_on;
+  if (!row.fee_asked_on) return null;
+  return today < row.fee_asked_on ? row.fee_asked_on : today;
+}
+
+/**
  * The deadline for a request as it stands on `today`. A clarification still awaited counts as a
  * pause ending today (the deadline module's documented convention): each further day of waiting
- * moves the deadline on by a day.
+ * moves the deadline on by a day. A fee still awaited is treated alike (feeReceivedForClock).
  */
 export function requestDeadline(policy: LoadedPolicy, row: ClockInputs, today: string): DeadlineResult {
   const p = policy.policy;
@@ -39,6 +56,7 @@ export function requestDeadline(policy: LoadedPolicy, row: ClockInputs, today: s
     region: p.organisation.bank_holiday_region,
     idReceived: row.id_received_on,
     authorityReceived: row.authority_received_on,
+    feeReceived: feeReceivedForClock(row, today),
     extended: row.extended === 1,
     pauses,
     fixedDays: p.rights.response_period === '28-days' ? 28 : null,

@@ -47,6 +47,7 @@ async function loadOpen(ctx: RegisterContext, idOrRef: string, type: string | st
   if (!types.includes(row.type)) throw new StewardError('CONFLICT', `request ${row.reference} is a ${row.type} request, not ${types.join(' or ')}`);
   if (row.status === 'identity-pending') throw new StewardError('CONFLICT', `request ${row.reference} awaits identity or authority evidence: verify it first`);
   if (row.status === 'paused') throw new StewardError('CONFLICT', `request ${row.reference} is paused awaiting clarification: resume it first`);
+  if (row.status === 'fee-pending') throw new StewardError('CONFLICT', `request ${row.reference} awaits the fee asked for: record it as received, or waive it, first`);
   if (['completed', 'refused', 'withdrawn'].includes(row.status)) throw new StewardError('CONFLICT', `request ${row.reference} is already ${row.status}`);
   return row;
 }

@@ -7,10 +7,13 @@
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { contactText } from '../policy/notice.model.js';
 import { escapeHtml } from '../shared/html.js';
-import type { RequestDoc, RequestRow } from './requests.store.js';
+import { AWAITING_START, type RequestDoc, type RequestRow } from './requests.store.js';
 
 export type LetterKind =
   | 'clarification'
+  | 'fee-request'
+  | 'fee-received'
+  | 'fee-waived'
   | 'extension'
   | 'refusal'
   | 'withdrawn'
@@ -45,6 +48,17 @@ const REFUSAL_TEXT: Record<string, string> = {
   'no-grounds': 'the conditions for this right are not met',
 };
 
+const FEE_GROUNDS: Record<string, string> = {
+  'manifestly-unfounded':
+    'Requests are free of charge, but where a request is manifestly unfounded Article 12(5) UK GDPR allows us to charge a reasonable fee based on the administrative cost of dealing with it. We consider your request manifestly unfounded.',
+  excessive:
+    'Requests are free of charge, but where a request is manifestly excessive Article 12(5) UK GDPR allows us to charge a reasonable fee based on the administrative cost of dealing with it. We consider your request manifestly excessive.',
+  'further-copies':
+    'You have asked for a further copy of your personal data. The first copy is free; for further copies Article 15(3) UK GDPR allows us to charge a reasonable fee based on the administrative cost.',
+};
+
+const gbp = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' });
+
 const ukLong = (iso: string): string => new Date(`${iso.slice(0, 10)}T12:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 interface Block {
@@ -53,13 +67,48 @@ interface Block {
   table?: { head: string[]; rows: string[][] };
 }
 
-type Row = Pick<RequestRow, 'reference' | 'type' | 'received_on' | 'due_on' | 'first_due_on'>;
+type Row = Pick<RequestRow, 'reference' | 'type' | 'status' | 'received_on' | 'due_on' | 'first_due_on'>;
 
-function body(kind: LetterKind, row: Row, doc: RequestDoc, policy: LoadedPolicy): { subject: string; blocks: Block[]; court: boolean } {
+function body(kind: LetterKind, row: Row, doc: RequestDoc, policy: LoadedPolicy, today: string): { subject: string; blocks: Block[]; court: boolean } {
   const what = TYPE_TEXT[row.type] ?? 'your request';
   const result = (doc.result ?? {}) as Record<string, any>;
   const received = ukLong(row.received_on);
+  const fee = doc.fees?.at(-1);
+  const amount = gbp.format((fee?.amountPence ?? 0) / 100);
+  const period = policy.policy.rights.response_period === '28-days' ? '28 days' : 'one month';
+  // Once the clock runs the letter can name the date; a date already past (a fee waived late) is no promise to make.
+  const when = AWAITING_START.has(row.status)
+    ? 'The time we have to respond starts once we have confirmed your identity; we will be in touch about that.'
+    : `We will respond ${row.due_on >= today ? `by ${ukLong(row.due_on)}` : 'without further delay'}.`;
   switch (kind) {
+    case 'fee-request':
+      return {
+        subject: `Your request ${row.reference}: a fee`,
+        blocks: [
+          {
+            paragraphs: [
+              `Thank you for your request of ${received} for ${what}.`,
+              FEE_GROUNDS[fee?.reason ?? ''] ?? '',
+              `Our reasons: ${fee?.explanation ?? ''}`,
+              `The fee is ${amount}. Please quote our reference ${row.reference} when you pay; contact us if you need our payment details.`,
+              `We will deal with your request once we receive the fee: the ${period} we have to respond starts on the day it arrives${row.status === 'identity-pending' ? ', or the day we have confirmed your identity if that is later' : ''}.`,
+            ],
+          },
+        ],
+        court: true,
+      };
+    case 'fee-received':
+      return {
+        subject: `Your request ${row.reference}: fee received`,
+        blocks: [{ paragraphs: [`Thank you: we received your fee of ${amount} for your request of ${received} on ${ukLong(fee?.receivedOn ?? today)}.`, when] }],
+        court: false,
+      };
+    case 'fee-waived':
+      return {
+        subject: `Your request ${row.reference}: no fee to pay`,
+        blocks: [{ paragraphs: [`We wrote on ${ukLong(fee?.askedOn ?? today)} asking for a fee of ${amount}. We no longer ask for it: we will deal with your request of ${received} for ${what} free of charge.`, when] }],
+        court: false,
+      };
     case 'clarification':
       return {
         subject: `Your request ${row.reference}: we need a little more information`,
@@ -179,13 +228,12 @@ function body(kind: LetterKind, row: Row, doc: RequestDoc, policy: LoadedPolicy)
         court: false,
       };
   }
-  void policy;
 }
 
 export function renderLetter(policy: LoadedPolicy, kind: LetterKind, row: Row, doc: RequestDoc, today: string): { subject: string; text: string; html: string } {
   const org = policy.policy.organisation;
   const sa = org.supervisory_authority;
-  const { subject, blocks, court } = body(kind, row, doc, policy);
+  const { subject, blocks, court } = body(kind, row, doc, policy, today);
   const greeting = `Dear ${doc.representative?.name ?? doc.requester.name ?? 'Sir or Madam'},`;
   const contact = org.privacy_contact?.email ?? org.contact.email ?? contactText(org.contact);
   const rights = [

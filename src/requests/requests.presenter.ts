@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { RequestSummary, RequestView, TaskView } from './requests.service.js';
+import type { FeeEntry } from './requests.store.js';
 
 export const summaryResponse = z.object({
   id: z.string(),
@@ -21,12 +22,43 @@ export const summaryResponse = z.object({
   daysLeft: z.number(),
 });
 
+const feeResponse = z.object({
+  /** pending: awaited, the clock waits; received: the clock started no earlier than that day; waived: as if never asked. */
+  status: z.enum(['pending', 'received', 'waived']),
+  amountPence: z.number().int(),
+  amount: z.string(),
+  reason: z.string(),
+  explanation: z.string(),
+  askedOn: z.string(),
+  askedBy: z.string(),
+  receivedOn: z.string().nullable(),
+  waivedAt: z.string().nullable(),
+  waivedBy: z.string().nullable(),
+  waiverReason: z.string().nullable(),
+});
+
+const presentFee = (f: FeeEntry): z.infer<typeof feeResponse> => ({
+  status: f.waivedAt ? 'waived' : f.receivedOn ? 'received' : 'pending',
+  amountPence: f.amountPence,
+  amount: (f.amountPence / 100).toFixed(2),
+  reason: f.reason,
+  explanation: f.explanation,
+  askedOn: f.askedOn,
+  askedBy: f.askedBy,
+  receivedOn: f.receivedOn ?? null,
+  waivedAt: f.waivedAt ?? null,
+  waivedBy: f.waivedBy ?? null,
+  waiverReason: f.waiverReason ?? null,
+});
+
 const taskResponse = z.object({ id: z.string(), recipient: z.string(), recipientName: z.string(), categories: z.array(z.string()), action: z.string(), status: z.string(), doneAt: z.string().nullable(), doneBy: z.string().nullable() });
 
 export const requestResponse = summaryResponse.extend({
   idReceivedOn: z.string().nullable(),
   authorityNeeded: z.boolean(),
   authorityReceivedOn: z.string().nullable(),
+  feeAskedOn: z.string().nullable(),
+  feeReceivedOn: z.string().nullable(),
   clockStarted: z.boolean(),
   start: z.string(),
   firstDueOn: z.string(),
@@ -44,6 +76,7 @@ export const requestResponse = summaryResponse.extend({
   authority: z.object({ kind: z.string(), checkedBy: z.string(), checkedAt: z.string(), receivedOn: z.string() }).nullable(),
   extension: z.object({ reasons: z.string(), at: z.string(), by: z.string(), noticeDue: z.string() }).nullable(),
   refusal: z.object({ reason: z.string(), explanation: z.string() }).nullable(),
+  fees: z.array(feeResponse),
   result: z.record(z.string(), z.unknown()).nullable(),
   notes: z.array(z.object({ at: z.string(), by: z.string(), text: z.string() })),
   letters: z.array(z.object({ kind: z.string(), at: z.string(), subject: z.string(), text: z.string(), sentTo: z.string() })),
@@ -73,6 +106,8 @@ export function presentRequest(v: RequestView): z.infer<typeof requestResponse> 
     idReceivedOn: v.idReceivedOn,
     authorityNeeded: v.authorityNeeded,
     authorityReceivedOn: v.authorityReceivedOn,
+    feeAskedOn: v.feeAskedOn,
+    feeReceivedOn: v.feeReceivedOn,
     clockStarted: v.clockStarted,
     start: v.start,
     firstDueOn: v.firstDueOn,
@@ -95,6 +130,7 @@ export function presentRequest(v: RequestView): z.infer<typeof requestResponse> 
     authority: d.authority ?? null,
     extension: d.extension ?? null,
     refusal: d.refusal ?? null,
+    fees: (d.fees ?? []).map(presentFee),
     result: d.result ?? null,
     notes: d.notes,
     letters: d.letters.map((l) => ({ kind: l.kind, at: l.at, subject: l.subject, text: l.text, sentTo: l.sentTo })),

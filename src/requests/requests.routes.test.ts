@@ -62,6 +62,68 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
     expect(dl.headers['content-type']).toBe('application/zip');
   });
 
+  it('a fee: asked for, refused when bad, received, with the letter mailed and the routes in the OpenAPI document', async () => {
+    // Tokens made now, lasting beyond the days the clock is moved on (a login session would expire).
+    const token = async (role: string) => {
+      const made = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${owner}` }, payload: { name: `fees-${role}`, role, expiresInDays: 30 } });
+      expect(made.statusCode).toBe(201);
+      return made.json().token as string;
+    };
+    const h = { authorization: `Bearer ${await token('dpo')}` };
+    const staffH = { authorization: `Bearer ${await token('staff')}` };
+    rt.clock.set('2026-03-09T10:00:00Z');
+    try {
+      const opened = await app.inject({
+        method: 'POST',
+        url: '/api/v1/requests',
+        headers: h,
+        payload: { type: 'access', channel: 'email', receivedOn: '2026-03-02', requester: { name: 'Fee Payer', email: 'fee-payer@example.com' }, identity: ['passport', 'utility-bill'] },
+      });
+      expect(opened.statusCode).toBe(201);
+      const reference = opened.json().reference as string;
+      expect(opened.json().dueOn).toBe('2026-04-02');
+      const fee = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: `/api/v1/requests/${reference}/fee`, headers: h, payload });
+      const good = { amount: '10.00', reason: 'excessive', explanation: 'The fourth copy of the same request this month.', askedOn: '2026-03-04' };
+      for (const [payload, status, code] of [
+        [{ ...good, amount: '-10.00' }, 400, 'VALIDATION_FAILED'],
+        [{ ...good, amount: 10 }, 400, 'VALIDATION_FAILED'],
+        [{ ...good, reason: 'greedy' }, 400, 'VALIDATION_FAILED'],
+        [{ ...good, explanation: undefined }, 400, 'VALIDATION_FAILED'],
+        [{ ...good, askedOn: '2026-03-10' }, 400, 'VALIDATION_FAILED'],
+        [{ ...good, explanation: 'NI number AB 12 34 56 C' }, 422, 'FORBIDDEN_DATA'],
+      ] as const) {
+        const r = await fee(payload);
+        expect([r.statusCode, r.json().error.code], JSON.stringify(payload)).toEqual([status, code]);
+      }
+      const sent = smtp.messages.length;
+      const asked = await fee(good);
+      expect(asked.statusCode).toBe(200);
+      expect(asked.json()).toMatchObject({ status: 'fee-pending', clockStarted: false, feeAskedOn: '2026-03-04', overdue: false });
+      expect(asked.json().fees).toEqual([expect.objectContaining({ status: 'pending', amount: '10.00', amountPence: 1000, reason: 'excessive' })]);
+      await smtp.waitFor(sent + 1);
+      const mail = smtp.messages.slice(sent).find((m) => m.envelopeTo.includes('fee-payer@example.com'))!;
+      expect(mail.subject).toBe(`Your request ${reference}: a fee`);
+      expect(mail.text).toContain('£10.00');
+      expect((await fee(good)).statusCode).toBe(409);
+      const early = await app.inject({ method: 'POST', url: `/api/v1/requests/${reference}/fee/paid`, headers: h, payload: { receivedOn: '2026-03-03' } });
+      expect([early.statusCode, early.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+      const paid = await app.inject({ method: 'POST', url: `/api/v1/requests/${reference}/fee/paid`, headers: h, payload: { receivedOn: '2026-03-09' } });
+      expect(paid.statusCode).toBe(200);
+      expect(paid.json()).toMatchObject({ status: 'open', clockStarted: true, start: '2026-03-09', dueOn: '2026-04-09', feeReceivedOn: '2026-03-09' });
+      const waive = await app.inject({ method: 'POST', url: `/api/v1/requests/${reference}/fee/waive`, headers: h, payload: { reason: 'too late' } });
+      expect([waive.statusCode, waive.json().error.code]).toEqual([409, 'CONFLICT']);
+      const history = (await app.inject({ method: 'GET', url: `/api/v1/requests/${reference}?history=true`, headers: h })).json().history as Array<{ type: string }>;
+      expect(history.map((e) => e.type).filter((t) => t.startsWith('fee-'))).toEqual(['fee-requested', 'fee-received']);
+      const doc = (await app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, unknown> };
+      for (const p of ['/api/v1/requests/{id}/fee', '/api/v1/requests/{id}/fee/paid', '/api/v1/requests/{id}/fee/waive']) expect(doc.paths[p], p).toBeDefined();
+      // Staff may open requests but not manage them: fees are a management decision.
+      const denied = await app.inject({ method: 'POST', url: `/api/v1/requests/${reference}/fee`, headers: staffH, payload: good });
+      expect([denied.statusCode, denied.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    } finally {
+      rt.clock.set('2026-03-02T10:00:00Z');
+    }
+  });
+
   it('bad input answers with stable codes, never a 500', async () => {
     const h = { authorization: `Bearer ${owner}` };
     const cases = [

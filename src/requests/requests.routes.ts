@@ -13,6 +13,7 @@ import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
+import { askFee, FEE_REASONS, recordFeeReceived, waiveFee } from './requests.fees.js';
 import { downloadPack, fulfilRequest, liftRestriction } from './requests.fulfil.js';
 import { presentRequest, presentSummary, requestResponse, summaryResponse } from './requests.presenter.js';
 import { requestCode, submitPublicRequest } from './requests.public.js';
@@ -139,6 +140,35 @@ export const requestRoutes =
       `${BASE}/:id/extend`,
       { schema: { summary: 'Extend once, to three months, with reasons; the notice goes to the person now', tags, security: bearerSecurity, params, body: z.strictObject({ reasons: text() }), response: ok } },
       async (req) => presentRequest(await extendRequest(deps, await actor(req), req.params.id, req.body)),
+    );
+    app.post(
+      `${BASE}/:id/fee`,
+      {
+        schema: {
+          summary: 'Ask for a reasonable fee (manifestly unfounded or excessive request, or further copies of an access pack): the request waits, and its clock starts when the fee arrives; the letter says how much and why',
+          tags,
+          security: bearerSecurity,
+          params,
+          body: z.strictObject({
+            amount: z.string().max(20).describe('pounds and pence, e.g. "10.00" (at most 1000.00)'),
+            reason: z.enum(FEE_REASONS),
+            explanation: text().describe('why: the person is told, and the organisation must be able to show it (Art 12(5))'),
+            askedOn: date.optional(),
+          }),
+          response: ok,
+        },
+      },
+      async (req) => presentRequest(await askFee(deps, await actor(req), req.params.id, req.body)),
+    );
+    app.post(
+      `${BASE}/:id/fee/paid`,
+      { schema: { summary: 'The fee arrived: the clock starts that day at the earliest and the request continues', tags, security: bearerSecurity, params, body: z.strictObject({ receivedOn: date.optional() }), response: ok } },
+      async (req) => presentRequest(await recordFeeReceived(deps, await actor(req), req.params.id, req.body)),
+    );
+    app.post(
+      `${BASE}/:id/fee/waive`,
+      { schema: { summary: 'Withdraw the request for a fee, with a reason: the request is free and its clock as if no fee had been asked', tags, security: bearerSecurity, params, body: z.strictObject({ reason: text() }), response: ok } },
+      async (req) => presentRequest(await waiveFee(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fulfil`,

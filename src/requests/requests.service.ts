@@ -22,6 +22,7 @@ import { clockColumns, parsePauses, requestDeadline, ukToday } from './requests.
 import { renderLetter, type LetterKind } from './requests.letters.js';
 import {
   appendRequestEvent,
+  AWAITING_START,
   CLOSED,
   loadRequestEvents,
   newRequestKey,
@@ -101,6 +102,9 @@ export interface RequestView {
   idReceivedOn: string | null;
   authorityNeeded: boolean;
   authorityReceivedOn: string | null;
+  /** The day a fee was asked for, while that stands (null: free, or waived). */
+  feeAskedOn: string | null;
+  feeReceivedOn: string | null;
   clockStarted: boolean;
   start: string;
   dueOn: string;
@@ -170,7 +174,9 @@ export function toView(ctx: RegisterContext, row: RequestRow, doc: RequestDoc, t
     idReceivedOn: row.id_received_on,
     authorityNeeded: row.authority_needed === 1,
     authorityReceivedOn: row.authority_received_on,
-    clockStarted: row.status !== 'identity-pending',
+    feeAskedOn: row.fee_asked_on,
+    feeReceivedOn: row.fee_received_on,
+    clockStarted: !AWAITING_START.has(row.status),
     start: r.start,
     dueOn: r.due,
     firstDueOn: r.firstPeriod.due,
@@ -183,7 +189,7 @@ export function toView(ctx: RegisterContext, row: RequestRow, doc: RequestDoc, t
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
-    overdue: open && row.status !== 'identity-pending' && row.status !== 'paused' && r.due < today,
+    overdue: open && !AWAITING_START.has(row.status) && row.status !== 'paused' && r.due < today,
     daysLeft: dayDiff(today, r.due),
     identityRequired: identityRule(ctx),
     doc,
@@ -194,7 +200,9 @@ export function toView(ctx: RegisterContext, row: RequestRow, doc: RequestDoc, t
 // ——— the one write path ———
 
 export interface Change {
-  set?: Partial<Pick<RequestRow, 'status' | 'id_received_on' | 'authority_received_on' | 'pauses' | 'extended' | 'subject_id' | 'outcome' | 'closed_at'>>;
+  set?: Partial<
+    Pick<RequestRow, 'status' | 'id_received_on' | 'authority_received_on' | 'fee_asked_on' | 'fee_received_on' | 'pauses' | 'extended' | 'subject_id' | 'outcome' | 'closed_at'>
+  >;
   event: { type: string; details: EventDetails };
   audit?: Omit<AuditEvent, 'action'> & { action?: string };
   letter?: LetterKind;
@@ -211,6 +219,17 @@ function readyToStart(ctx: RegisterContext, row: Pick<RequestRow, 'id_received_o
   const idOk = rule.required === 0 || (row.id_received_on !== null && doc.identity.length >= rule.required);
   const authOk = row.authority_needed === 0 || row.authority_received_on !== null;
   return idOk && authOk;
+}
+
+/**
+ * What a request is still waiting for before its clock can start, identity and authority first
+ * (they are asked for first and, if never given, end the request), then a fee asked for and not
+ * yet received; undefined when nothing is awaited.
+ */
+function awaiting(ctx: RegisterContext, row: Pick<RequestRow, 'id_received_on' | 'authority_needed' | 'authority_received_on' | 'fee_asked_on' | 'fee_received_on'>, doc: RequestDoc): 'identity-pending' | 'fee-pending' | undefined {
+  if (!readyToStart(ctx, row, doc)) return 'identity-pending';
+  if (row.fee_asked_on !== null && row.fee_received_on === null) return 'fee-pending';
+  return undefined;
 }
 
 export async function changeRequest(
@@ -232,8 +251,8 @@ export async function changeRequest(
     const doc = openDoc(dek, row);
     const change = await fn(row, doc, trx, today);
     const next: RequestRow = { ...row, ...change.set, version: row.version + 1, updated_at: nowIso };
-    // Evidence arriving may start the clock; the status follows.
-    if (next.status === 'identity-pending' && readyToStart(ctx, next, doc)) next.status = next.extended ? 'extended' : 'open';
+    // Evidence or a fee arriving may start the clock, a fee asked for may stop it: the status follows.
+    if (AWAITING_START.has(next.status)) next.status = awaiting(ctx, next, doc) ?? (next.extended ? 'extended' : 'open');
     const clock = clockColumns(ctx.policy, next, today);
     let letter: LetterEntry | undefined;
     if (change.letter) {
@@ -336,6 +355,8 @@ export async function openRequest(ctx: RequestsContext, actor: Actor, input: Ope
     id_received_on: evidence.length > 0 && evidence.length >= rule.required ? receivedOn : null,
     authority_needed: representative ? 1 : 0,
     authority_received_on: null,
+    fee_asked_on: null,
+    fee_received_on: null,
     pauses: '[]',
     extended: 0,
   };
@@ -455,6 +476,7 @@ export async function confirmMatch(ctx: RequestsContext, actor: Actor, idOrRef: 
 export async function pauseRequest(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { askedOn?: string; question?: string }): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc, _trx, today) => {
     if (row.status === 'identity-pending') throw new StewardError('CONFLICT', 'the clock has not started (identity or authority awaited): asking for ID moves the start, it is not a pause');
+    if (row.status === 'fee-pending') throw new StewardError('CONFLICT', `the clock of request ${row.reference} has not started: it starts when the fee asked for arrives`);
     if (row.status === 'paused') throw new StewardError('CONFLICT', `request ${row.reference} is already paused`);
     const askedOn = checkDate(input.askedOn, 'askedOn', today) ?? today;
     const pauses = parsePauses(row.pauses);
@@ -490,7 +512,7 @@ export async function extendRequest(ctx: RequestsContext, actor: Actor, idOrRef:
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc, _trx, today) => {
     if (!ctx.policy.policy.rights.extension_allowed) throw new StewardError('CONFLICT', 'the declaration says requests are not extended (rights.extension_allowed: false)');
     if (row.extended) throw new StewardError('CONFLICT', `request ${row.reference} was already extended: there is one extension, to three months`);
-    if (row.status === 'identity-pending' || row.status === 'paused') throw new StewardError('CONFLICT', `request ${row.reference} is ${row.status}: extend it once the clock runs`);
+    if (AWAITING_START.has(row.status) || row.status === 'paused') throw new StewardError('CONFLICT', `request ${row.reference} is ${row.status}: extend it once the clock runs`);
     const reasons = checkText(input.reasons, 'reasons');
     if (!reasons) throw invalid('reasons', 'say why the request is complex or numerous: the person must be told the reasons');
     const current = requestDeadline(ctx.policy, row, today);
@@ -607,7 +629,7 @@ function summary(row: RequestRow, today: string): RequestSummary {
     extended: row.extended === 1,
     subjectId: row.subject_id,
     outcome: row.outcome,
-    overdue: !CLOSED.has(row.status) && row.status !== 'identity-pending' && row.status !== 'paused' && row.due_on < today,
+    overdue: !CLOSED.has(row.status) && !AWAITING_START.has(row.status) && row.status !== 'paused' && row.due_on < today,
     daysLeft: dayDiff(today, row.due_on),
   };
 }
@@ -620,8 +642,8 @@ export async function listRequests(ctx: RegisterContext, actor: Actor, opts: { s
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.open) q = q.where('status', 'not in', [...CLOSED]);
   const rows = await q.execute();
-  // A paused request's deadline moves daily: refresh it for display.
-  return rows.map((r) => (r.status === 'paused' ? { ...summary(r, today), dueOn: requestDeadline(ctx.policy, r, today).due } : summary(r, today)));
+  // The deadline of a request paused or waiting for its fee moves daily: refresh it for display.
+  return rows.map((r) => summary(r.status === 'paused' || r.status === 'fee-pending' ? { ...r, due_on: requestDeadline(ctx.policy, r, today).due } : r, today));
 }
 
 /** Requests whose clock runs and whose deadline has passed. */

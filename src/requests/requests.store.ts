@@ -21,9 +21,30 @@ export const REQUEST_TYPES = ['access', 'rectification', 'erasure', 'restriction
 export type RequestType = (typeof REQUEST_TYPES)[number];
 export const REQUEST_CHANNELS = ['email', 'phone', 'letter', 'web'] as const;
 export type RequestChannel = (typeof REQUEST_CHANNELS)[number];
-export const STATUSES = ['identity-pending', 'open', 'paused', 'extended', 'completed', 'refused', 'withdrawn'] as const;
+export const STATUSES = ['identity-pending', 'fee-pending', 'open', 'paused', 'extended', 'completed', 'refused', 'withdrawn'] as const;
 export type RequestStatus = (typeof STATUSES)[number];
 export const CLOSED: ReadonlySet<string> = new Set(['completed', 'refused', 'withdrawn']);
+/** Waiting for something that starts the clock (identity, authority, a fee): nothing is due yet. */
+export const AWAITING_START: ReadonlySet<string> = new Set(['identity-pending', 'fee-pending']);
+
+export const FEE_REASONS = ['manifestly-unfounded', 'excessive', 'further-copies'] as const;
+export type FeeReason = (typeof FEE_REASONS)[number];
+
+/** A fee asked for on a request, what became of it, and who recorded each step. */
+export interface FeeEntry {
+  /** In pence, so no sum is ever a binary fraction. */
+  amountPence: number;
+  reason: FeeReason;
+  /** Why the request is manifestly unfounded or excessive, or which further copies: shown to the person. */
+  explanation: string;
+  askedOn: string;
+  askedBy: string;
+  receivedOn?: string;
+  receivedRecordedBy?: string;
+  waivedAt?: string;
+  waivedBy?: string;
+  waiverReason?: string;
+}
 
 export interface Requester {
   name?: string;
@@ -55,6 +76,8 @@ export interface RequestDoc {
   clarifications: Array<{ askedOn: string; question?: string; answeredOn?: string }>;
   extension?: { reasons: string; at: string; by: string; noticeDue: string };
   refusal?: { reason: string; explanation: string };
+  /** Fees asked for, oldest first; the last one is current unless waived. Absent on documents from before fees. */
+  fees?: FeeEntry[];
   /** The result as shown in letters: per category for erasure, digests for rectification … */
   result?: Record<string, unknown>;
   letters: LetterEntry[];

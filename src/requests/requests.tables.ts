@@ -14,7 +14,7 @@ export interface RequestsTable {
   reference: string;
   /** access | rectification | erasure | restriction | portability | objection | marketing-objection | withdraw-consent */
   type: string;
-  /** identity-pending | open | paused | extended | completed | refused | withdrawn */
+  /** identity-pending | fee-pending | open | paused | extended | completed | refused | withdrawn */
   status: string;
   /** email | phone | letter | web */
   channel: string;
@@ -23,6 +23,13 @@ export interface RequestsTable {
   /** Set when a representative acts for the person; null when the person asks for themselves. */
   authority_needed: number;
   authority_received_on: string | null;
+  /**
+   * The day a fee was asked for (Art 12(5), Art 15(3)) while that request for a fee stands; null
+   * when none was asked or it was waived. The amount and the reasons are in the encrypted document.
+   */
+  fee_asked_on: string | null;
+  /** The day the fee arrived: the clock starts then at the earliest (RULES.md §1). */
+  fee_received_on: string | null;
   /** JSON [{ from, to|null }] of clarification pauses (dates only). */
   pauses: string;
   extended: number;

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Migrator, sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/database.js';
+import { loadMigrations } from '../db/migrations/index.js';
+import { runCli } from '../../test/support/cli.js';
+import { dialects, postgresUrl } from '../../test/support/databases.js';
+
+const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
+
+/** The CLI reaches a fresh database per suite: the SQLite file in the data directory, or a PostgreSQL schema named in the URL. */
+async function suiteDatabase(kind: 'sqlite' | 'postgres'): Promise<{ args: string[]; dispose(): Promise<void> }> {
+  if (kind === 'sqlite') return { args: [], dispose: async () => undefined };
+  const schema = `rqc_${randomBytes(6).toString('hex')}`;
+  const url = `${postgresUrl}${postgresUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const admin = await openDatabase(postgresUrl!, { migrate: false, poolSize: 1 });
+  await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+  // Migrations tracked in this schema: left to itself, Kysely's migrator may find another test schema's table.
+  const d = await openDatabase(url, { migrate: false, poolSize: 1 });
+  try {
+    const migrations = await loadMigrations();
+    const migrator = new Migrator({
+      db: d.db,
+      migrationTableSchema: schema,
+      provider: { getMigrations: async () => Object.fromEntries(Object.entries(migrations).map(([n, m]) => [n, { up: (x: Kysely<any>) => m.up(x, d.adapter) }])) },
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+  } finally {
+    await d.close();
+  }
+  return {
+    args: ['--db', url],
+    dispose: async () => {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+      await admin.close();
+    },
+  };
+}
+
+describe.each(dialects)('steward requests fee|fee-paid|fee-waive on %s', (kind) => {
+  let dir: string;
+  let db: Awaited<ReturnType<typeof suiteDatabase>>;
+  const cli = (...args: string[]) => runCli(['--data-dir', 'data', '--policy', POLICY, ...db.args, ...args], { cwd: dir, env: {} });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'steward-requests-cli-'));
+    db = await suiteDatabase(kind);
+  });
+  afterAll(async () => {
+    await db?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A request received Mon 2 Mar 2026 with its identity checked that day: due Thu 2 Apr 2026. */
+  async function opened(email: string): Promise<string> {
+    const o = await cli('requests', 'open', '--type', 'access', '--email', email, '--received', '2026-03-02', '--json');
+    expect(o.code, o.stderr).toBe(0);
+    const ref = JSON.parse(o.stdout).reference as string;
+    const v = await cli('requests', 'verify', ref, '--evidence', 'passport', '--evidence', 'utility-bill', '--received', '2026-03-02', '--json');
+    expect(v.code, v.stderr).toBe(0);
+    expect(JSON.parse(v.stdout).dueOn).toBe('2026-04-02');
+    return ref;
+  }
+
+  it('asks for a fee, shows the request waiting for it, records it paid: due Thu 9 Apr 2026', async () => {
+    const ref = await opened('cli-fee@example.com');
+    const asked = await cli('requests', 'fee', ref, '--amount', '10.00', '--reason', 'excessive', '--explanation', 'The same request made every week since January.', '--asked-on', '2026-03-04');
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toContain('(fee-pending)');
+    expect(asked.stdout).toContain('fee             £10.00 (excessive) asked 2026-03-04; awaited');
+    expect(asked.stdout).toContain('not started (awaiting the fee)');
+    const letter = await cli('requests', 'show', ref, '--letter');
+    expect(letter.stdout).toContain('The fee is £10.00');
+    expect(letter.stdout).toContain('starts on the day it arrives');
+
+    const early = await cli('requests', 'fee-paid', ref, '--received-on', '2026-03-03');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('error [VALIDATION_FAILED]: receivedOn: is before the fee was asked for (2026-03-04)');
+    const paid = await cli('requests', 'fee-paid', ref, '--received-on', '2026-03-09', '--json');
+    expect(paid.code, paid.stderr).toBe(0);
+    expect(JSON.parse(paid.stdout)).toMatchObject({ status: 'open', start: '2026-03-09', dueOn: '2026-04-09', feeReceivedOn: '2026-03-09' });
+    const history = await cli('requests', 'show', ref, '--history');
+    expect(history.stdout).toMatch(/fee-requested[\s\S]*fee-received/);
+  });
+
+  it('waives a fee back to the original due date, and refuses bad input', async () => {
+    const ref = await opened('cli-waive@example.com');
+    const bad = [
+      ['--amount', '-5', '--reason', 'excessive', '--explanation', 'x'],
+      ['--amount', '10.00', '--reason', 'greedy', '--explanation', 'x'],
+      ['--amount', '10.00', '--reason', 'excessive'],
+    ];
+    // Usage errors (a reason not on the list, an option missing) exit 2; a refused value exits 1 with its code.
+    const negative = await cli('requests', 'fee', ref, ...bad[0]!);
+    expect([negative.code, negative.stderr]).toEqual([1, expect.stringContaining('error [VALIDATION_FAILED]: amount:')]);
+    for (const args of bad.slice(1)) expect((await cli('requests', 'fee', ref, ...args)).code, args.join(' ')).toBe(2);
+    expect((await cli('requests', 'fee', ref, '--amount', '25', '--reason', 'manifestly-unfounded', '--explanation', 'Sent only to disrupt, as the requester wrote.', '--asked-on', '2026-03-04')).code).toBe(0);
+    expect((await cli('requests', 'fee-waive', ref)).code).toBe(2);
+    const waived = await cli('requests', 'fee-waive', ref, '--reason', 'Reviewed: a genuine request after all.', '--json');
+    expect(waived.code, waived.stderr).toBe(0);
+    const v = JSON.parse(waived.stdout);
+    expect(v).toMatchObject({ status: 'open', start: '2026-03-02', dueOn: '2026-04-02', feeAskedOn: null });
+    expect(v.fees).toEqual([expect.objectContaining({ status: 'waived', amount: '25.00', waiverReason: 'Reviewed: a genuine request after all.' })]);
+    const help = await cli('requests', 'fee', '--help');
+    expect(help.stdout).toContain('manifestly-unfounded');
+  });
+});
