@@ -68,7 +68,7 @@ describe.each(dialects)('steward requests fee|fee-paid|fee-waive on %s', (kind) 
 
   it('asks for a fee, shows the request waiting for it, records it paid: due Thu 9 Apr 2026', async () => {
     const ref = await opened('cli-fee@example.com');
-    const asked = await cli('requests', 'fee', ref, '--amount', '10.00', '--reason', 'excessive', '--explanation', 'The same request made every week since January.', '--asked-on', '2026-03-04');
+    const asked = await cli('requests', 'fee', ref, '--amount', '10.00', '--reason', 'excessive', '--explanation', 'The same request made every week since January.', '--asked', '2026-03-04');
     expect(asked.code, asked.stderr).toBe(0);
     expect(asked.stdout).toContain('(fee-pending)');
     expect(asked.stdout).toContain('fee             £10.00 (excessive) asked 2026-03-04; awaited');
@@ -77,10 +77,10 @@ describe.each(dialects)('steward requests fee|fee-paid|fee-waive on %s', (kind) 
     expect(letter.stdout).toContain('The fee is £10.00');
     expect(letter.stdout).toContain('starts on the day it arrives');
 
-    const early = await cli('requests', 'fee-paid', ref, '--received-on', '2026-03-03');
+    const early = await cli('requests', 'fee-paid', ref, '--received', '2026-03-03');
     expect(early.code).toBe(1);
     expect(early.stderr).toContain('error [VALIDATION_FAILED]: receivedOn: is before the fee was asked for (2026-03-04)');
-    const paid = await cli('requests', 'fee-paid', ref, '--received-on', '2026-03-09', '--json');
+    const paid = await cli('requests', 'fee-paid', ref, '--received', '2026-03-09', '--json');
     expect(paid.code, paid.stderr).toBe(0);
     expect(JSON.parse(paid.stdout)).toMatchObject({ status: 'open', start: '2026-03-09', dueOn: '2026-04-09', feeReceivedOn: '2026-03-09' });
     const history = await cli('requests', 'show', ref, '--history');
@@ -98,7 +98,7 @@ describe.each(dialects)('steward requests fee|fee-paid|fee-waive on %s', (kind) 
     const negative = await cli('requests', 'fee', ref, ...bad[0]!);
     expect([negative.code, negative.stderr]).toEqual([1, expect.stringContaining('error [VALIDATION_FAILED]: amount:')]);
     for (const args of bad.slice(1)) expect((await cli('requests', 'fee', ref, ...args)).code, args.join(' ')).toBe(2);
-    expect((await cli('requests', 'fee', ref, '--amount', '25', '--reason', 'manifestly-unfounded', '--explanation', 'Sent only to disrupt, as the requester wrote.', '--asked-on', '2026-03-04')).code).toBe(0);
+    expect((await cli('requests', 'fee', ref, '--amount', '25', '--reason', 'manifestly-unfounded', '--explanation', 'Sent only to disrupt, as the requester wrote.', '--asked', '2026-03-04')).code).toBe(0);
     expect((await cli('requests', 'fee-waive', ref)).code).toBe(2);
     const waived = await cli('requests', 'fee-waive', ref, '--reason', 'Reviewed: a genuine request after all.', '--json');
     expect(waived.code, waived.stderr).toBe(0);

@@ -211,21 +211,21 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .requiredOption('--amount <pounds>', 'the fee in pounds and pence, e.g. 10.00 (at most 1000.00)')
     .addOption(new Option('--reason <reason>', 'why a fee may be charged').choices([...FEE_REASONS]).makeOptionMandatory())
     .requiredOption('--explanation <text>', 'why this request is manifestly unfounded or excessive, or which further copies (sent to the person)')
-    .option('--asked-on <date>', 'the day the fee was asked for (YYYY-MM-DD; default today)')
+    .option('--asked <date>', 'the day the fee was asked for (YYYY-MM-DD; default today)')
     .option('--json', 'JSON output')
-    .action(async function (this: Command, ref: string, o: { amount: string; reason: string; explanation: string; askedOn?: string }) {
+    .action(async function (this: Command, ref: string, o: { amount: string; reason: string; explanation: string; asked?: string }) {
       await withRuntime(this, io, async (rt) =>
-        show(this, await askFee(rt, cliActor(), ref, { amount: o.amount, reason: o.reason as FeeReason, explanation: o.explanation, ...(o.askedOn ? { askedOn: o.askedOn } : {}) })),
+        show(this, await askFee(rt, cliActor(), ref, { amount: o.amount, reason: o.reason as FeeReason, explanation: o.explanation, ...(o.asked ? { askedOn: o.asked } : {}) })),
       );
     });
 
   requests
     .command('fee-paid <request>')
     .description('the fee arrived: the clock starts that day at the earliest and the request continues')
-    .option('--received-on <date>', 'the day the fee arrived (YYYY-MM-DD; default today; not before it was asked for)')
+    .option('--received <date>', 'the day the fee arrived (YYYY-MM-DD; default today; not before it was asked for)')
     .option('--json', 'JSON output')
-    .action(async function (this: Command, ref: string, o: { receivedOn?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await recordFeeReceived(rt, cliActor(), ref, o.receivedOn ? { receivedOn: o.receivedOn } : {})));
+    .action(async function (this: Command, ref: string, o: { received?: string }) {
+      await withRuntime(this, io, async (rt) => show(this, await recordFeeReceived(rt, cliActor(), ref, o.received ? { receivedOn: o.received } : {})));
     });
 
   requests
