@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { Migrator, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/database.js';
-import { loadMigrations } from '../db/migrations/index.js';
 import { runCli } from '../../test/support/cli.js';
-import { dialects, postgresUrl } from '../../test/support/databases.js';
+import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
+import { dialects } from '../../test/support/databases.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
 import { parseIdentifierList } from './breaches.cli.js';
 
@@ -25,40 +22,9 @@ describe('parseIdentifierList', () => {
   });
 });
 
-/** The CLI reaches a fresh database per suite: a SQLite file, or a PostgreSQL schema named in the URL. */
-async function suiteDatabase(kind: 'sqlite' | 'postgres'): Promise<{ args: string[]; dispose(): Promise<void> }> {
-  if (kind === 'sqlite') return { args: [], dispose: async () => undefined };
-  const schema = `brc_${randomBytes(6).toString('hex')}`;
-  const url = `${postgresUrl}${postgresUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const admin = await openDatabase(postgresUrl!, { migrate: false, poolSize: 1 });
-  await sql`create schema ${sql.id(schema)}`.execute(admin.db);
-  // Migrate with the migration tables named in this schema: Kysely's migrator, left to itself,
-  // takes another schema's migration table for this one's when other test schemas exist.
-  const d = await openDatabase(url, { migrate: false, poolSize: 1 });
-  try {
-    const migrations = await loadMigrations();
-    const migrator = new Migrator({
-      db: d.db,
-      migrationTableSchema: schema,
-      provider: { getMigrations: async () => Object.fromEntries(Object.entries(migrations).map(([n, m]) => [n, { up: (x: Kysely<any>) => m.up(x, d.adapter) }])) },
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
-  } finally {
-    await d.close();
-  }
-  return {
-    args: ['--db', url],
-    dispose: async () => {
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
-      await admin.close();
-    },
-  };
-}
-
 describe.each(dialects)('steward breaches on %s', (kind) => {
   let dir: string;
-  let db: Awaited<ReturnType<typeof suiteDatabase>>;
+  let db: CliDatabase;
   let smtp: TestSmtp;
   let ref: string;
   const cli = (...args: string[]) =>
@@ -68,7 +34,7 @@ describe.each(dialects)('steward breaches on %s', (kind) => {
     dir = mkdtempSync(path.join(tmpdir(), 'steward-breaches-cli-'));
     for (const f of ['customers.csv', 'identifiers.txt']) copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
     smtp = await startTestSmtp();
-    db = await suiteDatabase(kind);
+    db = await cliDatabase(kind, 'brc');
   });
   afterAll(async () => {
     await db.dispose();

@@ -1,54 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Migrator, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/database.js';
-import { loadMigrations } from '../db/migrations/index.js';
 import { runCli } from '../../test/support/cli.js';
-import { dialects, postgresUrl } from '../../test/support/databases.js';
+import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
+import { dialects } from '../../test/support/databases.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
 
-/** The CLI reaches a fresh database per suite: the SQLite file in the data directory, or a PostgreSQL schema named in the URL. */
-async function suiteDatabase(kind: 'sqlite' | 'postgres'): Promise<{ args: string[]; dispose(): Promise<void> }> {
-  if (kind === 'sqlite') return { args: [], dispose: async () => undefined };
-  const schema = `rqc_${randomBytes(6).toString('hex')}`;
-  const url = `${postgresUrl}${postgresUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const admin = await openDatabase(postgresUrl!, { migrate: false, poolSize: 1 });
-  await sql`create schema ${sql.id(schema)}`.execute(admin.db);
-  // Migrations tracked in this schema: left to itself, Kysely's migrator may find another test schema's table.
-  const d = await openDatabase(url, { migrate: false, poolSize: 1 });
-  try {
-    const migrations = await loadMigrations();
-    const migrator = new Migrator({
-      db: d.db,
-      migrationTableSchema: schema,
-      provider: { getMigrations: async () => Object.fromEntries(Object.entries(migrations).map(([n, m]) => [n, { up: (x: Kysely<any>) => m.up(x, d.adapter) }])) },
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
-  } finally {
-    await d.close();
-  }
-  return {
-    args: ['--db', url],
-    dispose: async () => {
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
-      await admin.close();
-    },
-  };
-}
-
 describe.each(dialects)('steward requests fee|fee-paid|fee-waive on %s', (kind) => {
   let dir: string;
-  let db: Awaited<ReturnType<typeof suiteDatabase>>;
+  let db: CliDatabase;
   const cli = (...args: string[]) => runCli(['--data-dir', 'data', '--policy', POLICY, ...db.args, ...args], { cwd: dir, env: {} });
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'steward-requests-cli-'));
-    db = await suiteDatabase(kind);
+    db = await cliDatabase(kind, 'rqc');
   });
   afterAll(async () => {
     await db?.dispose();
