@@ -6,12 +6,15 @@
  *    from bytes in shared memory on every core (audience-hashing.ts), a big one while this thread
  *    reads the register. The suppression list keeps the same digest beside its own hash, so no
  *    second hash is needed (the suppression hash is computed only for bare-hash entries and TPS);
- *  - the register is read in bulk: the blind index, and the consent state for the purpose and
- *    channel, each aggregated by the database into one string (probes by chunked IN lists for
- *    small lists, one table scan for big ones), because moving rows one by one costs more than
- *    the scan. The two are joined here, by subject id, not in SQL: a join's plan depends on
- *    table statistics that a fresh bulk load lacks (PostgreSQL then loops over the whole consent
- *    table per person), while two scans cost the same whatever the statistics;
+ *  - the register is read in bulk, aggregated by the database into strings, because moving rows
+ *    one by one costs more than the scan. For a big list (profileEntry): one scan of the blind
+ *    index left-joined to the consent state for the purpose and channel, each entry carrying its
+ *    holder's whole profile (consent state, restriction, subscriber type) worked out in SQL, so
+ *    this thread only matches digests. SQLite probes the consent state's primary key per entry;
+ *    PostgreSQL hash-joins, and did so even with statistics from when the tables were nearly
+ *    empty (a million rows estimated at fourteen).
+ *    For a small list: probes by chunked IN lists, then the holders' consent states and
+ *    relationships, joined here by subject id;
  *  - digests and subject ids are matched in typed-array tables that read the aggregated strings in
  *    place (audience-tables.ts): a string per row is what used to make a million slow;
  *  - the rules run in memory, and one audit entry records the check, with counts only.
@@ -108,9 +111,21 @@ type Db = Kysely<Tables>;
  * space read through the index, each passed to `each` in turn. Returns the strings only when
  * `each` is not given and one string holds them all (undefined otherwise).
  */
-async function scanBlindIndexes(db: Db, field: 'email' | 'phone', scanEntries: number, each?: (s: string | null | undefined) => void): Promise<Array<string | null | undefined> | undefined> {
-  const entry = sql<string>`bi.digest || bi.subject_id || ';'`;
-  const query = () => db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(${entry}, '')`.as('s'));
+async function scanBlindIndexes(
+  db: Db,
+  field: 'email' | 'phone',
+  scanEntries: number,
+  each?: (s: string | null | undefined) => void,
+  profiles?: ProfileQuery,
+): Promise<Array<string | null | undefined> | undefined> {
+  const entry = profiles ? profileEntry(profiles) : sql<string>`bi.digest || bi.subject_id || ';'`;
+  const query = () =>
+    profiles
+      ? db
+          .selectFrom('blind_indexes as bi')
+          .leftJoin('consent_state as cs', (j) => j.onRef('cs.subject_id', '=', 'bi.subject_id').on('cs.purpose', '=', profiles.purpose).on('cs.channel', '=', profiles.channel))
+          .select(sql<string | null>`string_agg(${entry}, '')`.as('s'))
+      : db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(${entry}, '')`.as('s'));
   const total = Number((await db.selectFrom('blind_indexes').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', field).executeTakeFirstOrThrow()).n);
   const parts = Math.ceil(total / scanEntries);
   if (parts <= 1) {
@@ -129,6 +144,49 @@ async function scanBlindIndexes(db: Db, field: 'email' | 'phone', scanEntries: n
     each((await q.executeTakeFirst())?.s);
   }
   return undefined;
+}
+
+/** What the register scan needs to work out each holder's profile in the database. */
+interface ProfileQuery {
+  purpose: string;
+  channel: string;
+  nowIso: string;
+  /** Without consent as the basis: the purpose's relationships, and those whose people are corporate unless recorded otherwise. */
+  relationships?: { all: readonly string[]; corporateByDefault: readonly string[] };
+}
+
+/** Profile codes (see checkAudience): consent states, flags and subscriber types. */
+const P = { active: 0, lapsed: 1, withdrawn: 2, none: 3, child: 4, soft: 8, restricted: 16, individual: 1, corporate: 2, typeShift: 32 } as const;
+/** Characters per profiled entry: the 64-character digest and the profile plus 100, in 3 digits. */
+const PROFILED_ENTRY = 67;
+
+/**
+ * A register entry with its holder's profile worked out by the database, exactly as the rules
+ * read the consent state, restriction and subscriber type (statusOf; parseStates and
+ * parseRelationships below for the probe path): the digest, then the profile plus 100.
+ */
+function profileEntry(q: ProfileQuery) {
+  const lit = (n: number) => sql.lit(n);
+  const type = q.relationships
+    ? sql`(case coalesce((select max(case
+          when substr(sr.subscriber_type, 1, 1) = 'i' then 2
+          when substr(sr.subscriber_type, 1, 1) = 'c' then 1
+          ${q.relationships.corporateByDefault.length > 0 ? sql`when sr.relationship in (${sql.join([...q.relationships.corporateByDefault])}) then 1` : sql``}
+          else 2 end)
+        from subject_relationships sr
+        where sr.subject_id = bi.subject_id and sr.ended_at is null and sr.relationship in (${sql.join([...q.relationships.all])})), 0)
+        when 2 then ${lit(P.individual)} when 1 then ${lit(P.corporate)} else 0 end)`
+    : sql`0`;
+  return sql<string>`bi.digest || cast(100
+    + (case
+        when cs.status = 'withdrawn' then ${lit(P.withdrawn)}
+        when cs.status = 'active' and cs.expires_at is not null and cs.expires_at <> '' and cs.expires_at <= ${q.nowIso} then ${lit(P.lapsed)}
+        when cs.status = 'active' and cs.child = 1 and cs.parental <> 1 then ${lit(P.child)}
+        when cs.status = 'active' then ${lit(P.active)}
+        else ${lit(P.none)} end)
+    + (case when cs.soft_opt_in = 1 then ${lit(P.soft)} else 0 end)
+    + (case when bi.subject_id in (select rs.id from subjects rs where rs.restricted = 1 and rs.erased_at is null) then ${lit(P.restricted)} else 0 end)
+    + ${lit(P.typeShift)} * ${type} as text)`;
 }
 
 /** Consent state entries: status letter, child, parental, soft opt-in, expiry, '|', subject id, ';'. */
@@ -329,22 +387,24 @@ export async function checkAudience(
   /** A person's facts as one number below 128 (unknown ids: no consent state, nothing else). */
   const profileOf = (f: number): number => (f < 0 ? NONE : factState[f]! | (factRestricted[f]! << 4) | (factType[f]! << 5));
 
-  // A big list will be matched by scanning the register: read it, and learn the facts about
-  // everyone, while the workers hash.
-  let factsKnown = false;
-  let earlyPeople: Array<string | null | undefined> | undefined;
+  // A big list is matched by scanning the register, each entry with its holder's profile worked
+  // out by the database (consent state, restriction, subscriber type), while the workers hash.
+  let profiled: string[] | undefined;
   if (hashing && big && n >= scanAt) {
+    const corporateByDefault = purpose.relationships.filter((r) => {
+      const types = declared.get(r)?.subscriber_types;
+      return types?.length === 1 && types[0] === 'corporate';
+    });
+    const query: ProfileQuery = { purpose: purpose.id, channel, nowIso, ...(onConsent ? {} : { relationships: { all: purpose.relationships, corporateByDefault } }) };
     const reading = (async () => {
-      markRestricted(await restrictedIds(db));
-      parseStates((await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s);
-      if (!onConsent) for (const rel of purpose.relationships) parseRelationships(rel, (await relationshipEntries(db, rel).executeTakeFirst())?.s);
-      earlyPeople = await scanBlindIndexes(db, 'email', scanEntries);
+      const parts: string[] = [];
+      await scanBlindIndexes(db, 'email', scanEntries, (part) => void (part && parts.push(part)), query);
+      profiled = parts;
     })();
     // Awaited below, after this thread has hashed its share; a failure must not go unhandled meanwhile.
     reading.catch(() => undefined);
     await hashing.help();
     await reading;
-    factsKnown = true;
   }
   await hashing?.done();
 
@@ -452,17 +512,21 @@ export async function checkAudience(
         if (end < 0) return;
         const slot = table.findHex(s, from);
         if (slot >= 0 && slotKind[slot] === kind && slotCode[slot] !== SUPPRESSED) {
-          if (factsKnown) assign(slot, profileOf(facts.find(s, from + 64, end)));
-          else {
-            hitSlots.push(slot);
-            hitIds.push(s.slice(from + 64, end));
-          }
+          hitSlots.push(slot);
+          hitIds.push(s.slice(from + 64, end));
         }
         from = end + 1;
       }
     };
-    if (kind === KIND_EMAIL && earlyPeople) for (const s of earlyPeople) parse(s);
-    else if (wanted >= scanAt || (kind === KIND_EMAIL && factsKnown)) {
+    if (kind === KIND_EMAIL && profiled) {
+      for (const s of profiled) {
+        for (let from = 0; from + PROFILED_ENTRY <= s.length; from += PROFILED_ENTRY) {
+          const slot = table.findHex(s, from);
+          if (slot < 0 || slotKind[slot] !== kind || slotCode[slot] === SUPPRESSED) continue;
+          assign(slot, (s.charCodeAt(from + 64) - 48) * 100 + (s.charCodeAt(from + 65) - 48) * 10 + (s.charCodeAt(from + 66) - 48) - 100);
+        }
+      }
+    } else if (wanted >= scanAt) {
       const whole = await scanBlindIndexes(db, field, scanEntries, parse);
       if (whole) for (const s of whole) parse(s);
     } else {
@@ -471,7 +535,7 @@ export async function checkAudience(
       for (const chunk of inChunks(digests, per)) parse((await db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(bi.digest || bi.subject_id || ';', '')`.as('s')).where('bi.kind', '=', field).where('bi.digest', 'in', chunk).executeTakeFirst())?.s);
     }
   }
-  const holders = factsKnown ? [] : [...new Set(hitIds)];
+  const holders = [...new Set(hitIds)];
   // Erased people have no blind index left; restricted ones are few.
   if (holders.length > 0) markRestricted(await restrictedIds(db));
 

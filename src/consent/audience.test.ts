@@ -196,4 +196,72 @@ describe.each(dialects)('the audience check by every path on %s', (kind) => {
     expect(reasonOf(b2b.codes[3]!)).toBe('corporate-legitimate-interest');
     expect(reasonOf(b2b.codes[4]!)).toBe('relationship-not-covered');
   });
+
+  it('works out each kind of person in the database, on the big-list path, as the rules do on the small', async () => {
+    const person = async (relationship: string, email: string, subscriberType?: 'individual' | 'corporate') =>
+      (await createSubject(rt, staff, { relationships: [{ relationship, ...(subscriberType ? { subscriberType } : {}) }], records: [{ category: 'email-address', value: email }] })).id;
+    const consent = (subjectId: string, purpose: string, extra: Record<string, unknown> = {}) =>
+      recordConsent(rt, staff, { subjectId, purpose, channels: ['email'], action: 'given', method: 'ticked-box', wording: 'Yes, send me news by email', ...extra });
+    // Given three years and more ago: lapsed now.
+    rt.clock.set('2026-01-05T10:00:00Z');
+    const lapsed = await person('customer', 'p.lapsed@example.org');
+    await consent(lapsed, 'newsletter');
+    rt.clock.set('2029-06-01T10:00:00Z');
+    const active = await person('customer', 'p.active@example.org');
+    await consent(active, 'newsletter');
+    const withdrawn = await person('customer', 'p.withdrawn@example.org');
+    await consent(withdrawn, 'newsletter');
+    await recordConsent(rt, staff, { subjectId: withdrawn, purpose: 'newsletter', channels: ['email'], action: 'withdrawn', method: 'email' });
+    const child = await person('customer', 'p.child@example.org');
+    await consent(child, 'newsletter', { birthDate: '2020-01-01' });
+    const childWithParent = await person('customer', 'p.child2@example.org');
+    await consent(childWithParent, 'newsletter', { birthDate: '2020-01-01', parental: { method: 'form', evidenceRef: 'signed form' } });
+    const restricted = await person('customer', 'p.restricted@example.org');
+    await consent(restricted, 'newsletter');
+    await setRestriction(rt, dpo, restricted, true, 'accuracy contested');
+    const soft = await person('customer', 'p.soft@example.org');
+    await recordConsent(rt, staff, { subjectId: soft, purpose: 'offers', channels: ['email'], action: 'soft-opt-in', method: 'sale', optOutOffered: true });
+    await person('customer', 'p.nothing@example.org');
+    await person('business-contact', 'p.company@example.org');
+    await person('business-contact', 'p.soletrader@example.org', 'individual');
+    await person('sole-trader', 'p.sole@example.org');
+    const list = ['active', 'lapsed', 'withdrawn', 'child', 'child2', 'restricted', 'soft', 'nothing', 'company', 'soletrader', 'sole'].map((w) => `p.${w}@example.org`);
+    const big: AudienceTuning = { workerAt: 1, scanAt: 1, workers: 1 };
+    const answers = async (purpose: string) => {
+      const small = [...(await checkAudience(rt, staff, { purpose, channel: 'email', recipients: list })).codes].map(reasonOf);
+      const scanned = [...(await checkAudience(rt, staff, { purpose, channel: 'email', recipients: list }, big)).codes].map(reasonOf);
+      expect(scanned).toEqual(small);
+      return scanned;
+    };
+    // Consent: lapsed after three years; a withdrawal also suppresses the address; a child needs a parent's consent.
+    expect(await answers('newsletter')).toEqual([
+      'consent',
+      'lapsed',
+      'suppressed',
+      'child-without-parental-consent',
+      'consent',
+      'restricted',
+      'no-consent',
+      'no-consent',
+      'no-consent',
+      'no-consent',
+      'no-consent',
+    ]);
+    // Legitimate interests for customers: newsletter consent does not carry over; the soft opt-in does.
+    expect(await answers('offers')).toEqual([
+      'no-consent',
+      'no-consent',
+      'no-consent',
+      'no-consent',
+      'no-consent',
+      'restricted',
+      'soft-opt-in',
+      'no-consent',
+      'relationship-not-covered',
+      'relationship-not-covered',
+      'relationship-not-covered',
+    ]);
+    // Business contacts: corporate unless recorded as an individual; sole traders are individuals.
+    expect((await answers('b2b')).slice(5)).toEqual(['restricted', 'relationship-not-covered', 'relationship-not-covered', 'corporate-legitimate-interest', 'no-consent', 'no-consent']);
+  });
 });
