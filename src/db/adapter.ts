@@ -30,6 +30,12 @@ export interface DialectAdapter {
    * instances sharing one database run each job once.
    */
   withJobLock<T>(db: Kysely<any>, name: string, fn: (trx: Kysely<any>) => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
+  /**
+   * A number at least the table's row count, cheaply: SQLite's largest rowid (one index step;
+   * deleted rows leave it higher than the count), PostgreSQL's count (worked out in the server).
+   * For deciding whether to read a table whole or in parts, not for reporting.
+   */
+  rowsAtMost(db: Kysely<any>, table: string): Promise<number>;
 }
 
 /** A stable 31-bit key for a lock name (PostgreSQL advisory locks take integers). */
@@ -55,6 +61,10 @@ export const sqliteAdapter: DialectAdapter = {
     // it first avoids SQLITE_BUSY_SNAPSHOT when a read-then-write transaction races another process.
     await sql`update key_state set value = value where name = 'write_lock'`.execute(trx);
   },
+  async rowsAtMost(db, table) {
+    const r = await sql<{ n: number | null }>`select max(rowid) as n from ${sql.table(table)}`.execute(db);
+    return Number(r.rows[0]?.n ?? 0);
+  },
   async withJobLock(db, _name, fn) {
     // One SQLite file has one writer at a time; a write transaction (BEGIN IMMEDIATE, taken by
     // Kysely's transaction on the single connection) already serialises jobs across processes
@@ -73,6 +83,10 @@ export const postgresAdapter: DialectAdapter = {
   maxParameters: 65_000,
   async lockForWrite(trx) {
     await sql`select pg_advisory_xact_lock(${lockKey('steward-write')})`.execute(trx);
+  },
+  async rowsAtMost(db, table) {
+    const r = await sql<{ n: string | number }>`select count(*) as n from ${sql.table(table)}`.execute(db);
+    return Number(r.rows[0]?.n ?? 0);
   },
   async withJobLock(db, name, fn) {
     return db.transaction().execute(async (trx) => {
