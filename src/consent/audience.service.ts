@@ -107,19 +107,19 @@ const SCAN_AT = 20_000;
 type Db = Kysely<Tables>;
 
 /**
- * Every blind index of a kind, as strings of "digest subject_id;" entries: one string, or for a
+ * Every blind index of a kind, passed to `each` as strings of entries: "digest subject_id;", or
+ * with `profiles` the digest and its holder's profile (profileEntry). One string, or for a
  * register too big for one (V8 strings stop near 512 million characters) ranges of the digest
- * space read through the index, each passed to `each` in turn. Returns the strings only when
- * `each` is not given and one string holds them all (undefined otherwise).
+ * space read through the index, one after another.
  */
 async function scanBlindIndexes(
   db: Db,
   adapter: DialectAdapter,
   field: 'email' | 'phone',
   scanEntries: number,
-  each?: (s: string | null | undefined) => void,
+  each: (s: string | null | undefined) => void,
   profiles?: ProfileQuery,
-): Promise<Array<string | null | undefined> | undefined> {
+): Promise<void> {
   const entry = profiles ? profileEntry(profiles) : sql<string>`bi.digest || bi.subject_id || ';'`;
   const query = () =>
     profiles
@@ -135,12 +135,9 @@ async function scanBlindIndexes(
   const parts = Math.ceil(total / scanEntries);
   if (parts <= 1) {
     // "kind || ''" keeps the planner off the (kind, digest) index: a table scan is faster here.
-    const s = (await query().where(sql`bi.kind || ''`, '=', field).executeTakeFirst())?.s;
-    if (!each) return [s];
-    each(s);
-    return undefined;
+    each((await query().where(sql`bi.kind || ''`, '=', field).executeTakeFirst())?.s);
+    return;
   }
-  if (!each) return undefined;
   for (let p = 0; p < parts; p++) {
     const lo = Math.floor((p * 65536) / parts);
     const hi = Math.floor(((p + 1) * 65536) / parts);
@@ -148,7 +145,6 @@ async function scanBlindIndexes(
     if (hi < 65536) q = q.where('bi.digest', '<', hi.toString(16).padStart(4, '0'));
     each((await q.executeTakeFirst())?.s);
   }
-  return undefined;
 }
 
 /** What the register scan needs to work out each holder's profile in the database. */
@@ -532,8 +528,7 @@ export async function checkAudience(
         }
       }
     } else if (wanted >= scanAt) {
-      const whole = await scanBlindIndexes(db, ctx.database.adapter, field, scanEntries, parse);
-      if (whole) for (const s of whole) parse(s);
+      await scanBlindIndexes(db, ctx.database.adapter, field, scanEntries, parse);
     } else {
       const digests: string[] = [];
       for (let s = 0; s < slots; s++) if (slotKind[s] === kind && slotCode[s] !== SUPPRESSED) digests.push(table.hexOf(s));
