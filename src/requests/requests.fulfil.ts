@@ -52,6 +52,14 @@ async function loadOpen(ctx: RegisterContext, idOrRef: string, type: string | st
   return row;
 }
 
+/**
+ * changeRequest for an answer prepared from `row` (read outside the transaction, often with slow
+ * work after it: reading the register, building a pack): refused if the request changed since
+ * (paused, a fee asked, answered by someone else), so nothing is answered on stale terms.
+ */
+const fulfilChange = (ctx: RequestsContext, actor: Actor, row: RequestRow, fn: Parameters<typeof changeRequest>[4]): Promise<ChangeResult> =>
+  changeRequest(ctx, actor, row.id, 'requests:manage', fn, { expectVersion: row.version });
+
 const needSubject = (row: RequestRow): string => {
   if (!row.subject_id) throw new StewardError('CONFLICT', `request ${row.reference} is not matched to anyone in the register: run match and confirm first`);
   return row.subject_id;
@@ -171,7 +179,7 @@ async function readAll(ctx: RegisterContext, actor: Actor, subjectId: string): P
 export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { redactions?: Redaction[] } = {}): Promise<ChangeResult> {
   const row = await loadOpen(ctx, idOrRef, 'access');
   if (!row.subject_id) {
-    return changeRequest(ctx, actor, row.id, 'requests:manage', (_r, doc) => {
+    return fulfilChange(ctx, actor, row, (_r, doc) => {
       doc.result = { records: 0 };
       return { set: { status: 'completed', outcome: 'no-data', closed_at: ctx.clock.now().toISOString() }, event: { type: 'fulfilled', details: { records: 0 } }, letter: 'access-no-data' };
     });
@@ -182,7 +190,7 @@ export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: 
   const { records: released, replaced } = applyRedactions(records, input.redactions ?? []);
   const org = ctx.policy.policy.organisation.name;
   const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access' }));
-  return changeRequest(ctx, actor, row.id, 'requests:manage', async (r, doc, trx) => {
+  return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'access', zip);
     doc.result = { records: released.length, link: packUrl(ctx.config?.baseUrl, token), expiresOn, redacted: replaced };
     return {
@@ -203,7 +211,7 @@ export async function fulfilPortability(ctx: RequestsContext, actor: Actor, idOr
     (r) => cats.get(r.category)?.provided_by_subject === true && r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'),
   );
   const zip = await zipFiles(packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today: ukToday(ctx.clock.now()), kind: 'portability' }));
-  return changeRequest(ctx, actor, row.id, 'requests:manage', async (r, doc, trx) => {
+  return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'portability', zip);
     doc.result = { records: records.length, link: packUrl(ctx.config?.baseUrl, token), expiresOn };
     return {
@@ -257,7 +265,7 @@ export async function fulfilErasure(ctx: RequestsContext, actor: Actor, idOrRef:
     if (!(e instanceof StewardError) || e.code !== 'FORBIDDEN') throw e;
   }
   const today = ukToday(ctx.clock.now());
-  return changeRequest(ctx, actor, row.id, 'requests:manage', async (_r, doc, trx) => {
+  return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
     const s = await trx.selectFrom('subjects').select(['erased_at']).where('id', '=', subjectId).executeTakeFirst();
     if (!s || s.erased_at) throw new StewardError('CONFLICT', `subject ${subjectId} has already been erased`);
     const records = await trx.selectFrom('records').select(['id', 'category', 'purposes', 'ciphertext']).where('subject_id', '=', subjectId).execute();
@@ -338,7 +346,7 @@ export async function fulfilRectification(ctx: RequestsContext, actor: Actor, id
     const after = await db.selectFrom('records').select('ciphertext').where('id', '=', c.recordId).executeTakeFirstOrThrow();
     digests.push({ record: c.recordId, category: rec.category, before: ciphertextDigest(rec.ciphertext), after: ciphertextDigest(after.ciphertext) });
   }
-  return changeRequest(ctx, actor, row.id, 'requests:manage', async (_r, doc, trx) => {
+  return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
     const tasks = await createTasks(trx, ctx, row.id, 'rectification', [...new Set(digests.map((d) => d.category))]);
     doc.result = { records: digests.length };
     return {
@@ -356,7 +364,7 @@ export async function fulfilRestriction(ctx: RequestsContext, actor: Actor, idOr
   const row = await loadOpen(ctx, idOrRef, 'restriction');
   const subjectId = needSubject(row);
   await setRestriction(ctx, actor, subjectId, true, `request:${row.id}`);
-  return changeRequest(ctx, actor, row.id, 'requests:manage', async (_r, doc, trx) => {
+  return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
     const cats = (await trx.selectFrom('records').select('category').distinct().where('subject_id', '=', subjectId).execute()).map((c) => c.category);
     const tasks = await createTasks(trx, ctx, row.id, 'restriction', cats);
     doc.result = { categories: cats };
@@ -398,7 +406,7 @@ export async function fulfilObjection(ctx: RequestsContext, actor: Actor, idOrRe
   const grounds = input.compellingGrounds?.trim();
   if (grounds) {
     if (grounds.length > 5000) throw invalid('compellingGrounds', 'is longer than 5000 characters');
-    return changeRequest(ctx, actor, row.id, 'requests:manage', (_r, doc) => {
+    return fulfilChange(ctx, actor, row, (_r, doc) => {
       doc.result = { grounds };
       return { set: { status: 'completed', outcome: 'objection-refused', closed_at: ctx.clock.now().toISOString() }, event: { type: 'fulfilled', details: { compellingGrounds: true } }, letter: 'objection-refused' };
     });
@@ -418,7 +426,7 @@ export async function fulfilObjection(ctx: RequestsContext, actor: Actor, idOrRe
     else await updateRecord(ctx, actor, rec.id, { purposes: rest.map((p) => p.purpose) }, RIGHTS_REQUEST_PURPOSE);
   }
   const today = ukToday(ctx.clock.now());
-  return changeRequest(ctx, actor, row.id, 'requests:manage', async (_r, doc, trx) => {
+  return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
     const holds = (await unreleasedHolds(trx)).filter((h) => holdActive(h, today));
     const rels = new Set((await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', subjectId).execute()).map((x) => x.relationship));
     const model = retentionModel(ctx.policy);
@@ -441,7 +449,7 @@ export async function fulfilObjection(ctx: RequestsContext, actor: Actor, idOrRe
 /** Art 21(2)–(3): absolute. Withdraws marketing consents and suppresses every identifier, matched or not. */
 export async function fulfilMarketingObjection(ctx: RequestsContext, actor: Actor, idOrRef: string): Promise<ChangeResult> {
   const row = await loadOpen(ctx, idOrRef, 'marketing-objection');
-  return changeRequest(ctx, actor, row.id, 'requests:manage', async (r, doc, trx) => {
+  return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     let withdrawn = 0;
     let suppressed = 0;
     if (r.subject_id) {
@@ -470,7 +478,7 @@ export async function fulfilWithdrawal(ctx: RequestsContext, actor: Actor, idOrR
   const subjectId = needSubject(row);
   const idx = policyIndex(ctx.policy);
   for (const [i, p] of (input.purposes ?? []).entries()) if (!idx.purposes.has(p)) throw invalid(`purposes[${i}]`, 'is not a purpose in the declaration');
-  return changeRequest(ctx, actor, row.id, 'requests:manage', async (r, doc, trx) => {
+  return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const nowIso = ctx.clock.now().toISOString();
     const active = (await consentStates(trx, [subjectId], nowIso)).filter((s) => s.status === 'active' && (!input.purposes?.length || input.purposes.includes(s.purpose)));
     const byPurpose = new Map<string, string[]>();

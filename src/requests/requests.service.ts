@@ -238,7 +238,7 @@ export async function changeRequest(
   idOrRef: string,
   permission: Permission,
   fn: (row: RequestRow, doc: RequestDoc, trx: Kysely<Tables>, today: string) => Promise<Change> | Change,
-  opts: { allowClosed?: boolean } = {},
+  opts: { allowClosed?: boolean; expectVersion?: number } = {},
 ): Promise<ChangeResult> {
   authorise(actor, permission);
   const now = ctx.clock.now();
@@ -247,6 +247,9 @@ export async function changeRequest(
   const { view, letter, to } = await writeTx(ctx, async (trx) => {
     const row = await requestRow(trx, idOrRef);
     if (CLOSED.has(row.status) && !opts.allowClosed) throw new StewardError('CONFLICT', `request ${row.reference} is ${row.status}: it can no longer be changed`);
+    if (opts.expectVersion !== undefined && row.version !== opts.expectVersion) {
+      throw new StewardError('CONFLICT', `request ${row.reference} changed while this was being prepared (it is now ${row.status}): look at it again, then retry`);
+    }
     const dek = await requestKey(ctx, row);
     const doc = openDoc(dek, row);
     const change = await fn(row, doc, trx, today);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { listAudit } from '../audit/audit.service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
+import { caught } from '../../test/support/errors.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { recordConsent } from '../consent/consent.service.js';
 import { placeHold } from '../retention/holds.service.js';
@@ -170,6 +171,21 @@ describe.each(dialects)('rights requests on %s', (kind) => {
     expect((await listAudit(rt.database.db, { action: 'request.pack.purge', limit: 5 })).entries).toHaveLength(1);
     rt.clock.set('2026-03-02T10:00:00Z');
     expect(await downloadPack(rt, `${token.slice(0, -2)}xx`)).toBeUndefined();
+  });
+
+  it('never answers on stale terms: a pause that lands while the pack is being built wins', async () => {
+    const c = await customer();
+    const { ref } = await ready('access', c.email);
+    // The answer reads the request, then the register (which reads the clock for its audit entry),
+    // then builds the pack, then writes. The pause is made at that first reading of the clock:
+    // after the answer has read the request, before it writes.
+    let pausing: Promise<unknown> | undefined;
+    const clock = { now: () => ((pausing ??= pauseRequest(rt, dpo, ref, { question: 'Which account do you mean?' })), rt.clock.now()) };
+    const answering = fulfilRequest({ ...rt, clock } as typeof rt, dpo, ref);
+    expect((await caught(answering)).code).toBe('CONFLICT');
+    await pausing;
+    expect((await getRequest(rt, dpo, ref)).status).toBe('paused');
+    expect(await rt.database.db.selectFrom('request_packs').select('id').where('request_id', '=', (await getRequest(rt, dpo, ref)).id).execute()).toEqual([]);
   });
 
   it('access with no one in the register: the "we hold nothing" letter', async () => {
