@@ -16,6 +16,11 @@ export interface DialectAdapter {
   readonly serialType: 'integer' | 'bigserial';
   /** Makes an id column (of `serialType`) the auto-numbered primary key. */
   identity(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /**
+   * The isolation level that gives a read-only transaction one consistent snapshot; undefined
+   * where every transaction already has one (SQLite in WAL mode).
+   */
+  readonly snapshotIsolation: 'repeatable read' | undefined;
   /** Largest number of bound parameters one statement may carry. */
   readonly maxParameters: number;
   /**
@@ -50,6 +55,7 @@ export function lockKey(name: string): number {
 
 export const sqliteAdapter: DialectAdapter = {
   kind: 'sqlite',
+  snapshotIsolation: undefined,
   binaryType: 'blob',
   bigintType: 'integer',
   serialType: 'integer',
@@ -76,6 +82,7 @@ export const sqliteAdapter: DialectAdapter = {
 
 export const postgresAdapter: DialectAdapter = {
   kind: 'postgres',
+  snapshotIsolation: 'repeatable read',
   binaryType: 'bytea',
   bigintType: 'bigint',
   serialType: 'bigserial',

@@ -270,7 +270,8 @@ export async function writeTx<T>(ctx: RegisterContext, fn: (trx: Kysely<Tables>)
  */
 export async function readTx<T>(ctx: RegisterContext, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
   const tx = ctx.database.db.transaction();
-  return (ctx.database.adapter.kind === 'postgres' ? tx.setIsolationLevel('repeatable read') : tx).execute(fn);
+  const level = ctx.database.adapter.snapshotIsolation;
+  return (level ? tx.setIsolationLevel(level) : tx).execute(fn);
 }
 
 // ——— rows for a batch of new subjects (used by create and import) ———
