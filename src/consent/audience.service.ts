@@ -296,14 +296,8 @@ export async function checkAudience(
   const per = Math.max(100, ctx.database.adapter.maxParameters - 10);
   const onConsent = purpose.lawful_basis === 'consent';
   const STATUS_OF: ConsentStatus[] = ['active', 'lapsed', 'withdrawn', 'none', 'child-without-parental-consent'];
-  const ACTIVE = 0;
-  const LAPSED = 1;
-  const WITHDRAWN = 2;
-  const NONE = 3;
-  const CHILD = 4;
-  const SOFT = 8;
-  const INDIVIDUAL = 1;
-  const CORPORATE = 2;
+  // Profile codes: one encoding for this thread and the database (P, used by profileEntry).
+  const { active: ACTIVE, lapsed: LAPSED, withdrawn: WITHDRAWN, none: NONE, child: CHILD, soft: SOFT, individual: INDIVIDUAL, corporate: CORPORATE } = P;
 
   const timings: AudienceResult['timings'] = { hash: 0, people: 0, states: 0, relationships: 0, rules: 0, audit: 0 };
   let mark = performance.now();
@@ -348,7 +342,7 @@ export async function checkAudience(
       const bar = s.indexOf('|', from + 4);
       const end = s.indexOf(';', bar);
       if (bar < 0 || end < 0) return;
-      let state = NONE;
+      let state: number = NONE;
       const letter = s.charCodeAt(from);
       if (letter === 119 /* w */) state = WITHDRAWN;
       else if (letter === 97 /* a */) {
@@ -386,7 +380,7 @@ export async function checkAudience(
     }
   };
   /** A person's facts as one number below 128 (unknown ids: no consent state, nothing else). */
-  const profileOf = (f: number): number => (f < 0 ? NONE : factState[f]! | (factRestricted[f]! << 4) | (factType[f]! << 5));
+  const profileOf = (f: number): number => (f < 0 ? NONE : factState[f]! | (factRestricted[f]! * P.restricted) | (factType[f]! * P.typeShift));
 
   // A big list is matched by scanning the register, each entry with its holder's profile worked
   // out by the database (consent state, restriction, subscriber type), while the workers hash.
@@ -575,14 +569,14 @@ export async function checkAudience(
   // 7. The rules, in memory: the answer for one holder of an address.
   const softOptIn = purpose.soft_opt_in && (channel === 'email' || channel === 'sms');
   const decide = (profile: number, slot: number): Reason => {
-    if ((profile & 16) !== 0) return 'restricted';
+    if ((profile & P.restricted) !== 0) return 'restricted';
     const st = profile & 15;
     const status = STATUS_OF[st & 7]!;
     const soft = (st & SOFT) !== 0;
     if (status === 'active') return 'consent';
     if (status === 'withdrawn' && !soft) return 'withdrawn';
     if (onConsent) return status === 'lapsed' ? 'lapsed' : status === 'child-without-parental-consent' ? 'child-without-parental-consent' : status === 'withdrawn' ? 'withdrawn' : 'no-consent';
-    const subscriber = profile >> 5;
+    const subscriber = Math.floor(profile / P.typeShift);
     const type = subscriber === CORPORATE ? 'corporate' : subscriber === INDIVIDUAL ? 'individual' : undefined;
     if (!type) return 'relationship-not-covered';
     if (channel === 'email' || channel === 'sms') {
