@@ -58,7 +58,10 @@ describe('examples/kestronics.yaml (seed 000, the demo organisation)', () => {
         'controller-not-named', // applies to both companies; never says which is the controller
         'cookie-duration-missing', // cookies neither named nor timed
         'criminal-offence-data', // notes of suspected fraud kept without a Schedule 1 condition
+        'dpia-advisable', // health and criminal offence data: one DPIA indicator each, no DPIA named
         'eu-gdpr-only', // cites only the EU GDPR
+        'processor-assurance-missing', // Worldpay: no check of the processor recorded
+        'processor-contract-missing', // Worldpay and the IT suppliers: no processor contract named
         'lawful-basis-missing', // no basis except for marketing and legal duties
         'processor-data-own-purpose', // "we are the Data Processor", yet profiles that data
         'recipient-countries-missing', // "may be outside the EEA", nowhere named
@@ -144,10 +147,13 @@ describe('examples/kynex.yaml (seed 002)', () => {
         'bought-in-consent', // relies on consent collected by a data company
         'controller-address-missing', // no legal name or address anywhere
         'cookie-duration-missing',
+        'dpia-advisable', // credit checks combine credit agencies and bought-in call-centre data
         'eu-gdpr-only',
         'lawful-basis-missing',
         'marketing-channels-missing', // "contacting you" after events, no channel
         'privacy-contact-unreachable', // DPO named (IT Manager) without contact details
+        'processor-assurance-missing', // Google and MailChimp: "comply with the legislation", no check recorded
+        'processor-contract-missing', // hosting, billing, Google, MailChimp: no processor contract named
         'recipient-countries-missing',
         'recipient-unused', // regulators and HR providers listed, no purpose given
         'repealed-law-cited', // DPA 1998, Directive 95/46
@@ -214,9 +220,11 @@ describe('examples/smart-computers.yaml (seed 003)', () => {
       [
         'card-data-stored', // payment card details kept for the duration of the contract
         'cookie-duration-missing',
+        'dpia-advisable', // prospect lists combine introducers, suppliers and other websites
         'identity-evidence-unspecified', // "we will ask for proof of identity", not which or how many
         'lawful-basis-missing',
         'marketing-channels-missing', // business-development contact, no channel
+        'processor-contract-missing', // service suppliers and cloud providers: no processor contract named
         'processor-retention-missing', // data processed for a third party, no deletion promise
         'recipient-countries-missing',
         'requirement-missing',

@@ -396,6 +396,65 @@ const CASES: Record<string, { trigger: Mutate; clean: Mutate }> = {
     trigger: (d) => (d.security_measures = []),
     clean: (d) => (d.security_measures = ['Access limited by role']),
   },
+  'processor-contract-missing': {
+    trigger: (d) => delete d.recipients[0].agreement,
+    clean: (d) => {
+      delete d.recipients[0].agreement;
+      d.recipients[0].contract = 'https://example.co.uk/dpa.pdf';
+    },
+  },
+  'processor-terms-missing': {
+    trigger: (d) => (d.recipients[0].agreement.terms = ['confidentiality', 'security']),
+    clean: (d) => (d.recipients[0].kind = 'controller'),
+  },
+  'processor-assurance-missing': {
+    trigger: (d) => delete d.recipients[0].assurance,
+    clean: (d) => {
+      delete d.recipients[0].assurance;
+      d.recipients[0].is_category = true;
+    },
+  },
+  'recipient-review-overdue': {
+    trigger: (d) => (d.recipients[0].agreement.review = '2001-01-01'),
+    clean: (d) => {
+      delete d.recipients[0].agreement.review;
+      d.recipients[0].review_date = '2099-06-30';
+    },
+  },
+  'sub-processor-transfer-unsafeguarded': {
+    trigger: (d) => (d.recipients[0].sub_processors = [{ name: 'Tracking Co', countries: ['IN'] }]),
+    clean: (d) => (d.recipients[0].sub_processors = [{ name: 'Tracking Co', countries: ['US'], safeguard: 'uk-us-data-bridge' }, { name: 'Depot Ltd', countries: ['IE'] }]),
+  },
+  'transfer-assessment-missing': {
+    trigger: courierIn(['IN'], { safeguard: 'idta', safeguard_copy: 'Ask our privacy team for a copy.' }),
+    clean: courierIn(['IN'], { safeguard: 'idta', safeguard_copy: 'Ask our privacy team for a copy.', transfer_assessment: { date: '2026-03-01', outcome: 'met', reference: 'TRA-2026-01' } }),
+  },
+  'transfer-assessment-not-met': {
+    trigger: courierIn(['IN'], { safeguard: 'idta', safeguard_copy: 'Ask us.', transfer_assessment: { date: '2026-03-01', outcome: 'not-met', reference: 'TRA-2026-02' } }),
+    clean: courierIn(['IN'], { safeguard: 'idta', safeguard_copy: 'Ask us.', transfer_assessment: { date: '2026-03-01', outcome: 'met-with-measures', reference: 'TRA-2026-02' } }),
+  },
+  'dpia-required': {
+    trigger: (d) => (purpose(d).dpia_screening = { tracking: true }),
+    clean: (d) => {
+      purpose(d).dpia_screening = { tracking: true };
+      d.assessments = [{ id: 'dpia-delivery', kind: 'dpia', title: 'Delivery tracking', purposes: [purpose(d).id], date: '2026-01-10', outcome: 'Risks reduced by pseudonymising tracking data.' }];
+    },
+  },
+  'dpia-advisable': {
+    trigger: (d) => (purpose(d).dpia_screening = { large_scale: true }),
+    clean: (d) => {
+      purpose(d).dpia_screening = { large_scale: true };
+      purpose(d).dpia = 'https://example.co.uk/dpia/delivery.pdf';
+    },
+  },
+  'assessment-review-overdue': {
+    trigger: (d) => (d.assessments = [{ id: 'lia-1', kind: 'lia', title: 'Delivery updates', purposes: [purpose(d).id], date: '2020-01-10', outcome: 'Balanced in our favour.', next_review: '2021-01-10' }]),
+    clean: (d) => (d.assessments = [{ id: 'lia-1', kind: 'lia', title: 'Delivery updates', purposes: [purpose(d).id], date: '2020-01-10', outcome: 'Balanced in our favour.', next_review: '2099-01-10' }]),
+  },
+  'dpia-high-residual-risk': {
+    trigger: (d) => (d.assessments = [{ id: 'dpia-1', kind: 'dpia', title: 'Call monitoring', purposes: [purpose(d).id], date: '2026-01-10', outcome: 'Proceed.', residual_risk: 'high' }]),
+    clean: (d) => (d.assessments = [{ id: 'dpia-1', kind: 'dpia', title: 'Call monitoring', purposes: [purpose(d).id], date: '2026-01-10', outcome: 'Proceed.', residual_risk: 'medium' }]),
+  },
 };
 
 describe('lintPolicy', () => {
@@ -513,7 +572,14 @@ describe('lintPolicy', () => {
       courierIn(['IN'], { safeguard: 'idta', safeguard_copy: 'Ask our privacy lead for a copy.' })(d);
       transfer({ recipient: 'courier' })(d);
     });
-    expect(findings).toEqual([]);
+    // The transfer takes the courier's IDTA, so the missing data protection test is reported once, on the courier.
+    expect(findings.map((f) => [f.rule, f.path])).toEqual([['transfer-assessment-missing', 'recipients[0].safeguard']]);
+    const assessed = lint((d) => {
+      courierIn(['IN'], { safeguard: 'idta', safeguard_copy: 'Ask our privacy lead for a copy.' })(d);
+      transfer({ recipient: 'courier' })(d);
+      d.assessments = [{ id: 'tra-courier', kind: 'transfer', title: 'Courier in India', recipients: ['courier'], date: '2026-02-01', outcome: 'Test met with encryption in transit.' }];
+    });
+    expect(assessed).toEqual([]);
     const unsafe = lint((d) => {
       courierIn(['IN'])(d);
       transfer({ recipient: 'courier' })(d);

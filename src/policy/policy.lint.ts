@@ -29,79 +29,16 @@ import {
   type Source,
 } from './policy.schema.js';
 
-export type Severity = 'error' | 'warning' | 'info';
-
-export interface Finding {
-  /** Stable rule id, e.g. "lawful-basis-missing". Documented in docs/lint-rules.md. */
-  rule: string;
-  severity: Severity;
-  /** Dotted path in the declaration, e.g. "purposes[2].lawful_basis". */
-  path: string;
-  line?: number;
-  column?: number;
-  message: string;
-}
-
-/** What a rule reports before the path is formatted and located in the file. */
-export interface RuleHit {
-  path: PolicyPath;
-  message: string;
-}
-
-/** Lookups shared by the rules, built once per lint. */
-export interface LintContext {
-  policy: Policy;
-  relationships: ReadonlyMap<string, Relationship>;
-  categories: ReadonlyMap<string, DataCategory>;
-  sources: ReadonlyMap<string, Source>;
-  recipients: ReadonlyMap<string, Recipient>;
-  retention: ReadonlyMap<string, RetentionRule>;
-}
-
-export interface LintRule {
-  id: string;
-  severity: Severity;
-  /** One line: what the rule checks. */
-  description: string;
-  /** One line: what to write to fix it. */
-  fix: string;
-  check(ctx: LintContext): RuleHit[];
-}
+export type { Finding, LintContext, LintRule, RuleHit, Severity } from './lint.types.js';
+import type { Finding, LintContext, LintRule, RuleHit, Severity } from './lint.types.js';
+import { ACCOUNTABILITY_RULES } from './accountability.lint.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reference data
 // ---------------------------------------------------------------------------------------------
 
-/** EEA states: the EU 27 (Greece is GR in ISO 3166) plus Iceland, Liechtenstein and Norway. */
-export const EEA_COUNTRIES: ReadonlySet<string> = new Set([
-  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL',
-  'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE', 'IS', 'LI', 'NO',
-]);
-
-/**
- * Countries a UK organisation may send personal data to without a further safeguard: the UK
- * itself, the EEA, and the countries with UK adequacy regulations (DPA 2018 Sch 21 para 5 and
- * regulations made under s17A). The United States is not here: only organisations certified
- * under the UK Extension to the EU-US Data Privacy Framework are covered ("uk-us-data-bridge").
- */
-export const UK_ADEQUATE_COUNTRIES: ReadonlySet<string> = new Set([
-  'GB',
-  ...EEA_COUNTRIES,
-  'AD', // Andorra
-  'AR', // Argentina
-  'CA', // Canada (commercial organisations under PIPEDA)
-  'FO', // Faroe Islands
-  'GG', // Guernsey
-  'GI', // Gibraltar
-  'IM', // Isle of Man
-  'IL', // Israel
-  'JP', // Japan (private sector)
-  'JE', // Jersey
-  'NZ', // New Zealand
-  'KR', // Republic of Korea
-  'CH', // Switzerland
-  'UY', // Uruguay
-]);
+export { EEA_COUNTRIES, UK_ADEQUATE_COUNTRIES } from './adequacy.js';
+import { UK_ADEQUATE_COUNTRIES } from './adequacy.js';
 
 /** Adequacy that covers only part of a country's organisations. */
 const PARTIAL_ADEQUACY: Readonly<Record<string, string>> = {
@@ -1088,6 +1025,8 @@ export const LINT_RULES: readonly LintRule[] = [
         ? []
         : [{ path: ['security_measures'], message: 'No security measures are listed. The record of processing should describe them where possible (Art 30(1)(g)). Add security_measures, e.g. "Data encrypted at rest", "Access limited by role".' }],
   },
+  // --- Processors, transfers and assessments (Arts 28, 35, 46): src/policy/accountability.lint.ts
+  ...ACCOUNTABILITY_RULES,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1096,10 +1035,11 @@ export const LINT_RULES: readonly LintRule[] = [
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-export function lintContext(policy: Policy): LintContext {
+export function lintContext(policy: Policy, today: string = new Date().toISOString().slice(0, 10)): LintContext {
   const byId = <T extends { id: string }>(items: readonly T[]): ReadonlyMap<string, T> => new Map(items.map((x) => [x.id, x]));
   return {
     policy,
+    today,
     relationships: byId(policy.relationships),
     categories: byId(policy.data_categories),
     sources: byId(policy.sources),
@@ -1109,8 +1049,8 @@ export function lintContext(policy: Policy): LintContext {
 }
 
 /** Findings sorted by severity (errors first), then by position in the file. */
-export function lintPolicy(loaded: LoadedPolicy): Finding[] {
-  const ctx = lintContext(loaded.policy);
+export function lintPolicy(loaded: LoadedPolicy, opts: { today?: string } = {}): Finding[] {
+  const ctx = lintContext(loaded.policy, opts.today);
   const findings = LINT_RULES.flatMap((rule) =>
     rule.check(ctx).map((hit): Finding => {
       const at = loaded.locate(hit.path);

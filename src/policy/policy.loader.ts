@@ -185,7 +185,9 @@ export function checkReferences(policy: Policy): RefProblem[] {
   const retention = index(policy.retention, 'retention');
   index(policy.purposes, 'purposes');
   index(policy.cookies, 'cookies');
-  index(policy.transfers, 'transfers');
+  const transfers = index(policy.transfers, 'transfers');
+  const purposes = new Set(policy.purposes.map((p) => p.id));
+  index(policy.assessments, 'assessments');
 
   const ref = (set: Set<string>, value: string | undefined, path: PolicyPath, what: string): void => {
     if (value !== undefined && !set.has(value)) {
@@ -211,5 +213,10 @@ export function checkReferences(policy: Policy): RefProblem[] {
   policy.recipients.forEach((r, i) => refs(categories, r.categories, ['recipients', i, 'categories'], 'data category'));
   policy.transfers.forEach((t, i) => ref(recipients, t.recipient, ['transfers', i, 'recipient'], 'recipient'));
   policy.cookies.forEach((c, i) => ref(recipients, c.recipient, ['cookies', i, 'recipient'], 'recipient'));
+  policy.assessments.forEach((a, i) => {
+    refs(purposes, a.purposes, ['assessments', i, 'purposes'], 'purpose');
+    refs(recipients, a.recipients, ['assessments', i, 'recipients'], 'recipient');
+    refs(transfers, a.transfers, ['assessments', i, 'transfers'], 'transfer');
+  });
   return problems;
 }

@@ -248,6 +248,60 @@ export const SAFEGUARD_LABEL: Record<Safeguard, string> = {
   none: 'no safeguard',
 };
 
+/** The terms Art 28(3)(a)–(h) requires a contract with a processor to contain. */
+export const ART28_TERMS = [
+  'documented-instructions',
+  'confidentiality',
+  'security',
+  'sub-processors',
+  'assistance-with-rights',
+  'assistance-with-compliance',
+  'deletion-or-return',
+  'audits-and-information',
+] as const;
+export type Art28Term = (typeof ART28_TERMS)[number];
+
+/** The outcome of the "data protection test" for a transfer under appropriate safeguards (Art 46(1A), 2025 Act). */
+export const TRANSFER_TEST_OUTCOMES = ['met', 'met-with-measures', 'not-met'] as const;
+
+const transferAssessment = z
+  .strictObject({
+    date: isoDate.describe('When the assessment was made.'),
+    outcome: z.enum(TRANSFER_TEST_OUTCOMES).describe('Whether the protection abroad is not materially lower than in the UK: met, met with extra measures, or not met.'),
+    reference: shortText.describe('Where the assessment is kept: a document reference or link.'),
+  })
+  .describe('The transfer risk assessment / data protection test for a transfer under appropriate safeguards (UK GDPR Art 46(1A)).');
+
+const agreement = z
+  .strictObject({
+    link: url.optional().describe('Link to the contract or data processing agreement.'),
+    signed: isoDate.optional().describe('When it was signed.'),
+    review: isoDate.optional().describe('When it is next reviewed; Steward reminds the privacy contact before then.'),
+    terms: z
+      .array(z.enum(ART28_TERMS))
+      .default([])
+      .describe('For a processor, the Art 28(3) terms the contract covers: documented-instructions, confidentiality, security, sub-processors, assistance-with-rights, assistance-with-compliance, deletion-or-return, audits-and-information.'),
+  })
+  .describe('The contract or data processing agreement with a recipient.');
+
+const subProcessor = z
+  .strictObject({
+    name: shortText.describe('The sub-processor\'s name.'),
+    service: shortText.optional().describe('What it does for the processor.'),
+    countries: z.array(countryCode).optional().describe('Where it holds or accesses the data.'),
+    safeguard: z.enum(SAFEGUARDS).optional().describe('The transfer mechanism, for countries outside the UK and adequacy.'),
+  })
+  .describe('A sub-processor engaged by a processor (Art 28(2), (4)).');
+
+const assurance = z
+  .strictObject({
+    kind: z.enum(['certification', 'questionnaire', 'audit', 'contractual-warranty']).describe('What the assurance is.'),
+    name: shortText.optional().describe('E.g. "ISO/IEC 27001", "PCI DSS level 1", "Cyber Essentials Plus".'),
+    date: isoDate.describe('When it was obtained or checked.'),
+    reference: shortText.optional().describe('Where the evidence is kept.'),
+  })
+  .describe('The security assurance relied on in choosing a processor (Art 28(1): sufficient guarantees).');
+
 const recipient = z
   .strictObject({
     id,
@@ -263,6 +317,14 @@ const recipient = z
     review_date: isoDate.optional().describe('When the arrangement is next reviewed.'),
     categories: z.array(id).optional().describe('The data categories this recipient receives.'),
     purpose: text.optional().describe('Why they receive it.'),
+    agreement: agreement.optional(),
+    sub_processors: z.array(subProcessor).optional().describe('For a processor: the sub-processors it uses.'),
+    assurance: assurance.optional(),
+    transfer_assessment: transferAssessment.optional(),
+    disclosure: z
+      .enum(['routine', 'occasional'])
+      .optional()
+      .describe('"routine": receives the data of everyone in its categories as a matter of course (a processor that hosts it); "occasional": only when a particular disclosure is made (an authority, a debt collector). Defaults to routine for processors and group companies, occasional otherwise. Decides whom Art 19 notices go to when no disclosure is logged.'),
   })
   .describe('Who receives personal data: processors, other controllers, authorities.');
 
@@ -274,8 +336,44 @@ const transfer = z
     safeguard: z.enum(SAFEGUARDS).optional().describe('The transfer mechanism used.'),
     safeguard_copy: shortText.optional().describe('How people can get a copy of the safeguard.'),
     recipient: id.optional().describe('The recipient entry this transfer belongs to, if any.'),
+    transfer_assessment: transferAssessment.optional(),
   })
   .describe('An international transfer not already described by a recipient.');
+
+/** ICO DPIA screening questions that a declaration cannot answer from its other facts. */
+const dpiaScreening = z
+  .strictObject({
+    large_scale: z.boolean().optional().describe('Processing on a large scale (many people, much data, long or wide).'),
+    systematic_monitoring: z.boolean().optional().describe('Systematic monitoring of people, e.g. CCTV of a public place, call monitoring, workplace monitoring.'),
+    new_technology: z.boolean().optional().describe('Innovative technology, e.g. AI, smart devices, novel use of existing technology.'),
+    profiling: z.boolean().optional().describe('Evaluating or scoring people (profiling), other than automated decisions declared under automated_decision.'),
+    data_matching: z.boolean().optional().describe('Combining, comparing or matching data from several sources.'),
+    invisible_processing: z.boolean().optional().describe('Data obtained from others where telling each person is impossible or would take disproportionate effort.'),
+    tracking: z.boolean().optional().describe('Tracking people\'s location or behaviour, online or offline.'),
+    children_or_vulnerable: z.boolean().optional().describe('Targeting children or other vulnerable people for marketing, profiling or online services.'),
+    denial_of_service: z.boolean().optional().describe('Decisions about access to a product, service, opportunity or benefit based on the processing.'),
+    risk_of_physical_harm: z.boolean().optional().describe('A breach could put someone\'s physical health or safety at risk.'),
+  })
+  .describe('Answers to the ICO\'s DPIA screening questions for this purpose; Steward derives the others (special category, criminal offence and biometric or genetic data, automated decisions) from the declaration.');
+
+export const ASSESSMENT_KINDS = ['dpia', 'lia', 'transfer'] as const;
+
+const assessment = z
+  .strictObject({
+    id,
+    kind: z.enum(ASSESSMENT_KINDS).describe('dpia: data protection impact assessment (Art 35); lia: legitimate interests assessment; transfer: transfer risk assessment / data protection test.'),
+    title: shortText.describe('What was assessed.'),
+    purposes: z.array(id).optional().describe('The purposes it covers.'),
+    recipients: z.array(id).optional().describe('The recipients it covers (transfer assessments).'),
+    transfers: z.array(id).optional().describe('The transfers it covers.'),
+    date: isoDate.describe('When it was completed.'),
+    outcome: text.describe('The conclusion, in plain words.'),
+    residual_risk: z.enum(['low', 'medium', 'high']).optional().describe('The risk left after the measures; high means the ICO must be consulted before processing (Art 36).'),
+    owner: shortText.optional().describe('Who owns it (a job title, not a person\'s private details).'),
+    next_review: isoDate.optional().describe('When it is next reviewed; Steward reminds the privacy contact before then.'),
+    link: url.optional().describe('Where the full assessment is kept.'),
+  })
+  .describe('An assessment the organisation has made: DPIA, legitimate interests assessment or transfer assessment.');
 
 export const TRIGGERS = [
   'collection',
@@ -361,6 +459,7 @@ const purpose = z
     channels: z.array(z.enum(CHANNELS)).optional().describe('For marketing: the channels used.'),
     automated_decision: automatedDecision.optional(),
     dpia: url.optional().describe('Link to the data protection impact assessment, if one was needed.'),
+    dpia_screening: dpiaScreening.optional(),
     consent_record: url.optional().describe('Where consent records are kept, if not in Steward.'),
     data_location: shortText.optional().describe('Where the data is kept, for the record of processing.'),
   })
@@ -496,6 +595,7 @@ export const policySchema = z
     retention: z.array(retentionRule).default([]),
     purposes: z.array(purpose).min(1),
     cookies: z.array(cookie).default([]),
+    assessments: z.array(assessment).default([]),
     rights: rights.default({
       channels: [],
       response_period: 'calendar-month',
@@ -517,6 +617,7 @@ export type RetentionRule = Policy['retention'][number];
 export type Source = Policy['sources'][number];
 export type Transfer = Policy['transfers'][number];
 export type Cookie = Policy['cookies'][number];
+export type Assessment = Policy['assessments'][number];
 export type Address = z.output<typeof address>;
 export type Contact = z.output<typeof contact>;
 export type Entity = Policy['organisation']['entities'][number];
