@@ -130,3 +130,17 @@ describe('DPIA screening', () => {
     expect(screenPurpose(p, p.purposes[0]!)).toMatchObject({ verdict: 'not-indicated', hits: [] });
   });
 });
+
+describe('the record of processing cites contracts, transfer tests and assessments', () => {
+  it('fills the ICO template columns from the declared facts', async () => {
+    const { ropaRows } = await import('./ropa.js');
+    const rows = ropaRows(parsePolicy(TEXT, 'it-support.yaml'));
+    const support = rows[0]!;
+    expect(support.processorContract).toContain('CardPay Ltd: https://example-it.co.uk/contracts/cardpay-dpa.pdf, signed 5 January 2026');
+    expect(support.processorContract).toContain('Art 28(3) terms: 8 of 8');
+    expect(support.transferSafeguards).toContain('data protection test met-with-measures on 1 February 2026 (TRA-2026-001)');
+    const calls = rows[1]!;
+    expect(calls.dpiaRequired).toBe('Advisable: systematic monitoring of people');
+    expect(calls.dpiaProgress).toContain('Recording support calls (15 November 2025, https://example-it.co.uk/assessments/dpia-calls.pdf)');
+  });
+});

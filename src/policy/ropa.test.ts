@@ -211,8 +211,12 @@ describe('record of processing: columns and rows', () => {
     expect(row('delivery-needs').consentLink).toBe('https://docs.harbourline.example/consent/delivery');
     expect(row('marketing').consentLink).toBe('Steward consent records');
     expect(row('orders').consentLink).toBe('Not applicable');
-    expect(row('credit-checks').dpiaRequired).toBe('Yes');
-    expect(row('delivery-needs').dpiaRequired).toMatch(/^To be assessed \(special category data/);
+    // The DPIA columns follow the screening (src/policy/dpia-screening.ts).
+    expect(row('credit-checks').dpiaRequired).toMatch(/^Yes: automated decisions with legal or similarly significant effects/);
+    expect(row('credit-checks').dpiaProgress).toMatch(/^Recorded: /);
+    expect(row('delivery-needs').dpiaRequired).toMatch(/^Advisable: special category or criminal offence data/);
+    expect(row('orders').dpiaRequired).toBe('Not indicated by the screening');
+    expect(row('orders').dpiaProgress).toBe('Not applicable');
     expect(row('orders').location).toBe('Steward register (UK data centre)');
     expect(row('orders').businessFunction).toBe('Sales');
     expect(row('orders').retentionPolicyLink).toContain('"account-6y"');

@@ -8,7 +8,8 @@
 import { csvCell } from '../shared/csv.js';
 import ExcelJS from 'exceljs';
 import type { LoadedPolicy } from './policy.loader.js';
-import { ART9_CONDITIONS, LAWFUL_BASIS_ARTICLE, type Policy, type Purpose } from './policy.schema.js';
+import { assessmentsCovering, screenPurpose, type ScreeningResult } from './dpia-screening.js';
+import { ART28_TERMS, ART9_CONDITIONS, LAWFUL_BASIS_ARTICLE, type Assessment, type Policy, type Purpose, type Recipient } from './policy.schema.js';
 import {
   ART9_TEXT,
   COUNTRIES_NOT_STATED,
@@ -106,11 +107,7 @@ export function ropaRows(loaded: LoadedPolicy): RopaRecord[] {
     const purposeTransfers = transfers.filter((t) => t.recipientId === undefined || recipientIds.has(t.recipientId));
     const sources = (p.sources ?? []).map((id) => policy.sources.find((s) => s.id === id)).filter((s) => s !== undefined);
     const rule = p.retention ? policy.retention.find((r) => r.id === p.retention) : undefined;
-    const highRisk = [
-      special.length > 0 && 'special category data',
-      categories.some((c) => c.criminal_offence) && 'criminal offence data',
-      p.automated_decision && 'automated decision-making',
-    ].filter((x): x is string => Boolean(x));
+    const screening = screenPurpose(policy, p);
     const consentBased = p.lawful_basis === 'consent' || p.special_condition === 'explicit-consent';
 
     return {
@@ -147,7 +144,7 @@ export function ropaRows(loaded: LoadedPolicy): RopaRecord[] {
       processorContract:
         recipients
           .filter((r) => r.kind === 'processor')
-          .map((r) => `${clean(r.name)}: ${r.contract ?? 'no contract link recorded'}`)
+          .map((r) => `${clean(r.name)}: ${processorContractText(r)}`)
           .join(LIST) || NOT_APPLICABLE,
       thirdCountries:
         [
@@ -156,7 +153,7 @@ export function ropaRows(loaded: LoadedPolicy): RopaRecord[] {
         ].join(LIST) || 'None',
       transferSafeguards:
         purposeTransfers
-          .map((t) => `${t.what.replace(/[.;]+$/, '')} (${t.countries ? transferCountriesText(t) : COUNTRIES_NOT_STATED.toLowerCase()}): ${t.safeguardText}`)
+          .map((t) => `${t.what.replace(/[.;]+$/, '')} (${t.countries ? transferCountriesText(t) : COUNTRIES_NOT_STATED.toLowerCase()}): ${t.safeguardText}${transferTestText(policy, t.recipientId)}`)
           .join(LIST) || NOT_APPLICABLE,
       retention: retentionText(rule),
       security,
@@ -180,7 +177,7 @@ export function ropaRows(loaded: LoadedPolicy): RopaRecord[] {
               ? `Recognised legitimate interest (Annex 1): ${RECOGNISED_INTEREST_TEXT[p.recognised_interest]}`
               : 'Recognised legitimate interest not stated'
             : NOT_APPLICABLE,
-      liaLink: p.lia_reference ?? (p.lawful_basis === 'legitimate-interests' ? 'Not recorded' : NOT_APPLICABLE),
+      liaLink: p.lia_reference ?? assessmentText(assessmentsCovering(policy, 'lia', { purpose: p.id })) ?? (p.lawful_basis === 'legitimate-interests' ? 'Not recorded' : NOT_APPLICABLE),
       rights: rightsForPurpose(p, policy)
         .map((r) => RIGHT_LABEL[r])
         .join(LIST),
@@ -200,14 +197,55 @@ export function ropaRows(loaded: LoadedPolicy): RopaRecord[] {
           ? 'Not applicable: email and text marketing under the PECR soft opt-in (reg 22(3))'
           : NOT_APPLICABLE,
       location: p.data_location ? clean(p.data_location) : '',
-      dpiaRequired: p.dpia ? 'Yes' : highRisk.length ? `To be assessed (${highRisk.join(', ')})` : 'Not indicated by the declaration',
-      dpiaProgress: p.dpia ? `Recorded: ${p.dpia}` : highRisk.length ? 'No DPIA recorded' : NOT_APPLICABLE,
+      dpiaRequired: dpiaRequiredText(screening),
+      dpiaProgress: screening.recorded
+        ? `Recorded: ${[p.dpia, assessmentText(assessmentsCovering(policy, 'dpia', { purpose: p.id }))].filter(Boolean).join('; ')}`
+        : screening.verdict === 'not-indicated'
+          ? NOT_APPLICABLE
+          : 'No DPIA recorded',
       breachLink: 'Steward breach register',
       schedule1Condition: p.schedule1_condition ? clean(p.schedule1_condition) : NOT_APPLICABLE,
       retentionPolicyLink: p.retention ? `Declaration retention rule "${p.retention}" (${loaded.file}, version ${loaded.hash.slice(0, 12)})` : 'No retention rule declared',
       retainedPerPolicy: p.retention ? 'Yes: Steward applies the retention rule automatically' : 'No retention rule declared',
     };
   });
+}
+
+/** The contract with a processor: where it is, when signed and reviewed, and which Art 28(3) terms it covers. */
+function processorContractText(r: Recipient): string {
+  const link = r.agreement?.link ?? r.contract;
+  const review = r.agreement?.review ?? r.review_date;
+  if (!link && !r.agreement) return 'no contract recorded';
+  const terms = r.agreement?.terms.length ?? 0;
+  return [
+    link ?? 'contract recorded without a link',
+    r.agreement?.signed && `signed ${formatDate(r.agreement.signed)}`,
+    review && `next review ${formatDate(review)}`,
+    r.agreement && `Art 28(3) terms: ${terms} of ${ART28_TERMS.length}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** The data protection test recorded for a recipient's transfer (Art 46(1A)), if any. */
+function transferTestText(policy: Policy, recipientId: string | undefined): string {
+  const r = recipientId ? policy.recipients.find((x) => x.id === recipientId) : undefined;
+  const t = r?.transfer_assessment;
+  if (t) return `; data protection test ${t.outcome} on ${formatDate(t.date)} (${clean(t.reference)})`;
+  const a = r ? assessmentsCovering(policy, 'transfer', { recipient: r.id }) : [];
+  return a.length ? `; transfer assessment: ${assessmentText(a)}` : '';
+}
+
+function assessmentText(list: readonly Assessment[]): string | undefined {
+  if (list.length === 0) return undefined;
+  return list.map((a) => `${clean(a.title)} (${formatDate(a.date)}${a.link ? `, ${a.link}` : ''})`).join(LIST);
+}
+
+function dpiaRequiredText(s: ScreeningResult): string {
+  const why = s.hits.map((h) => h.reason).join(', ');
+  if (s.verdict === 'required') return `Yes: ${why}`;
+  if (s.verdict === 'advisable') return `Advisable: ${why}`;
+  return s.recorded ? 'Done although not indicated by the screening' : 'Not indicated by the screening';
 }
 
 function relationshipClients(p: Purpose, policy: Policy): string {

@@ -5,6 +5,7 @@
  * marketing, absolute) and withdrawal of consent. Art 19 tasks are created for each recipient of
  * the categories a rectification, erasure or restriction affected.
  */
+import { art19Recipients, insertDisclosure } from '../accountability/disclosures.service.js';
 import { timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
@@ -69,28 +70,20 @@ const methodFor = (channel: string): string => ({ email: 'email', phone: 'phone'
 
 // ——— Art 19 ———
 
-/** Declared recipients of any of the categories: named on the category list, or on a purpose using it. */
-export function recipientsOf(ctx: RegisterContext, categories: readonly string[]): Map<string, string[]> {
-  const p = ctx.policy.policy;
-  const out = new Map<string, Set<string>>();
-  const add = (rid: string, c: string) => out.set(rid, (out.get(rid) ?? new Set()).add(c));
-  for (const r of p.recipients) for (const c of r.categories ?? []) if (categories.includes(c)) add(r.id, c);
-  for (const x of p.purposes) for (const rid of x.recipients ?? []) for (const c of x.categories) if (categories.includes(c)) add(rid, c);
-  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
-}
-
-async function createTasks(trx: Kysely<Tables>, ctx: RegisterContext, requestId: string, action: string, categories: readonly string[]): Promise<number> {
+/** Art 19 tasks for the recipients the disclosure log shows received these categories of the person's data. */
+async function createTasks(trx: Kysely<Tables>, ctx: RegisterContext, requestId: string, subjectId: string, action: string, categories: readonly string[]): Promise<number> {
   const now = ctx.clock.now().toISOString();
-  const rows = [...recipientsOf(ctx, categories)].map(([recipient, cats]) => ({
+  const rows = (await art19Recipients(trx, ctx.policy.policy, subjectId, categories)).map((r) => ({
     id: newId(),
     request_id: requestId,
-    recipient,
-    categories: JSON.stringify(cats),
+    recipient: r.recipient,
+    categories: JSON.stringify(r.categories),
     action,
     status: 'open',
     created_at: now,
     done_at: null,
     done_by: null,
+    basis: r.basis,
   }));
   if (rows.length) await trx.insertInto('request_tasks').values(rows).execute();
   return rows.length;
@@ -176,6 +169,12 @@ async function readAll(ctx: RegisterContext, actor: Actor, subjectId: string): P
 
 // ——— access and portability ———
 
+/** A released pack discloses the person's data to the person: the disclosure log says so. */
+async function logPackDisclosure(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, subjectId: string, records: ReadonlyArray<{ category: string }>): Promise<void> {
+  const categories = [...new Set(records.map((r) => r.category))];
+  if (categories.length) await insertDisclosure(trx, ctx, actor, { subjectId, recipient: 'data-subject', categories, reason: 'access-request' }, 'automatic');
+}
+
 export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { redactions?: Redaction[] } = {}): Promise<ChangeResult> {
   const row = await loadOpen(ctx, idOrRef, 'access');
   if (!row.subject_id) {
@@ -192,6 +191,7 @@ export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: 
   const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access' }));
   return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'access', zip);
+    await logPackDisclosure(trx, ctx, actor, r.subject_id!, released);
     doc.result = { records: released.length, link: packUrl(ctx.config?.baseUrl, token), expiresOn, redacted: replaced };
     return {
       set: { status: 'completed', outcome: 'provided', closed_at: ctx.clock.now().toISOString() },
@@ -213,6 +213,7 @@ export async function fulfilPortability(ctx: RequestsContext, actor: Actor, idOr
   const zip = await zipFiles(packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today: ukToday(ctx.clock.now()), kind: 'portability' }));
   return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'portability', zip);
+    await logPackDisclosure(trx, ctx, actor, subjectId, records);
     doc.result = { records: records.length, link: packUrl(ctx.config?.baseUrl, token), expiresOn };
     return {
       set: { status: 'completed', outcome: 'provided', closed_at: ctx.clock.now().toISOString() },
@@ -310,7 +311,7 @@ export async function fulfilErasure(ctx: RequestsContext, actor: Actor, idOrRef:
       ...(erasedWhole ? [{ action: 'subject.erase', subjectId, details: { records: toDelete.length, keyDestroyed: true, reason: `request:${row.id}` } }] : []),
     ]);
     const affected = [...lines.values()].filter((l) => l.erased > 0).map((l) => l.category);
-    const tasks = await createTasks(trx, ctx, row.id, 'erasure', affected);
+    const tasks = await createTasks(trx, ctx, row.id, subjectId, 'erasure', affected);
     const categories = [...lines.values()];
     doc.result = { categories, keyDestroyed: erasedWhole };
     const kept = categories.reduce((n, l) => n + l.kept, 0);
@@ -347,7 +348,7 @@ export async function fulfilRectification(ctx: RequestsContext, actor: Actor, id
     digests.push({ record: c.recordId, category: rec.category, before: ciphertextDigest(rec.ciphertext), after: ciphertextDigest(after.ciphertext) });
   }
   return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
-    const tasks = await createTasks(trx, ctx, row.id, 'rectification', [...new Set(digests.map((d) => d.category))]);
+    const tasks = await createTasks(trx, ctx, row.id, subjectId, 'rectification', [...new Set(digests.map((d) => d.category))]);
     doc.result = { records: digests.length };
     return {
       set: { status: 'completed', outcome: 'rectified', closed_at: ctx.clock.now().toISOString() },
@@ -366,7 +367,7 @@ export async function fulfilRestriction(ctx: RequestsContext, actor: Actor, idOr
   await setRestriction(ctx, actor, subjectId, true, `request:${row.id}`);
   return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
     const cats = (await trx.selectFrom('records').select('category').distinct().where('subject_id', '=', subjectId).execute()).map((c) => c.category);
-    const tasks = await createTasks(trx, ctx, row.id, 'restriction', cats);
+    const tasks = await createTasks(trx, ctx, row.id, subjectId, 'restriction', cats);
     doc.result = { categories: cats };
     return { set: { status: 'completed', outcome: 'restricted', closed_at: ctx.clock.now().toISOString() }, event: { type: 'fulfilled', details: { tasks } }, letter: 'restriction' };
   });

@@ -51,7 +51,7 @@ const presentFee = (f: FeeEntry): z.infer<typeof feeResponse> => ({
   waiverReason: f.waiverReason ?? null,
 });
 
-const taskResponse = z.object({ id: z.string(), recipient: z.string(), recipientName: z.string(), categories: z.array(z.string()), action: z.string(), status: z.string(), doneAt: z.string().nullable(), doneBy: z.string().nullable() });
+const taskResponse = z.object({ id: z.string(), recipient: z.string(), recipientName: z.string(), categories: z.array(z.string()), action: z.string(), status: z.string(), doneAt: z.string().nullable(), doneBy: z.string().nullable(), basis: z.string().nullable() });
 
 export const requestResponse = summaryResponse.extend({
   idReceivedOn: z.string().nullable(),

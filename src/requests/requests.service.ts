@@ -135,6 +135,8 @@ export interface TaskView {
   status: string;
   doneAt: string | null;
   doneBy: string | null;
+  /** logged: the disclosure log shows the data went there; declared-routine: no log, but it routinely receives the category. */
+  basis: string | null;
 }
 
 export function identityRule(ctx: RegisterContext): { required: number; accepted: string[] } {
@@ -154,6 +156,7 @@ async function tasksOf(ctx: RegisterContext, db: Kysely<Tables>, requestId: stri
     status: t.status,
     doneAt: t.done_at,
     doneBy: t.done_by,
+    basis: t.basis,
   }));
 }
 

@@ -77,6 +77,8 @@ export interface RequestTasksTable {
   created_at: string;
   done_at: string | null;
   done_by: string | null;
+  /** Why this recipient: "logged" (the disclosure log), "declared-routine" (no log; routinely receives it); null on tasks made before the log existed. */
+  basis: string | null;
 }
 
 export interface RequestRemindersTable {

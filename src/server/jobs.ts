@@ -2,6 +2,7 @@
  * The periodic work `steward serve` does on its own: retention sweeps and reminders. Each feature
  * owns its job's logic; this file only says how often each runs.
  */
+import { sendReviewReminders } from '../accountability/reviews.service.js';
 import { sendBreachReminders } from '../breaches/breaches.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
 import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
@@ -47,6 +48,14 @@ export function serverJobs(rt: Runtime): Job[] {
       run: async (now) => {
         const r = await sendBreachReminders(rt, now);
         return JSON.stringify(r).slice(0, 200);
+      },
+    },
+    {
+      name: 'accountability-reviews',
+      everyMs: 24 * HOUR,
+      run: async (now) => {
+        const r = await sendReviewReminders(rt, now);
+        return r.warning ?? `${r.due} due within 30 days; sent ${r.sent.length}, failed ${r.failed.length}`;
       },
     },
   ];
