@@ -28,6 +28,7 @@ import {
   type Safeguard,
   type Source,
 } from './policy.schema.js';
+import { PROMISE_RULES } from '../promises/promises.lint.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -1088,6 +1089,7 @@ export const LINT_RULES: readonly LintRule[] = [
         ? []
         : [{ path: ['security_measures'], message: 'No security measures are listed. The record of processing should describe them where possible (Art 30(1)(g)). Add security_measures, e.g. "Data encrypted at rest", "Access limited by role".' }],
   },
+  ...PROMISE_RULES,
 ];
 
 // ---------------------------------------------------------------------------------------------
