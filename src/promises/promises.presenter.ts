@@ -32,7 +32,7 @@ function outcomeLine(o: SimulatedOutcome): string {
 const firstSentence = (text: string): string => /^.*?[.!?](?=\s|$)/.exec(text)?.[0] ?? text;
 
 function promiseLine(p: NoticePromise): string {
-  const verdict = p.kind === 'review' ? 'review' : p.kind === 'open' ? 'open' : p.holds === false ? 'DEFEATED' : 'holds';
+  const verdict = p.holds === false ? 'DEFEATED' : p.kind === 'review' ? 'review' : p.kind === 'open' ? 'open' : 'holds';
   const scope = p.onPath ? '' : ' (for records collected for it)';
   const by = p.defeatedBy.length ? `\n                 defeated by: ${p.defeatedBy.map((d) => d.outcome).join('; ')}` : '';
   return `        ${verdict.padEnd(8)} ${p.purpose}${scope}: ${firstSentence(p.notice)}${by}`;

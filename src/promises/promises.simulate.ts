@@ -105,7 +105,7 @@ export interface NoticePromise {
   action: 'delete' | 'anonymise' | null;
   /** Whether records of the relationship are held for this purpose without anyone naming it. */
   onPath: boolean;
-  /** fixed promises: true when the path delivers it (or, off the path, for records collected for it); null for the others. */
+  /** fixed and review promises: true when the path delivers it (or, off the path, for records collected for it); null for open ones. */
   holds: boolean | null;
   /** The purposes on the path that keep the data past the promise. */
   defeatedBy: DefeatingPurpose[];
@@ -295,7 +295,14 @@ function promiseOf(model: RetentionModel, policy: Policy, relationship: string, 
   const own = purposeOutcome(model, p.id, walk.subject, recordOf(relationship, category, [p.id]), newMemo());
   const onPath = held.includes(p.id);
   const base = { purpose: p.id, purposeName: p.name, rule: p.retention ?? null, notice: retentionText(rule), onPath, defeatedBy: [] as DefeatingPurpose[] };
-  if (own.kind === 'review') return { ...base, kind: 'review', promisedOn: null, action: null, holds: null };
+  if (own.kind === 'review') {
+    if (!onPath) return { ...base, kind: 'review', promisedOn: null, action: null, holds: true };
+    // A review promise holds when the record comes up for review; a purpose with no end and no
+    // review (criteria only) makes it "needs a decision" instead, and no review is ever scheduled.
+    const v = evaluateRecord(model, walk.subject, recordOf(relationship, category, held), AS_OF, newMemo());
+    const defeatedBy = v.status === 'review' ? [] : v.outcomes.filter((o) => o.kind === 'undecided').map((o) => ({ purpose: o.purpose, rule: o.rule, outcome: describeOutcome(o) }));
+    return { ...base, kind: 'review', promisedOn: null, action: null, holds: defeatedBy.length === 0, defeatedBy };
+  }
   if (own.kind !== 'ends') return { ...base, kind: 'open', promisedOn: null, action: null, holds: null };
   const fixed = { ...base, kind: 'fixed' as const, promisedOn: own.end, action: own.action };
   // Off the path, the promise binds only records collected for this purpose, which are held for it alone.
