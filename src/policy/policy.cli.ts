@@ -1,5 +1,5 @@
 /**
- * `steward policy check|render|ropa|schema` and `steward init`.
+ * `steward policy check|render|ropa|promises|schema` and `steward init`.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { loadPolicy } from './policy.loader.js';
 import { policyJsonSchema } from './policy.schema.js';
 import { renderNotice } from './notice.render.js';
 import { renderRopaCsv, renderRopaXlsx } from './ropa.js';
+import { registerPromisesCommand } from '../promises/promises.cli.js';
 
 const policyFileOf = (cmd: Command, io: CliIo, file: string | undefined): string =>
   file ? path.resolve(io.cwd, file) : commandConfig(cmd, io).policyFile;
@@ -119,6 +120,8 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       const loaded = await loadPolicy(policyFileOf(cmd, io, file));
       await writeOutput(io, opts.out, opts.format === 'xlsx' ? await renderRopaXlsx(loaded) : renderRopaCsv(loaded));
     });
+
+  registerPromisesCommand(policy, io);
 
   policy
     .command('schema')

@@ -289,6 +289,30 @@ const CASES: Record<string, { trigger: Mutate; clean: Mutate }> = {
       d.retention[0].until = 'account-closed';
     },
   },
+  'retention-promise-defeated': {
+    trigger: (d) => {
+      d.retention.push({ id: 'ten-years', duration: '10 years', trigger: 'contract-ended' });
+      d.purposes.push({ ...purpose(d), id: 'order-analysis', name: 'Analysing orders', retention: 'ten-years' });
+    },
+    clean: (d) => {
+      d.retention.push({ id: 'ten-years', duration: '10 years', trigger: 'contract-ended' });
+      d.purposes.push({ ...purpose(d), id: 'order-analysis', name: 'Analysing orders', retention: 'ten-years' });
+      d.relationships[0].default_purposes = ['deliver-orders'];
+    },
+  },
+  'retention-review-promise-defeated': {
+    trigger: (d) => {
+      d.retention.push({ id: 'reviewed', criteria: 'While we still deal with you.', review_every: '3 years' }, { id: 'judged', criteria: 'As long as we need it.' });
+      purpose(d).retention = 'reviewed';
+      d.purposes.push({ ...purpose(d), id: 'order-analysis', name: 'Analysing orders', retention: 'judged' });
+    },
+    clean: (d) => {
+      d.retention.push({ id: 'reviewed', criteria: 'While we still deal with you.', review_every: '3 years' }, { id: 'judged', criteria: 'As long as we need it.' });
+      purpose(d).retention = 'reviewed';
+      d.purposes.push({ ...purpose(d), id: 'order-analysis', name: 'Analysing orders', retention: 'judged' });
+      d.relationships[0].default_purposes = ['deliver-orders'];
+    },
+  },
   'retention-unused': {
     trigger: (d) => d.retention.push({ id: 'spare', duration: '1 year', trigger: 'collection' }),
     clean: (d) => {

@@ -28,6 +28,7 @@ import {
   type Safeguard,
   type Source,
 } from './policy.schema.js';
+import { PROMISE_RULES } from '../promises/promises.lint.js';
 
 export type { Finding, LintContext, LintRule, RuleHit, Severity } from './lint.types.js';
 import type { Finding, LintContext, LintRule, RuleHit, Severity } from './lint.types.js';
@@ -1027,6 +1028,8 @@ export const LINT_RULES: readonly LintRule[] = [
   },
   // --- Processors, transfers and assessments (Arts 28, 35, 46): src/policy/accountability.lint.ts
   ...ACCOUNTABILITY_RULES,
+  // --- Retention promises the declaration defeats: src/promises/promises.lint.ts
+  ...PROMISE_RULES,
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -183,10 +183,9 @@ export function checkReferences(policy: Policy): RefProblem[] {
   const sources = index(policy.sources, 'sources');
   const recipients = index(policy.recipients, 'recipients');
   const retention = index(policy.retention, 'retention');
-  index(policy.purposes, 'purposes');
+  const purposes = index(policy.purposes, 'purposes');
   index(policy.cookies, 'cookies');
   const transfers = index(policy.transfers, 'transfers');
-  const purposes = new Set(policy.purposes.map((p) => p.id));
   index(policy.assessments, 'assessments');
 
   const ref = (set: Set<string>, value: string | undefined, path: PolicyPath, what: string): void => {
@@ -209,6 +208,13 @@ export function checkReferences(policy: Policy): RefProblem[] {
     refs(sources, p.sources, [...at, 'sources'], 'source');
     refs(recipients, p.recipients, [...at, 'recipients'], 'recipient');
     ref(retention, p.retention, [...at, 'retention'], 'retention rule');
+  });
+  policy.relationships.forEach((r, i) => {
+    refs(purposes, r.default_purposes, ['relationships', i, 'default_purposes'], 'purpose');
+    r.default_purposes?.forEach((pid, j) => {
+      const p = policy.purposes.find((x) => x.id === pid);
+      if (p && !p.relationships.includes(r.id)) problems.push({ path: ['relationships', i, 'default_purposes', j], message: `the purpose "${pid}" is not for the relationship "${r.id}" (add it to the purpose's relationships, or remove it here)` });
+    });
   });
   policy.recipients.forEach((r, i) => refs(categories, r.categories, ['recipients', i, 'categories'], 'data category'));
   policy.transfers.forEach((t, i) => ref(recipients, t.recipient, ['transfers', i, 'recipient'], 'recipient'));

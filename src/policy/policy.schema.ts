@@ -197,6 +197,12 @@ const relationship = z
       .array(z.enum(['individual', 'corporate']))
       .optional()
       .describe('PECR subscriber types this relationship covers: individual (incl. sole traders and non-limited partnerships) or corporate.'),
+    default_purposes: z
+      .array(id)
+      .optional()
+      .describe(
+        'The purposes this relationship\'s records are collected for when a record or import names none (each must cover the relationship). Without them, a record gets every purpose using its category only when those purposes keep it for the same period; otherwise the purposes must be named.',
+      ),
   })
   .describe('A relationship a person can have with the organisation: customer, supplier, candidate …');
 

@@ -29,6 +29,7 @@ import {
   type RegisterContext,
   type SubjectRows,
 } from './register.service.js';
+import { defaultPurposes } from '../promises/promises.purposes.js';
 
 /** One row of the source: its line in the file (for the report) and its cells by column name. */
 export interface ImportRow {
@@ -48,7 +49,7 @@ export interface ImportOptions {
   map?: Record<string, string>;
   /** Where the data came from (a declared source id); default: the first source of the purposes. */
   source?: string;
-  /** The purposes the records are held for; default: every declared purpose using the category. */
+  /** The purposes the records are held for; default: the relationship's default purposes (promises.purposes.ts). */
   purposes?: string[];
   /** Rows per transaction (default 1000). */
   batchSize?: number;
@@ -144,7 +145,7 @@ function planCategories(ctx: RegisterContext, opts: ImportOptions): CategoryPlan
   }
   const resolve: Resolve = (category) => {
     const usable = [...idx.purposes.values()].filter((p) => p.categories.includes(category.id) && p.relationships.some((r) => relIds.includes(r)));
-    const purposes = opts.purposes ? opts.purposes.filter((pid) => usable.some((p) => p.id === pid)) : usable.map((p) => p.id);
+    const purposes = opts.purposes ? opts.purposes.filter((pid) => usable.some((p) => p.id === pid)) : defaultPurposes(ctx.policy, category.id, relIds, 'purposes', 'name the purposes it was collected for (--purpose)');
     if (purposes.length === 0) {
       throw invalid(
         `purposes`,

@@ -242,7 +242,7 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
     .requiredOption('--relationship <id>', 'the relationship every person in the file has with the organisation')
     .option('--map <column=category>', 'import a column as a declared category (repeatable); columns named after a category map themselves', collect, [])
     .option('--source <id>', 'where the data came from (a declared source; default the purposes’ first source)')
-    .option('--purpose <id>', 'a purpose the records are held for (repeatable; default every declared purpose using the category)', collect, [])
+    .option('--purpose <id>', 'a purpose the records are held for (repeatable; default the relationship’s default_purposes, or every purpose using the category when they keep it equally long)', collect, [])
     .addOption(new Option('--batch-size <n>', 'rows per transaction').default(IMPORT_DEFAULTS.batchSize).argParser((v) => Number.parseInt(v, 10)))
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: { relationship: string; map: string[]; source?: string; purpose: string[]; batchSize: number; json?: boolean }, cmd: Command) => {

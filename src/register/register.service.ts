@@ -21,6 +21,7 @@ import type { Clock } from '../shared/clock.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Keyring } from './keyring.js';
+import { defaultPurposes } from '../promises/promises.purposes.js';
 
 export interface RegisterContext {
   database: Database;
@@ -217,9 +218,9 @@ export function prepareRecord(loaded: LoadedPolicy, input: RecordInput, relation
     contentType = file.contentType;
   }
 
-  // Purposes: as given, or every declared purpose using this category for one of the subject's
-  // relationships. Each must use the category and cover one of the relationships.
-  const candidates = input.purposes ?? [...idx.purposes.values()].filter((p) => p.categories.includes(category.id) && p.relationships.some((r) => relationships.includes(r))).map((p) => p.id);
+  // Purposes: as given, or the ones it was collected for (promises.purposes.ts). Each must use the
+  // category and cover one of the relationships.
+  const candidates = input.purposes ?? defaultPurposes(loaded, category.id, relationships, `${path}.purposes`, 'name the purposes it was collected for ("purposes")');
   if (candidates.length === 0) {
     throw invalid(`${path}.purposes`, `no declared purpose uses "${category.id}" for a ${relationships.join('/')}; name the purposes or declare one`);
   }

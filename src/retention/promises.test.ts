@@ -68,8 +68,8 @@ describe.each(dialects)('Smart Computers (examples/smart-computers.yaml) on %s',
   });
 
   it('enquirers: followed up for 3 months, then deleted unless they opted in to marketing', async () => {
-    const optedIn = await h.person(['prospect'], [{ category: 'contact-details', value: 'keen@example.com', purposes: ['enquiry-follow-up'] }]);
-    const browsing = await h.person(['prospect'], [{ category: 'contact-details', value: 'browsing@example.com', purposes: ['enquiry-follow-up'] }]);
+    const optedIn = await h.person(['enquirer'], [{ category: 'contact-details', value: 'keen@example.com', purposes: ['enquiry-follow-up'] }]);
+    const browsing = await h.person(['enquirer'], [{ category: 'contact-details', value: 'browsing@example.com', purposes: ['enquiry-follow-up'] }]);
     for (const s of [optedIn, browsing]) await h.event(s, 'enquiry', '2026-03-02');
     // The consent feature answers through this interface; here it says who opted in.
     const consent: RetentionConditions = { ...noConditions, subjectsWithMarketingConsent: async (_db, ids) => new Set(ids.filter((id) => id === optedIn)) };
@@ -128,14 +128,25 @@ describe.each(dialects)('Smart Computers (examples/smart-computers.yaml) on %s',
     expect(await h.on('2032-09-30')).toMatchObject({ deleted: 1, rules: [{ rule: 'six-years-after-contract' }] });
   });
 
-  it('data kept "as long as necessary" needs a decision: a customer record held for every default purpose never goes by itself', async () => {
-    const s = await h.person(['customer'], [{ category: 'contact-details', value: 'all.purposes@example.com' }]);
-    await h.event(s, 'contract-ended', '2026-03-01');
-    const why = (await explainSubject(h.rt, dpo, s)).records[0]!;
+  it('a customer record with no purpose named is held for the default purposes (7 years after the contract); one collected for a quotation needs a decision', async () => {
+    const s = await h.person(['customer'], [
+      { category: 'contact-details', value: 'no.purpose@example.com' },
+      { category: 'transaction-details', value: 'Invoice 2001' },
+    ]);
+    const quoted = await h.person(['customer'], [{ category: 'contact-details', value: 'quoted@example.com', purposes: ['quotations'] }]);
+    for (const x of [s, quoted]) await h.event(x, 'contract-ended', '2026-03-01');
+    const held = (await explainSubject(h.rt, dpo, s)).records;
+    expect(held.map((r) => [r.category, r.status, r.end])).toEqual(
+      expect.arrayContaining([
+        ['contact-details', 'scheduled', '2033-03-01'],
+        ['transaction-details', 'due', '2026-03-01'],
+      ]),
+    );
+    const why = (await explainSubject(h.rt, dpo, quoted)).records[0]!;
     expect(why.status).toBe('undecided');
     expect(why.reason).toMatch(/needs a decision: .*\(rule as-long-as-necessary\): the rule has criteria only/);
-    expect((await h.on('2040-01-01')).deleted).toBe(0);
-    expect((await planRetention(h.rt, dpo)).rules.find((r) => r.rule === 'as-long-as-necessary')!.undecided).toBe(1);
+    expect((await h.on('2040-01-01')).deleted).toBe(2);
+    expect(await h.held(quoted)).toEqual(['contact-details']);
   });
 });
 

@@ -76,6 +76,13 @@ export function formatPlan(p: RetentionPlan, organisation: string): string {
     for (const i of p.items) out.push(`  ${i.recordId}  subject ${i.subjectId}  ${i.category}: ${i.reason}`);
     if (p.itemsOmitted > 0) out.push(`  … and ${n(p.itemsOmitted)} more (--detail N to list more, --json for all fields)`);
   }
+  if (p.offPromise.records > 0) {
+    out.push('', `Records kept by a purpose other than their relationship's promise (${n(p.offPromise.records)}; narrow their purposes with PATCH /records/{id}):`);
+    for (const i of p.offPromise.items) {
+      out.push(`  ${i.recordId}  subject ${i.subjectId}  ${i.category}: decided by ${i.decidedBy.purpose} (rule ${i.decidedBy.rule ?? 'none'}); the promise names ${i.promised.join(', ')}`);
+    }
+    if (p.offPromise.itemsOmitted > 0) out.push(`  … and ${n(p.offPromise.itemsOmitted)} more (--detail N to list more)`);
+  }
   if (p.warnings.length > 0) {
     out.push('', 'Warnings:');
     for (const w of p.warnings) out.push(`  ${w}`);

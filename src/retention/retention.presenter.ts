@@ -196,6 +196,19 @@ export const planResponse = z.object({
     }),
   ),
   itemsOmitted: z.number(),
+  offPromise: z.object({
+    records: z.number(),
+    items: z.array(
+      z.object({
+        recordId: z.string(),
+        subjectId: z.string(),
+        category: z.string(),
+        decidedBy: z.object({ purpose: z.string(), rule: z.string().nullable() }),
+        promised: z.array(z.string()),
+      }),
+    ),
+    itemsOmitted: z.number(),
+  }),
   warnings: z.array(z.string()),
   compare: z
     .object({
@@ -259,6 +272,11 @@ export function presentPlan(p: RetentionPlan): z.infer<typeof planResponse> {
       reason: i.reason,
     })),
     itemsOmitted: p.itemsOmitted,
+    offPromise: {
+      records: p.offPromise.records,
+      items: p.offPromise.items.map((i) => ({ recordId: i.recordId, subjectId: i.subjectId, category: i.category, decidedBy: { ...i.decidedBy }, promised: [...i.promised] })),
+      itemsOmitted: p.offPromise.itemsOmitted,
+    },
     warnings: [...p.warnings],
     ...(p.compare
       ? {

@@ -36,6 +36,7 @@ import {
   type VerdictStatus,
 } from './retention.engine.js';
 import { loadSubjectPage, type ReviewFact, type SubjectPage } from './retention.store.js';
+import { OffPromiseTally, type OffPromiseRecord } from '../promises/promises.purposes.js';
 
 /** The database job lock: several `steward serve` instances sharing PostgreSQL run retention once. */
 export const RETENTION_LOCK = 'steward-retention';
@@ -258,6 +259,8 @@ export interface RetentionPlan {
   holds: { active: number; dueForReview: HoldBrief[]; lapsed: HoldBrief[] };
   items: PlanItem[];
   itemsOmitted: number;
+  /** Records whose retention a purpose other than their relationship's promise decides (promises.purposes.ts). */
+  offPromise: { records: number; items: OffPromiseRecord[]; itemsOmitted: number };
   warnings: string[];
   compare?: PlanComparison;
 }
@@ -449,6 +452,7 @@ export async function planRetention(ctx: RegisterContext, actor: Actor, opts: Pl
   const allHolds = await unreleasedHolds(db);
   const holds = allHolds.filter((h) => holdActive(h, day));
   const tally = new Tally(model, horizon, detail);
+  const offPromise = new OffPromiseTally(model, detail);
   const otherTally = other ? new Tally(other, horizon, 0) : undefined;
   const comparison = other ? new Comparison(detail) : undefined;
   const reviews: ReviewDue[] = [];
@@ -464,6 +468,7 @@ export async function planRetention(ctx: RegisterContext, actor: Actor, opts: Pl
     for (const subject of page.subjects) {
       const list = evaluated.get(subject.id)!;
       tally.subject(subject.id, list);
+      for (const e of list) offPromise.add(subject, e.record, e.verdict);
       if (evaluatedOther) {
         const list2 = evaluatedOther.get(subject.id)!;
         otherTally!.subject(subject.id, list2);
@@ -493,6 +498,7 @@ export async function planRetention(ctx: RegisterContext, actor: Actor, opts: Pl
     },
     items: tally.items,
     itemsOmitted: tally.itemsOmitted,
+    offPromise: { records: offPromise.records, items: offPromise.items, itemsOmitted: offPromise.itemsOmitted },
     warnings: [...model.warnings],
     ...(other && comparison && otherTally
       ? {

@@ -96,5 +96,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../consent/consent.routes.js')).consentRoutes(deps));
   await app.register((await import('../breaches/breaches.routes.js')).breachRoutes(deps));
   await app.register((await import('../accountability/accountability.routes.js')).accountabilityRoutes(deps));
+  await app.register((await import('../promises/promises.routes.js')).promisesRoutes(deps));
   return app;
 }
