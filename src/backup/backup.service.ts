@@ -254,6 +254,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
           table = line.table;
           columns = [];
           loaded = 0;
+          // Rows a migration seeded (e.g. the write-lock row) are replaced by the backup's own.
+          await trx.deleteFrom(table as keyof Tables).execute();
         } else if (Array.isArray(line.columns)) {
           columns = line.columns.map(String);
         } else if (line.end === true) {
