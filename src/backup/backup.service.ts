@@ -5,6 +5,7 @@
  * every erasure the ledger file records, so a restore never brings an erased person back.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
@@ -278,6 +279,9 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     throw e;
   }
   const ctx: RegisterContext = { database, keyring, policy: opts.policy, clock: opts.clock, erasureLedgerFile: opts.erasureLedgerFile };
+  if (!existsSync(opts.erasureLedgerFile)) {
+    onProgress?.(`warning: no erasure ledger at ${opts.erasureLedgerFile}: erasures made after the backup cannot be re-applied (copy it here from the installation's data folder and restore again with --force)`);
+  }
   const reapplied = await reapplyErasures(ctx, opts.actor, await readLedgerFile(opts.erasureLedgerFile, keyring));
   onProgress?.(`re-applied ${reapplied.subjects} erasures of people and ${reapplied.records} of records from the erasure ledger`);
   await writeTx(ctx, (trx) =>

@@ -9,9 +9,8 @@
  * Each line carries a MAC under a key derived from the installation's keys, so an edited or
  * invented line is refused rather than applied.
  */
-import { open, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Tables } from '../db/tables.js';

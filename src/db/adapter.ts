@@ -110,7 +110,8 @@ export const sqliteAdapter: DialectAdapter = {
     return out;
   },
   async pageRows(db, table, after, limit) {
-    const r = await sql<Record<string, unknown>>`select rowid as "__pos", * from ${sql.table(table)} where rowid > ${after === undefined ? -1 : Number(after)} order by rowid limit ${limit}`.execute(db);
+    const from = after === undefined ? sql`` : sql`where rowid > ${Number(after)}`;
+    const r = await sql<Record<string, unknown>>`select rowid as "__pos", * from ${sql.table(table)} ${from} order by rowid limit ${limit}`.execute(db);
     return splitPosition(r.rows);
   },
   async afterLoad() {
