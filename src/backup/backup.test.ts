@@ -21,6 +21,10 @@ import { createSubject, deleteRecord, eraseSubject, findSubjects, getSubject, ty
 import { createBackup, restoreBackup, type RestoreOptions } from './backup.service.js';
 import { LEDGER_FILE } from './erasure-ledger.js';
 
+// Each restore builds a database's schema twice (up to the backup's migrations, then the rest):
+// seconds on a busy machine, more on PostgreSQL.
+const SLOW = { timeout: 180_000 };
+
 const dpo = actorWith('dpo');
 const operator = actorWith('owner', [], 'cli:operator');
 
@@ -72,7 +76,7 @@ describe.each(dialects)('backup and restore on %s', (kind) => {
   let cy: { id: string; records: string[] };
   let file: string;
 
-  it('writes a private, encrypted backup that names its key epoch and holds no readable personal data', async () => {
+  it('writes a private, encrypted backup that names its key epoch and holds no readable personal data', SLOW, async () => {
     ada = (await createSubject(rt, dpo, person('Ada Backup', 'ada.backup@example.org'))).id;
     bob = (await createSubject(rt, dpo, person('Bob Backup', 'bob.backup@example.org'))).id;
     const c = await createSubject(rt, dpo, person('Cy Backup', 'cy.backup@example.org'));
@@ -89,7 +93,7 @@ describe.each(dialects)('backup and restore on %s', (kind) => {
     for (const s of ['Ada Backup', 'ada.backup', ada]) expect(bytes.includes(Buffer.from(s))).toBe(false);
   });
 
-  it('restores into an empty database, then re-applies the erasures made since: the erased person does not come back', async () => {
+  it('restores into an empty database, then re-applies the erasures made since: the erased person does not come back', SLOW, async () => {
     await eraseSubject(rt, dpo, ada);
     await deleteRecord(rt, dpo, cy.records[0]!);
     const t = await target();
@@ -116,7 +120,7 @@ describe.each(dialects)('backup and restore on %s', (kind) => {
     expect((await verifyAudit(t.db, ctx.keyring)).ok).toBe(true);
   });
 
-  it('refuses to overwrite a database that holds data, unless forced', async () => {
+  it('refuses to overwrite a database that holds data, unless forced', SLOW, async () => {
     const t = await target();
     await restoreInto(rt, file, t);
     const e = await caught(restoreInto(rt, file, t));
@@ -127,7 +131,7 @@ describe.each(dialects)('backup and restore on %s', (kind) => {
     expect((await t.db.selectFrom('subjects').select('erased_at').where('id', '=', ada).executeTakeFirstOrThrow()).erased_at).not.toBeNull();
   });
 
-  it('says what is wrong with a backup it cannot open, and loads nothing from it', async () => {
+  it('says what is wrong with a backup it cannot open, and loads nothing from it', SLOW, async () => {
     const other = mkdtempSync(path.join(tmpdir(), 'steward-otherkey-'));
     const t = await target();
     try {
@@ -154,7 +158,7 @@ describe.each(dialects)('backup and restore on %s', (kind) => {
     }
   });
 
-  it('is consistent while writers carry on: every table from one snapshot', async () => {
+  it('is consistent while writers carry on: every table from one snapshot', SLOW, async () => {
     const writes = Promise.all(Array.from({ length: 8 }, (_, i) => createSubject(rt, dpo, person(`Busy ${i}`, `busy${i}@example.org`))));
     const b = await createBackup(rt, operator, path.join(dir, 'busy.backup'));
     await writes;
@@ -167,7 +171,7 @@ describe.each(dialects)('backup and restore on %s', (kind) => {
   });
 
   if (kind === 'sqlite' && postgresUrl) {
-    it('restores a SQLite backup into PostgreSQL', async () => {
+    it('restores a SQLite backup into PostgreSQL', SLOW, async () => {
       const t = await target('postgres');
       const r = await restoreInto(rt, file, t);
       expect(r.source).toBe('sqlite');
@@ -193,7 +197,7 @@ describe.each(dialects)('key-encryption-key epochs on %s', (kind) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a backup and a copy taken before an erasure cannot show the erased person once their epoch is retired', async () => {
+  it('a backup and a copy taken before an erasure cannot show the erased person once their epoch is retired', SLOW, async () => {
     const keyFile = path.join(rt.dataDir, 'steward.key');
     rt.clock.set('2026-03-02T10:00:00Z');
     const eve = (await createSubject(rt, dpo, person('Eve Epoch', 'eve.epoch@example.org'))).id;
@@ -241,7 +245,7 @@ describe.each(dialects)('key-encryption-key epochs on %s', (kind) => {
     expect((await getSubject(rt, dpo, (await createSubject(rt, dpo, person('Fay Later', 'fay@example.org'))).id)).records).toHaveLength(2);
   });
 
-  it('never retires an epoch that still wraps a live key', async () => {
+  it('never retires an epoch that still wraps a live key', SLOW, async () => {
     const provider = rt.keyring.provider;
     // A rotation interrupted before re-wrapping: version 3 exists, keys are still under 2.
     await provider.rotate!();
@@ -259,7 +263,7 @@ describe('steward backup and restore (CLI)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('backs up, refuses a non-empty target, restores into a fresh data folder with the same keys, and reports bad files with a stable code', async () => {
+  it('backs up, refuses a non-empty target, restores into a fresh data folder with the same keys, and reports bad files with a stable code', SLOW, async () => {
     const src = path.join(dir, 'a');
     const g = (d: string) => ['--policy', REGISTER_POLICY, '--data-dir', d];
     const made = await runCli([...g(src), 'users', 'list'], { cwd: dir });
