@@ -17,6 +17,7 @@ import { registerBreachCommands } from '../breaches/breaches.cli.js';
 import { registerDeadlineCommand } from '../deadline/deadline.cli.js';
 import { registerRequestCommands } from '../requests/requests.cli.js';
 import { registerAccountabilityCommands } from '../accountability/accountability.cli.js';
+import { registerBackupCommands } from '../backup/backup.cli.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo): Command {
   registerDeadlineCommand(program, io);
   registerRequestCommands(program, io);
   registerAccountabilityCommands(program, io);
+  registerBackupCommands(program, io);
   return program;
 }
 

@@ -16,6 +16,17 @@ describe('configuration', () => {
     expect(c.port).toBe(8080);
     expect(c.host).toBe('127.0.0.1');
     expect(c.baseUrl).toBe('http://127.0.0.1:8080');
+    expect(c.backupRetentionDays).toBe(35);
+  });
+
+  it('takes the backup retention in days from the environment or the file, and refuses nonsense', () => {
+    expect(loadConfig({}, { STEWARD_BACKUP_RETENTION_DAYS: '90' }, cwd).backupRetentionDays).toBe(90);
+    const dir = mkdtempSync(path.join(tmpdir(), 'steward-config-'));
+    const file = path.join(dir, 'steward.config.yaml');
+    writeFileSync(file, 'backup_retention_days: 14\n');
+    expect(loadConfig({ config: file }, {}, cwd).backupRetentionDays).toBe(14);
+    expect(() => loadConfig({}, { STEWARD_BACKUP_RETENTION_DAYS: '0' }, cwd)).toThrow(/STEWARD_BACKUP_RETENTION_DAYS/);
+    expect(() => loadConfig({}, { STEWARD_BACKUP_RETENTION_DAYS: 'a month' }, cwd)).toThrow(/STEWARD_BACKUP_RETENTION_DAYS/);
   });
 
   it('takes flags over environment over file', () => {

@@ -26,6 +26,7 @@ const configSchema = z.strictObject({
   bodyLimit: z.coerce.number().int().min(1024).max(512 * 1024 * 1024),
   smtpUrl: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   mailFrom: z.string().min(3).max(320).optional(),
+  backupRetentionDays: z.coerce.number().int().min(1).max(3650),
 });
 
 export interface Config {
@@ -48,6 +49,11 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The From address; defaults to the declaration's privacy contact. */
   mailFrom: string | undefined;
+  /**
+   * How long backups are kept, in days: a key-encryption-key epoch is retired this long after it
+   * was superseded, so backups older than that can no longer be opened.
+   */
+  backupRetentionDays: number;
 }
 
 /** Settings as flags name them; undefined means "not given". */
@@ -76,6 +82,7 @@ const envNames: Record<Key, string> = {
   bodyLimit: 'STEWARD_BODY_LIMIT',
   smtpUrl: 'STEWARD_SMTP_URL',
   mailFrom: 'STEWARD_MAIL_FROM',
+  backupRetentionDays: 'STEWARD_BACKUP_RETENTION_DAYS',
 };
 
 const flagNames: Partial<Record<Key, string>> = {
@@ -99,6 +106,7 @@ const fileKeys: Record<string, Key> = {
   body_limit: 'bodyLimit',
   smtp_url: 'smtpUrl',
   mail_from: 'mailFrom',
+  backup_retention_days: 'backupRetentionDays',
 };
 
 const defaults = {
@@ -108,6 +116,7 @@ const defaults = {
   port: 8080,
   logLevel: 'info',
   bodyLimit: 10 * 1024 * 1024,
+  backupRetentionDays: 35,
 } satisfies Partial<Record<Key, unknown>>;
 
 function readConfigFile(file: string): Partial<Record<Key, unknown>> {
@@ -183,6 +192,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     bodyLimit: c.bodyLimit,
     smtpUrl: c.smtpUrl,
     mailFrom: c.mailFrom,
+    backupRetentionDays: c.backupRetentionDays,
   };
 }
 

@@ -145,6 +145,25 @@ describe('fileKekProvider', () => {
     expect(await readKeyFileVersions(keyPath)).toEqual({ current: 6, versions: [1, 2, 3, 4, 5, 6] });
   });
 
+  it('lists its epochs with their creation times and retires old ones for good, never the current one', async () => {
+    const clock = fixedClock('2026-01-01T00:00:00Z');
+    const provider = fileKekProvider(keyPath, { clock });
+    await provider.current();
+    clock.set('2026-02-01T00:00:00Z');
+    await provider.rotate!();
+    expect(await provider.epochs!()).toEqual([
+      { version: 1, createdAt: '2026-01-01T00:00:00.000Z' },
+      { version: 2, createdAt: '2026-02-01T00:00:00.000Z' },
+    ]);
+    await expect(provider.retire!([2])).rejects.toMatchObject({ code: 'CONFLICT' });
+    await provider.retire!([1]);
+    expect(await readKeyFileVersions(keyPath)).toEqual({ current: 2, versions: [2] });
+    // Gone for this provider and for one that reads the file afresh.
+    await expect(provider.get(1)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(fileKekProvider(keyPath).get(1)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    expect((await stat(keyPath)).mode & 0o777).toBe(0o600);
+  });
+
   it('throws CONFIG_INVALID for an unknown version', async () => {
     const provider = fileKekProvider(keyPath);
     const e = await rejection(provider.get(9));

@@ -25,6 +25,16 @@ export interface KekProvider {
   get(version: number): Promise<Buffer>;
   /** Adds a new current version, keeping the old ones; returns the new version. */
   rotate?(): Promise<number>;
+  /**
+   * Every version held (each an epoch), with when it was created where the source records it
+   * (the key file does; the environment does not).
+   */
+  epochs?(): Promise<Array<{ version: number; createdAt: string | undefined }>>;
+  /**
+   * Deletes versions for good (epoch retirement): backups and data keys sealed under them can
+   * never be opened again. Refuses the current version.
+   */
+  retire?(versions: readonly number[]): Promise<void>;
 }
 
 export const KEK_BYTES = 32;
@@ -95,6 +105,7 @@ export function envKekProvider(value: string | undefined, name: string = MASTER_
       if (!key) throw unknownVersion(id, version);
       return Buffer.from(key);
     },
+    epochs: async () => [...set.keys.keys()].sort((a, b) => a - b).map((version) => ({ version, createdAt: undefined })),
   };
 }
 
@@ -185,6 +196,22 @@ export function fileKekProvider(path: string, options: FileKekProviderOptions = 
       });
       cached = Promise.resolve(set);
       return set.current;
+    },
+    epochs: async () => {
+      await load();
+      const json = await readKeyFileJson(path);
+      return json.keys.map((k) => ({ version: k.version, createdAt: k.createdAt })).sort((a, b) => a.version - b.version);
+    },
+    retire: async (versions) => {
+      await load();
+      const set = await withLock(path, lockTimeoutMs, async () => {
+        const now = await readKeyFileJson(path);
+        if (versions.includes(now.current)) throw new StewardError('CONFLICT', `KEK version ${now.current} is the current one and cannot be retired`);
+        const json: KeyFileJson = { ...now, keys: now.keys.filter((k) => !versions.includes(k.version)) };
+        await writeFileAtomic(path, serialise(json));
+        return toKeySet(json, path);
+      });
+      cached = Promise.resolve(set);
     },
   };
 }

@@ -105,7 +105,11 @@ function openPostgres(url: string, opts: OpenOptions): Database {
   return { db, adapter: postgresAdapter, description: redactUrl(url), close: () => db.destroy() };
 }
 
-export async function migrate(database: Database): Promise<string[]> {
+/**
+ * Brings the schema up to date, or only up to the migration `opts.to` (a restore builds the schema
+ * its backup was taken with, loads it, then migrates the rest of the way).
+ */
+export async function migrate(database: Database, opts: { to?: string } = {}): Promise<string[]> {
   const provider: MigrationProvider = {
     getMigrations: async () =>
       Object.fromEntries(Object.entries(await loadMigrations()).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, database.adapter) }])),
@@ -115,7 +119,7 @@ export async function migrate(database: Database): Promise<string[]> {
   const schema =
     database.adapter.kind === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(database.db)).rows[0]?.s : undefined;
   const migrator = new Migrator({ db: database.db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = opts.to ? await migrator.migrateTo(opts.to) : await migrator.migrateToLatest();
   if (error) {
     throw new StewardError('INTERNAL', `database migration failed: ${(error as Error).message}`);
   }

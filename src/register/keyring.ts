@@ -30,6 +30,15 @@ const WRAPPED_KEY_TABLES: WrappedKeyTable[] = [
   { table: 'requests', idColumn: 'id', owner: (id) => `request:${id}` },
 ];
 
+/** What epoch retirement did: versions deleted, versions due that the source cannot delete, versions kept and why. */
+export interface EpochReport {
+  current: number;
+  retired: number[];
+  /** Due for retirement but held where Steward cannot delete them (STEWARD_MASTER_KEY): remove them there. */
+  due: number[];
+  kept: Array<{ version: number; why: string }>;
+}
+
 export class Keyring {
   readonly indexer: BlindIndexer;
   readonly #auditKey: Buffer;
@@ -140,6 +149,55 @@ export class Keyring {
     this.#keks.set(newest.version, newest.key);
     this.#current = fresh;
     return this.rewrapAll(db, onProgress);
+  }
+
+  /**
+   * Epoch retirement: deletes from the key source every KEK version that was superseded more than
+   * `retentionDays` ago (the backup retention: backups sealed under it are older than that) and
+   * under which no live key is wrapped any more. After it, a backup or a copy of the database from
+   * that epoch cannot be opened with the current keys, so erased people in it stay unreadable.
+   * Where the source cannot delete (STEWARD_MASTER_KEY), the versions due are reported instead.
+   */
+  async retireEpochs(db: DB, now: Date, retentionDays: number): Promise<EpochReport> {
+    const report: EpochReport = { current: (await this.provider.current()).version, retired: [], due: [], kept: [] };
+    if (!this.provider.epochs) return report;
+    const epochs = await this.provider.epochs();
+    const anyDb = db as unknown as Kysely<any>;
+    const rootRow = await db.selectFrom('key_state').select('value').where('name', '=', INDEX_ROOT).executeTakeFirst();
+    const rootVersion = rootRow ? kekVersionOf(Buffer.from(rootRow.value, 'base64')) : undefined;
+    for (const [i, e] of epochs.entries()) {
+      if (e.version >= report.current) continue;
+      const supersededAt = epochs[i + 1]?.createdAt;
+      if (!supersededAt) {
+        report.kept.push({ version: e.version, why: 'its successor has no creation date: retire it by hand once your oldest backup of it has gone' });
+        continue;
+      }
+      const until = new Date(Date.parse(supersededAt) + retentionDays * 86_400_000);
+      if (!(until.getTime() <= now.getTime())) {
+        report.kept.push({ version: e.version, why: `backups sealed under it are within the ${retentionDays}-day retention until ${until.toISOString()}` });
+        continue;
+      }
+      let live = rootVersion === e.version ? 1 : 0;
+      for (const t of WRAPPED_KEY_TABLES) {
+        const r = await anyDb.selectFrom(t.table).select((eb) => eb.fn.countAll<number>().as('n')).where('wrapped_key', 'is not', null).where('kek_version', '=', e.version).executeTakeFirstOrThrow();
+        live += Number(r.n);
+      }
+      if (live > 0) {
+        report.kept.push({ version: e.version, why: `${live} live keys are still wrapped under it: run \`steward keys rotate\` to re-wrap them` });
+        continue;
+      }
+      report.due.push(e.version);
+    }
+    if (report.due.length > 0 && this.provider.retire) {
+      await this.provider.retire(report.due);
+      for (const v of report.due) {
+        this.#keks.get(v)?.fill(0);
+        this.#keks.delete(v);
+      }
+      report.retired = report.due;
+      report.due = [];
+    }
+    return report;
   }
 
   /** Re-wraps every key not yet under the current KEK version (resumable: safe to run again). */

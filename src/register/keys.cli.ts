@@ -5,9 +5,26 @@ import { cliActor } from '../runtime/runtime.js';
 import { writeTx } from './register.service.js';
 
 export function registerKeyCommands(program: Command, io: CliIo): void {
-  program
-    .command('keys')
-    .description('encryption keys')
+  const keys = program.command('keys').description('encryption keys');
+  keys
+    .command('retire')
+    .description('delete key-encryption-key versions superseded longer ago than backup_retention_days and no longer wrapping any key, so backups sealed under them cannot be opened')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withRuntime(cmd, io, async (rt) => {
+        const r = await rt.keyring.retireEpochs(rt.database.db, rt.clock.now(), rt.config.backupRetentionDays);
+        if (r.retired.length > 0) {
+          await writeTx(rt, (trx) => appendAudit(trx, rt, cliActor(), [{ action: 'keys.retire', details: { retired: r.retired, current: r.current } }]));
+        }
+        if (opts.json) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
+        else {
+          io.stdout(`current key epoch: ${r.current}; retired: ${r.retired.length ? r.retired.join(', ') : 'none'}\n`);
+          if (r.due.length) io.stdout(`due for retirement, remove from ${rt.keyring.provider.id}: ${r.due.map((v) => `v${v}`).join(', ')}\n`);
+          for (const k of r.kept) io.stdout(`kept v${k.version}: ${k.why}\n`);
+        }
+      });
+    });
+  keys
     .command('rotate')
     .description('add a new key-encryption key and re-wrap every subject key under it (records are not re-encrypted); safe to re-run')
     .option('--json', 'print the result as JSON')

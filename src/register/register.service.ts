@@ -22,12 +22,15 @@ import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Keyring } from './keyring.js';
 import { defaultPurposes } from '../promises/promises.purposes.js';
+import { afterErasure, recordErasures, type ErasureReason } from '../backup/erasure-ledger.js';
 
 export interface RegisterContext {
   database: Database;
   keyring: Keyring;
   policy: LoadedPolicy;
   clock: Clock;
+  /** The erasure ledger's file outside the database (src/backup/erasure-ledger.ts); unset: table only. */
+  erasureLedgerFile?: string | undefined;
 }
 
 /** The purpose a caller gives for reading a restricted subject's data (Art 18). */
@@ -696,10 +699,12 @@ export async function deleteRecord(ctx: RegisterContext, actor: Actor, id: strin
   await writeTx(ctx, async (trx) => {
     const row = await recordRow(trx, id);
     await trx.deleteFrom('records').where('id', '=', id).execute();
+    await recordErasures(trx, 'record', [id], 'record-delete', ctx.clock.now().toISOString());
     await appendAudit(trx, ctx, actor, [
       { action: 'record.delete', subjectId: row.subject_id, recordId: id, details: { category: row.category, digest: ciphertextDigest(row.ciphertext), ...(reason ? { reason } : {}) } },
     ]);
   });
+  await afterErasure(ctx);
 }
 
 /**
@@ -707,10 +712,10 @@ export async function deleteRecord(ctx: RegisterContext, actor: Actor, id: strin
  * any copy of the ciphertext (in a backup) is unreadable. The subject row stays as a tombstone
  * with no personal data, so audit entries still name a known id.
  */
-export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: string, reason?: string): Promise<{ records: number }> {
+export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: string, reason?: string, opts: { ledgerReason?: ErasureReason } = {}): Promise<{ records: number }> {
   authorise(actor, 'subjects:delete');
   const now = ctx.clock.now().toISOString();
-  return writeTx(ctx, async (trx) => {
+  const result = await writeTx(ctx, async (trx) => {
     const row = await subjectRow(trx, id);
     if (row.erased_at) throw new StewardError('CONFLICT', `subject ${id} was already erased`);
     const counts = await trx.selectFrom('records').select(['category']).where('subject_id', '=', id).execute();
@@ -720,11 +725,14 @@ export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: strin
     await trx.deleteFrom('records').where('subject_id', '=', id).execute();
     await trx.updateTable('subject_keys').set({ wrapped_key: null, destroyed_at: now }).where('subject_id', '=', id).execute();
     await trx.updateTable('subjects').set({ erased_at: now, updated_at: now }).where('id', '=', id).execute();
+    await recordErasures(trx, 'subject', [id], opts.ledgerReason ?? 'register-delete', now);
     const categories: Record<string, number> = {};
     for (const c of counts) categories[c.category] = (categories[c.category] ?? 0) + 1;
     await appendAudit(trx, ctx, actor, [{ action: 'subject.erase', subjectId: id, details: { records: counts.length, categories, keyDestroyed: true, ...(reason ? { reason } : {}) } }]);
     return { records: counts.length };
   });
+  await afterErasure(ctx);
+  return result;
 }
 
 /** Art 18 restriction, set and lifted by the privacy roles (the rights-request workflow uses it). */

@@ -27,6 +27,7 @@ import {
   type RegisterContext,
 } from '../register/register.service.js';
 import { deleteRecordRows, eraseEmptySubjects } from '../retention/retention.actions.js';
+import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from '../retention/retention.engine.js';
 import { explainSubject } from '../retention/retention.service.js';
 import { holdActive, holdsCovering, unreleasedHolds } from '../retention/holds.service.js';
@@ -35,7 +36,7 @@ import { newId } from '../shared/ids.js';
 import { ukToday } from './requests.clock.js';
 import { applyRedactions, packFiles, type Redaction } from './requests.pack.js';
 import { changeRequest, type ChangeResult, type RequestsContext } from './requests.service.js';
-import { packAad, requestKey, requestRow, type RequestRow } from './requests.store.js';
+import { emptyPacksOfSubjects, packAad, requestKey, requestRow, type RequestRow } from './requests.store.js';
 import { zipFiles } from './requests.zip.js';
 
 export const PACK_TTL_DAYS = 30;
@@ -58,8 +59,12 @@ async function loadOpen(ctx: RegisterContext, idOrRef: string, type: string | st
  * work after it: reading the register, building a pack): refused if the request changed since
  * (paused, a fee asked, answered by someone else), so nothing is answered on stale terms.
  */
-const fulfilChange = (ctx: RequestsContext, actor: Actor, row: RequestRow, fn: Parameters<typeof changeRequest>[4]): Promise<ChangeResult> =>
-  changeRequest(ctx, actor, row.id, 'requests:manage', fn, { expectVersion: row.version });
+const fulfilChange = async (ctx: RequestsContext, actor: Actor, row: RequestRow, fn: Parameters<typeof changeRequest>[4]): Promise<ChangeResult> => {
+  const result = await changeRequest(ctx, actor, row.id, 'requests:manage', fn, { expectVersion: row.version });
+  // Erasure, objection and withdrawal may have erased: mirror the ledger, checkpoint the WAL.
+  await afterErasure(ctx);
+  return result;
+};
 
 const needSubject = (row: RequestRow): string => {
   if (!row.subject_id) throw new StewardError('CONFLICT', `request ${row.reference} is not matched to anyone in the register: run match and confirm first`);
@@ -122,7 +127,8 @@ export async function downloadPack(ctx: RegisterContext, token: string, ip?: str
   if (Number(expires) <= now.getTime()) return undefined;
   return writeTx(ctx, async (trx) => {
     const pack = await trx.selectFrom('request_packs').selectAll().where('id', '=', packId).executeTakeFirst();
-    if (!pack || pack.expires_at <= now.toISOString()) return undefined;
+    // An emptied pack (expired, or its person erased) answers like an unknown link.
+    if (!pack || pack.expires_at <= now.toISOString() || pack.content.length === 0) return undefined;
     const row = await trx.selectFrom('requests').selectAll().where('id', '=', pack.request_id).executeTakeFirstOrThrow();
     if (row.status === 'withdrawn') return undefined;
     const data = decrypt(await requestKey(ctx, row), pack.content, packAad(row.id, pack.id));
@@ -303,9 +309,11 @@ export async function fulfilErasure(ctx: RequestsContext, actor: Actor, idOrRef:
     }
     // The identifiers go on the suppression list before their records are deleted.
     const suppressed = await suppressSubject(trx, ctx, actor, subjectId, 'erasure');
-    await deleteRecordRows(trx, toDelete.map((r) => r.id));
     const now = ctx.clock.now().toISOString();
-    const erasedWhole = (await eraseEmptySubjects(trx, [subjectId], now)).has(subjectId);
+    await deleteRecordRows(trx, toDelete.map((r) => r.id), { now, reason: 'rights-request' });
+    // The person asked for erasure: no copy made for an earlier access request stays behind.
+    await emptyPacksOfSubjects(trx, [subjectId]);
+    const erasedWhole = (await eraseEmptySubjects(trx, [subjectId], now, 'rights-request')).has(subjectId);
     await appendAudit(trx, ctx, actor, [
       ...toDelete.map((r) => ({ action: 'record.delete', subjectId, recordId: r.id, details: { category: r.category, digest: ciphertextDigest(r.ciphertext), reason: `request:${row.id}` } })),
       ...(erasedWhole ? [{ action: 'subject.erase', subjectId, details: { records: toDelete.length, keyDestroyed: true, reason: `request:${row.id}` } }] : []),
@@ -433,7 +441,7 @@ export async function fulfilObjection(ctx: RequestsContext, actor: Actor, idOrRe
     const model = retentionModel(ctx.policy);
     const rows = onlyLi.length ? await trx.selectFrom('records').select(['id', 'category', 'purposes', 'ciphertext']).where('id', 'in', onlyLi).execute() : [];
     const del = rows.filter((r) => holdsCovering(holds, model, { subjectId, category: r.category, purposes: r.purposes }, rels).length === 0);
-    await deleteRecordRows(trx, del.map((r) => r.id));
+    await deleteRecordRows(trx, del.map((r) => r.id), { now: ctx.clock.now().toISOString(), reason: 'objection' });
     if (del.length) {
       await appendAudit(trx, ctx, actor, del.map((r) => ({ action: 'record.delete', subjectId, recordId: r.id, details: { category: r.category, digest: ciphertextDigest(r.ciphertext), reason: `request:${row.id}` } })));
     }

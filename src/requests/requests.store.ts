@@ -142,3 +142,17 @@ export async function loadRequestEvents(db: Kysely<Tables>, requestId: string): 
   const rows = await db.selectFrom('request_events').selectAll().where('request_id', '=', requestId).orderBy('seq').execute();
   return rows.map((r) => ({ seq: Number(r.seq), type: r.type, at: r.at, actor: r.actor, details: JSON.parse(r.details) as Record<string, unknown> }));
 }
+
+/**
+ * Empties the access and portability packs made for these people (the rows stay: what was
+ * released, when, how often fetched). Called by every erasure: a pack is a copy of the person's
+ * data under the request's key, which destroying the person's key would not reach.
+ */
+export async function emptyPacksOfSubjects(trx: Kysely<Tables>, subjectIds: readonly string[]): Promise<void> {
+  if (subjectIds.length === 0) return;
+  await trx
+    .updateTable('request_packs')
+    .set({ content: Buffer.alloc(0) })
+    .where('request_id', 'in', (eb) => eb.selectFrom('requests').select('id').where('subject_id', 'in', [...subjectIds]))
+    .execute();
+}

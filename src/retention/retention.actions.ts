@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { aad, decrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
 import type { RegisterContext } from '../register/register.service.js';
+import { recordErasures, type ErasureReason } from '../backup/erasure-ledger.js';
 import type { CalendarDate } from './duration.js';
 import type { RecordFacts, RetentionModel } from './retention.engine.js';
 import './retention.tables.js';
@@ -24,8 +25,10 @@ export async function forChunks<T>(items: readonly T[], size: number, fn: (chunk
  * (enforced by PostgreSQL, and by SQLite with foreign_keys on, as database.ts opens it) — one
  * index probe per record instead of two.
  */
-export async function deleteRecordRows(trx: Kysely<Tables>, ids: readonly string[]): Promise<void> {
+export async function deleteRecordRows(trx: Kysely<Tables>, ids: readonly string[], ledger: { now: string; reason: ErasureReason }): Promise<void> {
   await forChunks(ids, ID_CHUNK, (chunk) => trx.deleteFrom('records').where('id', 'in', chunk).execute());
+  // In the erasure ledger, so that a restore from an older backup deletes them again.
+  await recordErasures(trx, 'record', ids, ledger.reason, ledger.now);
 }
 
 /**
@@ -33,13 +36,13 @@ export async function deleteRecordRows(trx: Kysely<Tables>, ids: readonly string
  * subject erased (the row stays as a tombstone so audit entries still name a known id), and drops
  * the retention facts kept only to time their data (life events, review decisions).
  */
-export async function eraseEmptySubjects(trx: Kysely<Tables>, subjectIds: readonly string[], now: string): Promise<Set<string>> {
+export async function eraseEmptySubjects(trx: Kysely<Tables>, subjectIds: readonly string[], now: string, reason: ErasureReason): Promise<Set<string>> {
   const empty: string[] = [];
   await forChunks([...new Set(subjectIds)], ID_CHUNK, async (chunk) => {
     const left = new Set((await trx.selectFrom('records').select('subject_id').distinct().where('subject_id', 'in', chunk).execute()).map((r) => r.subject_id));
     for (const id of chunk) if (!left.has(id)) empty.push(id);
   });
-  await eraseSubjects(trx, empty, now);
+  await eraseSubjects(trx, empty, now, reason);
   return new Set(empty);
 }
 
@@ -47,7 +50,8 @@ export async function eraseEmptySubjects(trx: Kysely<Tables>, subjectIds: readon
  * Erases subjects the caller knows have no record left (it read and removed all of them inside
  * this write-locked transaction, so none can have been added since).
  */
-export async function eraseSubjects(trx: Kysely<Tables>, empty: readonly string[], now: string): Promise<void> {
+export async function eraseSubjects(trx: Kysely<Tables>, empty: readonly string[], now: string, reason: ErasureReason): Promise<void> {
+  await recordErasures(trx, 'subject', empty, reason, now);
   await forChunks(empty, ID_CHUNK, async (chunk) => {
     await trx.updateTable('subject_keys').set({ wrapped_key: null, destroyed_at: now }).where('subject_id', 'in', chunk).execute();
     await trx.updateTable('subjects').set({ erased_at: now, updated_at: now }).where('id', 'in', chunk).where('erased_at', 'is', null).execute();

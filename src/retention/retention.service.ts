@@ -18,6 +18,7 @@ import { notFound, StewardError } from '../shared/errors.js';
 import { eventConditions, type RetentionConditions } from './conditions.js';
 import { addDurationClamped, durationOf, maxDate, parseCalendarDate, parseDuration, toCalendarDate, ZERO, type CalendarDate, type Duration } from './duration.js';
 import { holdActive, holdsCovering, unreleasedHolds } from './holds.service.js';
+import { afterErasure } from '../backup/erasure-ledger.js';
 import { deleteRecordRows, eraseSubjects, writeStatistics, type AnonymiseGroup } from './retention.actions.js';
 import {
   conditionsOf,
@@ -751,6 +752,7 @@ export async function runRetention(ctx: RegisterContext, actor: Actor, asOf?: Da
     }
   }
   result.rules = [...byRule.values()].map((r) => ({ rule: r.rule, action: r.action, records: r.records, subjects: r.subjects.size })).sort((a, b) => a.rule.localeCompare(b.rule));
+  if (result.deleted + result.anonymised + result.subjectsErased > 0) await afterErasure(ctx);
   return result;
 }
 
@@ -800,12 +802,12 @@ async function actOnPage(
   if (perSubject.size === 0) return;
   const anonymised = [...groups.values()].flatMap((g) => g.records.map((r) => r.id));
   const statistics = await writeStatistics(trx, ctx, model, [...groups.values()], page.relationshipsOf, day);
-  await deleteRecordRows(trx, [...deletes, ...anonymised]);
   const now = ctx.clock.now().toISOString();
+  await deleteRecordRows(trx, [...deletes, ...anonymised], { now, reason: 'retention' });
   // Every record of the page's subjects was read inside this write-locked transaction: a subject
   // whose records were all due has none left now.
   const erased = new Set([...perSubject.keys()].filter((id) => evaluated.get(id)!.every((e) => e.verdict.status === 'due')));
-  await eraseSubjects(trx, [...erased], now);
+  await eraseSubjects(trx, [...erased], now, 'retention');
   const events: AuditEvent[] = [];
   for (const r of perRule.values()) {
     events.push({ action: r.action === 'delete' ? 'retention.delete' : 'retention.anonymise', details: { rule: r.rule, asOf: day, records: r.records, subjects: r.subjects.size, categories: r.categories } });

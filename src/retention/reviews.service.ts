@@ -15,6 +15,7 @@ import { newId } from '../shared/ids.js';
 import { addDurationClamped, parseCalendarDate, toCalendarDate, type CalendarDate } from './duration.js';
 import { holdActive, holdsCovering, unreleasedHolds } from './holds.service.js';
 import { deleteRecordRows, eraseEmptySubjects, forChunks, ID_CHUNK } from './retention.actions.js';
+import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from './retention.engine.js';
 import './retention.tables.js';
 
@@ -66,7 +67,7 @@ export async function decideReview(ctx: RegisterContext, actor: Actor, input: Re
   }
   const governed = new Set([...model.purposes.values()].filter((p) => p.ruleId === rule.id).map((p) => p.id));
 
-  return writeTx(ctx, async (trx) => {
+  const decided = await writeTx(ctx, async (trx) => {
     const subject = await trx.selectFrom('subjects').select(['id', 'erased_at', 'restricted']).where('id', '=', input.subjectId).executeTakeFirst();
     if (!subject) throw notFound('subject', input.subjectId);
     if (subject.erased_at) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
@@ -90,14 +91,14 @@ export async function decideReview(ctx: RegisterContext, actor: Actor, input: Re
         if (remaining.length === 0) gone.push(r.id);
         else kept.push({ id: r.id, purposes: JSON.stringify(remaining) });
       }
-      await deleteRecordRows(trx, gone);
+      await deleteRecordRows(trx, gone, { now: now.toISOString(), reason: 'review' });
       const at = now.toISOString();
       await forChunks(kept, ID_CHUNK, async (chunk) => {
         for (const k of chunk) await trx.updateTable('records').set({ purposes: k.purposes, updated_at: at }).where('id', '=', k.id).execute();
       });
       deleted = gone.length;
       narrowed = kept.length;
-      keyDestroyed = (await eraseEmptySubjects(trx, [input.subjectId], at)).has(input.subjectId);
+      keyDestroyed = (await eraseEmptySubjects(trx, [input.subjectId], at, 'review')).has(input.subjectId);
     }
     const id = newId();
     if (!keyDestroyed) {
@@ -111,4 +112,6 @@ export async function decideReview(ctx: RegisterContext, actor: Actor, input: Re
     ]);
     return { id, subjectId: input.subjectId, rule: rule.id, decision: input.decision, decidedBy: actor.id, decidedAt: now.toISOString(), nextReviewOn: next, deleted, narrowed, keyDestroyed };
   });
+  if (input.decision === 'delete') await afterErasure(ctx);
+  return decided;
 }

@@ -9,6 +9,7 @@ import type { Actor } from '../auth/roles.js';
 import type { Config } from '../config/config.js';
 import { defaultKekProvider, type KekProvider } from '../crypto/kek.js';
 import { openDatabase } from '../db/database.js';
+import { LEDGER_FILE } from '../backup/erasure-ledger.js';
 import { loadPolicy, type LoadedPolicy } from '../policy/policy.loader.js';
 import { Keyring } from '../register/keyring.js';
 import type { RegisterContext } from '../register/register.service.js';
@@ -30,6 +31,9 @@ export function mailerFor(config: Config, loaded: LoadedPolicy): Mailer {
   });
 }
 
+/** The erasure ledger's file: beside the key file, in the data folder (src/backup/erasure-ledger.ts). */
+export const ledgerFileFor = (config: Config): string => path.join(config.dataDir, LEDGER_FILE);
+
 export function kekProviderFor(config: Config): KekProvider {
   return defaultKekProvider({ dataDir: config.dataDir, env: config.masterKey ? { STEWARD_MASTER_KEY: config.masterKey } : {} });
 }
@@ -47,6 +51,7 @@ export async function openRuntime(config: Config, opts: { clock?: Clock; policy?
       policy,
       mailer,
       clock: opts.clock ?? systemClock,
+      erasureLedgerFile: ledgerFileFor(config),
       close: async () => {
         mailer.close();
         await database.close();

@@ -10,6 +10,9 @@ import { sendRequestReminders } from '../requests/requests.reminders.js';
 import { runRetention } from '../retention/retention.service.js';
 import { systemActor, type Runtime } from '../runtime/runtime.js';
 import type { Job } from './scheduler.js';
+import { mirrorLedger } from '../backup/erasure-ledger.js';
+import { appendAudit } from '../audit/audit.service.js';
+import { writeTx } from '../register/register.service.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -42,6 +45,20 @@ export function serverJobs(rt: Runtime): Job[] {
       },
     },
     consentRenewalJob(rt),
+    {
+      // Erasure ledger entries a crash left unmirrored reach their file; key-encryption-key
+      // epochs past the backup retention are retired, so backups that old can no longer be opened.
+      name: 'key-epochs',
+      everyMs: 24 * HOUR,
+      run: async (now) => {
+        const m = await mirrorLedger(rt);
+        const r = await rt.keyring.retireEpochs(rt.database.db, now, rt.config.backupRetentionDays);
+        if (r.retired.length > 0) {
+          await writeTx(rt, (trx) => appendAudit(trx, rt, systemActor('key-epochs'), [{ action: 'keys.retire', details: { retired: r.retired, current: r.current } }]));
+        }
+        return `mirrored ${m.appended} ledger entries; retired epochs ${r.retired.join(', ') || 'none'}${r.due.length ? `; due in the key source: ${r.due.join(', ')}` : ''}`;
+      },
+    },
     {
       name: 'breach-reminders',
       everyMs: 15 * MINUTE,

@@ -16,7 +16,15 @@ export type ErrorCode =
   | 'FORBIDDEN_DATA'
   | 'RESTRICTED'
   | 'RATE_LIMITED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // Backups (src/backup): a backup file that cannot be opened, and why.
+  | 'BACKUP_WRONG_KEY'
+  | 'BACKUP_KEY_RETIRED'
+  | 'BACKUP_CORRUPT'
+  | 'BACKUP_TRUNCATED'
+  | 'BACKUP_UNSUPPORTED'
+  | 'RESTORE_TARGET_NOT_EMPTY'
+  | 'LEDGER_INVALID';
 
 export interface ErrorDetail {
   /** Where the problem is: a JSON path, a field name, or file:line:column. */
