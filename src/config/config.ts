@@ -26,6 +26,11 @@ const configSchema = z.strictObject({
   bodyLimit: z.coerce.number().int().min(1024).max(512 * 1024 * 1024),
   smtpUrl: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   mailFrom: z.string().min(3).max(320).optional(),
+  cookieOrigins: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (typeof v === 'string' ? v.split(',') : v).map((o) => o.trim()).filter((o) => o !== ''))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'each must be an origin like https://www.example.co.uk (scheme and host, no path)').max(300)).max(50))
+    .optional(),
 });
 
 export interface Config {
@@ -48,6 +53,8 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The From address; defaults to the declaration's privacy contact. */
   mailFrom: string | undefined;
+  /** Websites (origins) allowed to embed the cookie banner and send its consent log; undefined: those the declaration names. */
+  cookieOrigins: string[] | undefined;
 }
 
 /** Settings as flags name them; undefined means "not given". */
@@ -76,6 +83,7 @@ const envNames: Record<Key, string> = {
   bodyLimit: 'STEWARD_BODY_LIMIT',
   smtpUrl: 'STEWARD_SMTP_URL',
   mailFrom: 'STEWARD_MAIL_FROM',
+  cookieOrigins: 'STEWARD_COOKIE_ORIGINS',
 };
 
 const flagNames: Partial<Record<Key, string>> = {
@@ -99,6 +107,7 @@ const fileKeys: Record<string, Key> = {
   body_limit: 'bodyLimit',
   smtp_url: 'smtpUrl',
   mail_from: 'mailFrom',
+  cookie_origins: 'cookieOrigins',
 };
 
 const defaults = {
@@ -183,6 +192,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     bodyLimit: c.bodyLimit,
     smtpUrl: c.smtpUrl,
     mailFrom: c.mailFrom,
+    cookieOrigins: c.cookieOrigins?.map((o) => o.toLowerCase().replace(/\/$/, '')),
   };
 }
 

@@ -95,5 +95,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../retention/retention.routes.js')).retentionRoutes(deps));
   await app.register((await import('../consent/consent.routes.js')).consentRoutes(deps));
   await app.register((await import('../breaches/breaches.routes.js')).breachRoutes(deps));
+  await app.register((await import('../cookies/cookies.routes.js')).cookieRoutes(deps));
   return app;
 }
