@@ -31,6 +31,7 @@ const configSchema = z.strictObject({
     .transform((v) => (typeof v === 'string' ? v.split(',') : v).map((o) => o.trim()).filter((o) => o !== ''))
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'each must be an origin like https://www.example.co.uk (scheme and host, no path)').max(300)).max(50))
     .optional(),
+  cookieRateLimit: z.coerce.number().int().min(1).max(1_000_000),
 });
 
 export interface Config {
@@ -55,6 +56,8 @@ export interface Config {
   mailFrom: string | undefined;
   /** Websites (origins) allowed to embed the cookie banner and send its consent log; undefined: those the declaration names. */
   cookieOrigins: string[] | undefined;
+  /** Cookie choices accepted per visitor address per minute (a shared office address counts once). */
+  cookieRateLimit: number;
 }
 
 /** Settings as flags name them; undefined means "not given". */
@@ -84,6 +87,7 @@ const envNames: Record<Key, string> = {
   smtpUrl: 'STEWARD_SMTP_URL',
   mailFrom: 'STEWARD_MAIL_FROM',
   cookieOrigins: 'STEWARD_COOKIE_ORIGINS',
+  cookieRateLimit: 'STEWARD_COOKIE_RATE_LIMIT',
 };
 
 const flagNames: Partial<Record<Key, string>> = {
@@ -108,6 +112,7 @@ const fileKeys: Record<string, Key> = {
   smtp_url: 'smtpUrl',
   mail_from: 'mailFrom',
   cookie_origins: 'cookieOrigins',
+  cookie_rate_limit: 'cookieRateLimit',
 };
 
 const defaults = {
@@ -117,6 +122,7 @@ const defaults = {
   port: 8080,
   logLevel: 'info',
   bodyLimit: 10 * 1024 * 1024,
+  cookieRateLimit: 120,
 } satisfies Partial<Record<Key, unknown>>;
 
 function readConfigFile(file: string): Partial<Record<Key, unknown>> {
@@ -193,6 +199,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     smtpUrl: c.smtpUrl,
     mailFrom: c.mailFrom,
     cookieOrigins: c.cookieOrigins?.map((o) => o.toLowerCase().replace(/\/$/, '')),
+    cookieRateLimit: c.cookieRateLimit,
   };
 }
 

@@ -28,13 +28,6 @@ import { CHOICE_KEYS, CONSENT_METHODS, consentHistory, cookieCounts, lookUpConse
 /** A choice is a few hundred bytes; anything much larger is not from the banner. */
 export const CONSENT_BODY_LIMIT = 4096;
 
-export interface CookieRouteOptions {
-  /** Choices recorded per address per minute (default 120: a shared office address, many visitors). */
-  choicesPerMinute?: number;
-  /** Record look-ups per address per minute. */
-  lookupsPerMinute?: number;
-}
-
 /** The websites allowed to send choices: the setting, or the declaration's own web addresses. */
 export function allowedOrigins(config: Pick<Config, 'cookieOrigins'>, policy: Policy): Set<string> {
   if (config.cookieOrigins) return new Set(config.cookieOrigins);
@@ -63,15 +56,17 @@ const consentIdParam = z.object({ consentId: z.string().max(64) });
 const day = z.iso.date();
 
 export const cookieRoutes =
-  (deps: AppDeps, opts: CookieRouteOptions = {}): FastifyPluginAsync =>
+  (deps: AppDeps): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const db = deps.database.db;
     const banner = bannerConfig(deps.policy);
     const versions = new NoticeVersions(deps.policy.hash);
     const origins = allowedOrigins(deps.config, deps.policy.policy);
-    const choiceLimiter = new SharedRateLimiter(db, 'cookie-choice', opts.choicesPerMinute ?? 120, 60_000);
-    const lookupLimiter = new SharedRateLimiter(db, 'cookie-lookup', opts.lookupsPerMinute ?? 60, 60_000);
+    // Per address and minute: choices as the setting says (a shared office address carries many
+    // visitors); look-ups of a visitor's own record, which nobody needs often, fewer.
+    const choiceLimiter = new SharedRateLimiter(db, 'cookie-choice', deps.config.cookieRateLimit, 60_000);
+    const lookupLimiter = new SharedRateLimiter(db, 'cookie-lookup', 60, 60_000);
     const scripts = { plain: bannerScript(banner, false), gpc: bannerScript(banner, true) };
     const tags = ['cookies'];
 

@@ -19,7 +19,7 @@ import type { Clock } from '../shared/clock.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { BannerConfig } from './cookies.banner.js';
-import type { CookieConsentMethod, CookieConsentOutcome, CookieConsentsTable } from './cookies.tables.js';
+import type { CookieConsentChoicesTable, CookieConsentMethod, CookieConsentOutcome, CookieConsentsTable } from './cookies.tables.js';
 import './cookies.tables.js';
 
 /** Every key a choice may carry: the consent categories and the 2025 Act's exemptions. */
@@ -149,15 +149,51 @@ export async function recordCookieChoice(
     ua_hash: userAgentHash(input.userAgent),
     origin: input.origin ?? null,
   };
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('cookie_consents').values(row).execute();
-    await trx
-      .insertInto('cookie_consent_choices')
-      .values(Object.entries(choices).map(([category, granted]) => ({ record_id: row.id, day, category, granted: granted ? 1 : 0 })))
-      .execute();
-  });
+  await writerFor(db).write(row, Object.entries(choices).map(([category, granted]) => ({ record_id: row.id, day, category, granted: granted ? 1 : 0 })));
   return toRecord(row);
 }
+
+/**
+ * Group commit: choices arriving together are written in one transaction (the server answers
+ * each only once its row is committed). A busy website sends many choices at once, and one commit
+ * for many rows is what lets SQLite keep up.
+ */
+class ConsentLogWriter {
+  #queue: Array<{ row: CookieConsentsTable; choices: CookieConsentChoicesTable[]; done: (e?: unknown) => void }> = [];
+  #scheduled = false;
+
+  constructor(readonly db: DB) {}
+
+  write(row: CookieConsentsTable, choices: CookieConsentChoicesTable[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ row, choices, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    // 400 rows of 12 columns stay well under both databases' bound-parameter limits.
+    const batch = this.#queue.splice(0, 400);
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('cookie_consents').values(batch.map((b) => b.row)).execute();
+        await trx.insertInto('cookie_consent_choices').values(batch.flatMap((b) => b.choices)).execute();
+      });
+      for (const b of batch) b.done();
+    } catch (e) {
+      for (const b of batch) b.done(e ?? new Error('the consent log could not be written'));
+    } finally {
+      if (this.#queue.length > 0) setImmediate(() => void this.#flush());
+      else this.#scheduled = false;
+    }
+  }
+}
+
+const writers = new WeakMap<DB, ConsentLogWriter>();
+const writerFor = (db: DB): ConsentLogWriter => writers.get(db) ?? writers.set(db, new ConsentLogWriter(db)).get(db)!;
 
 /** Every choice made under one consent id, oldest first (the visitor's own view: no audit). */
 export async function consentHistory(db: DB, consentId: string): Promise<CookieConsentRecord[]> {
