@@ -17,7 +17,10 @@ export interface LoadJob {
   maxRequests: number;
   warmupSeconds: number;
   /** 'search': POST /api/v1/subjects/search; 'healthz': GET /healthz (a `select 1`), the ceiling. */
-  mode: 'search' | 'healthz';
+  mode: 'search' | 'healthz' | 'cookie-consent';
+  /** 'cookie-consent': POST /cookies/consent with this choice (a fresh visitor's each time), from this website. */
+  cookieChoice?: string;
+  cookieOrigin?: string;
 }
 
 export interface LoadResult {
@@ -31,7 +34,8 @@ export interface LoadResult {
 }
 
 const job = workerData as LoadJob;
-const target = new URL(job.mode === 'search' ? '/api/v1/subjects/search' : '/healthz', job.url);
+const target = new URL(job.mode === 'search' ? '/api/v1/subjects/search' : job.mode === 'cookie-consent' ? '/cookies/consent' : '/healthz', job.url);
+const cookieHeaders = job.cookieOrigin ? { origin: job.cookieOrigin, 'user-agent': 'Mozilla/5.0 (bench)' } : {};
 const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
 
 function send(body: string | undefined): Promise<{ status: number; body: string }> {
@@ -43,7 +47,12 @@ function send(body: string | undefined): Promise<{ status: number; body: string 
         port: target.port,
         path: target.pathname,
         method: body === undefined ? 'GET' : 'POST',
-        headers: body === undefined ? {} : { authorization: `Bearer ${job.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers:
+          body === undefined
+            ? {}
+            : job.mode === 'cookie-consent'
+              ? { ...cookieHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+              : { authorization: `Bearer ${job.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
         let data = '';
@@ -70,11 +79,11 @@ async function run(seconds: number, maxRequests: number, record: boolean): Promi
   const loop = async (k: number): Promise<void> => {
     while (sent < maxRequests && performance.now() < deadline) {
       const n = sent++;
-      const body = job.mode === 'search' ? JSON.stringify({ email: emailOf((n * 104_729 + k) % job.subjects) }) : undefined;
+      const body = job.mode === 'search' ? JSON.stringify({ email: emailOf((n * 104_729 + k) % job.subjects) }) : job.mode === 'cookie-consent' ? job.cookieChoice : undefined;
       const t0 = performance.now();
       try {
         const res = await send(body);
-        if (res.status !== 200 || (job.mode === 'search' && !res.body.includes('"subjects":[{'))) {
+        if (res.status !== (job.mode === 'cookie-consent' ? 201 : 200) || (job.mode === 'search' && !res.body.includes('"subjects":[{'))) {
           errors++;
           firstError ??= `HTTP ${res.status}: ${res.body.slice(0, 200)}`;
         }

@@ -18,6 +18,7 @@ import { registerDeadlineCommand } from '../deadline/deadline.cli.js';
 import { registerRequestCommands } from '../requests/requests.cli.js';
 import { registerAccountabilityCommands } from '../accountability/accountability.cli.js';
 import { registerBackupCommands } from '../backup/backup.cli.js';
+import { registerCookieCommands } from '../cookies/cookies.cli.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo): Command {
   registerRequestCommands(program, io);
   registerAccountabilityCommands(program, io);
   registerBackupCommands(program, io);
+  registerCookieCommands(program, io);
   return program;
 }
 

@@ -27,6 +27,12 @@ const configSchema = z.strictObject({
   smtpUrl: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   mailFrom: z.string().min(3).max(320).optional(),
   backupRetentionDays: z.coerce.number().int().min(1).max(3650),
+  cookieOrigins: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (typeof v === 'string' ? v.split(',') : v).map((o) => o.trim()).filter((o) => o !== ''))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'each must be an origin like https://www.example.co.uk (scheme and host, no path)').max(300)).max(50))
+    .optional(),
+  cookieRateLimit: z.coerce.number().int().min(1).max(1_000_000),
 });
 
 export interface Config {
@@ -54,6 +60,10 @@ export interface Config {
    * was superseded, so backups older than that can no longer be opened.
    */
   backupRetentionDays: number;
+  /** Websites (origins) allowed to embed the cookie banner and send its consent log; undefined: those the declaration names. */
+  cookieOrigins: string[] | undefined;
+  /** Cookie choices accepted per visitor address per minute (a shared office address counts once). */
+  cookieRateLimit: number;
 }
 
 /** Settings as flags name them; undefined means "not given". */
@@ -83,6 +93,8 @@ const envNames: Record<Key, string> = {
   smtpUrl: 'STEWARD_SMTP_URL',
   mailFrom: 'STEWARD_MAIL_FROM',
   backupRetentionDays: 'STEWARD_BACKUP_RETENTION_DAYS',
+  cookieOrigins: 'STEWARD_COOKIE_ORIGINS',
+  cookieRateLimit: 'STEWARD_COOKIE_RATE_LIMIT',
 };
 
 const flagNames: Partial<Record<Key, string>> = {
@@ -107,6 +119,8 @@ const fileKeys: Record<string, Key> = {
   smtp_url: 'smtpUrl',
   mail_from: 'mailFrom',
   backup_retention_days: 'backupRetentionDays',
+  cookie_origins: 'cookieOrigins',
+  cookie_rate_limit: 'cookieRateLimit',
 };
 
 const defaults = {
@@ -117,6 +131,7 @@ const defaults = {
   logLevel: 'info',
   bodyLimit: 10 * 1024 * 1024,
   backupRetentionDays: 35,
+  cookieRateLimit: 120,
 } satisfies Partial<Record<Key, unknown>>;
 
 function readConfigFile(file: string): Partial<Record<Key, unknown>> {
@@ -193,6 +208,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     smtpUrl: c.smtpUrl,
     mailFrom: c.mailFrom,
     backupRetentionDays: c.backupRetentionDays,
+    cookieOrigins: c.cookieOrigins?.map((o) => o.toLowerCase().replace(/\/$/, '')),
+    cookieRateLimit: c.cookieRateLimit,
   };
 }
 

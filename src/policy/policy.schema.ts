@@ -481,6 +481,10 @@ const cookie = z
     purpose: text.describe('What it is for, in plain words.'),
     duration: z.union([duration, z.enum(['session'])]).optional().describe('How long it lasts: a period, or "session".'),
     technology: z.enum(['cookie', 'local-storage', 'pixel', 'script', 'fingerprint']).default('cookie').describe('The kind of technology.'),
+    exemption: z
+      .enum(['statistics', 'appearance'])
+      .optional()
+      .describe('PECR Schedule A1 (Data (Use and Access) Act 2025): used without consent, but with a simple way to object, because its sole purpose is statistics to improve the website or its appearance or functions adapted to the visitor\'s preferences.'),
   })
   .describe('A cookie or similar technology on the website.');
 

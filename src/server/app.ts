@@ -97,5 +97,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../breaches/breaches.routes.js')).breachRoutes(deps));
   await app.register((await import('../accountability/accountability.routes.js')).accountabilityRoutes(deps));
   await app.register((await import('../promises/promises.routes.js')).promisesRoutes(deps));
+  await app.register((await import('../cookies/cookies.routes.js')).cookieRoutes(deps));
   return app;
 }
