@@ -95,5 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../retention/retention.routes.js')).retentionRoutes(deps));
   await app.register((await import('../consent/consent.routes.js')).consentRoutes(deps));
   await app.register((await import('../breaches/breaches.routes.js')).breachRoutes(deps));
+  await app.register((await import('../auth/session-cookie.routes.js')).sessionCookieRoutes(deps));
+  await app.register((await import('../console/dashboard.routes.js')).dashboardRoutes(deps));
+  await app.register((await import('../console/console.routes.js')).consoleRoutes());
   return app;
 }
