@@ -181,5 +181,5 @@ describe.runIf(browserAvailable).each(dialects)('the console in Chromium on %s',
     expect(thirdParty).toEqual([]);
     expect(cspErrors).toEqual([]);
     await context.close();
-  }, 240_000);
+  }, 420_000);
 });
