@@ -98,10 +98,10 @@ export const sessionCookieRoutes =
     );
 
     app.post(
-      `${API_PREFIX}/auth/password`,
+      `${API_PREFIX}/auth/session/password`,
       {
         schema: {
-          summary: 'Change your own password (needs the current one); ends your other sessions',
+          summary: 'Change your own password from the console (needs the current one); ends your other sessions',
           tags: ['auth'],
           body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().max(1024) }),
           response: { 204: z.null(), ...errorResponses },

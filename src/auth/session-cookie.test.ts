@@ -52,19 +52,19 @@ describe.each(dialects)('console sign-in with a session cookie on %s', (kind) =>
     expect(early.json().error.message).toContain('choose your own password');
 
     // A write without the CSRF header is refused, even to change the password.
-    const noCsrf = await app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: { cookie }, payload: { currentPassword: ownerPassword, newPassword: 'my own long password' } });
+    const noCsrf = await app.inject({ method: 'POST', url: '/api/v1/auth/session/password', headers: { cookie }, payload: { currentPassword: ownerPassword, newPassword: 'my own long password' } });
     expect(noCsrf.statusCode).toBe(403);
     expect(noCsrf.json().error.message).toContain(CSRF_HEADER);
-    const wrongCsrf = await app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: { cookie, [CSRF_HEADER]: 'x'.repeat(43) }, payload: { currentPassword: ownerPassword, newPassword: 'my own long password' } });
+    const wrongCsrf = await app.inject({ method: 'POST', url: '/api/v1/auth/session/password', headers: { cookie, [CSRF_HEADER]: 'x'.repeat(43) }, payload: { currentPassword: ownerPassword, newPassword: 'my own long password' } });
     expect(wrongCsrf.statusCode).toBe(403);
 
-    const short = await app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: { cookie, [CSRF_HEADER]: csrf }, payload: { currentPassword: ownerPassword, newPassword: 'short' } });
+    const short = await app.inject({ method: 'POST', url: '/api/v1/auth/session/password', headers: { cookie, [CSRF_HEADER]: csrf }, payload: { currentPassword: ownerPassword, newPassword: 'short' } });
     expect(short.statusCode).toBe(400);
     expect(short.json().error.code).toBe('VALIDATION_FAILED');
-    const wrongCurrent = await app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: { cookie, [CSRF_HEADER]: csrf }, payload: { currentPassword: 'not it at all', newPassword: 'my own long password' } });
+    const wrongCurrent = await app.inject({ method: 'POST', url: '/api/v1/auth/session/password', headers: { cookie, [CSRF_HEADER]: csrf }, payload: { currentPassword: 'not it at all', newPassword: 'my own long password' } });
     expect(wrongCurrent.statusCode).toBe(400);
 
-    const changed = await app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: { cookie, [CSRF_HEADER]: csrf }, payload: { currentPassword: ownerPassword, newPassword: 'my own long password' } });
+    const changed = await app.inject({ method: 'POST', url: '/api/v1/auth/session/password', headers: { cookie, [CSRF_HEADER]: csrf }, payload: { currentPassword: ownerPassword, newPassword: 'my own long password' } });
     expect(changed.statusCode).toBe(204);
     const session = await app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { cookie } });
     expect(session.json().mustChangePassword).toBe(false);

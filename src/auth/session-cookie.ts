@@ -61,7 +61,7 @@ export function clearSessionCookie(reply: FastifyReply, baseUrl: string): void {
 }
 
 /** Routes a user who must still replace a one-time password may call with a cookie session. */
-const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['/api/v1/auth/session', '/api/v1/auth/password', '/api/v1/auth/me']);
+const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['/api/v1/auth/session', '/api/v1/auth/session/password', '/api/v1/auth/me']);
 
 export async function mustChangePassword(ctx: RegisterContext, userId: string): Promise<boolean> {
   const row = await ctx.database.db.selectFrom('user_password_changes').select('user_id').where('user_id', '=', userId).executeTakeFirst();

@@ -18809,7 +18809,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/password": {
+    "/api/v1/auth/session/password": {
         parameters: {
             query?: never;
             header?: never;
@@ -18818,7 +18818,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your own password (needs the current one); ends your other sessions */
+        /** Change your own password from the console (needs the current one); ends your other sessions */
         post: {
             parameters: {
                 query?: never;

@@ -22,5 +22,5 @@ export async function signOut(): Promise<void> {
 }
 
 export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
-  await call(api.POST('/api/v1/auth/password', { body: { currentPassword, newPassword } }));
+  await call(api.POST('/api/v1/auth/session/password', { body: { currentPassword, newPassword } }));
 }
