@@ -97,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../breaches/breaches.routes.js')).breachRoutes(deps));
   await app.register((await import('../auth/session-cookie.routes.js')).sessionCookieRoutes(deps));
   await app.register((await import('../console/dashboard.routes.js')).dashboardRoutes(deps));
+  await app.register((await import('../requests/requests.preview.routes.js')).requestPreviewRoutes(deps));
   await app.register((await import('../console/console.routes.js')).consoleRoutes());
   return app;
 }

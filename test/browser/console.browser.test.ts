@@ -156,9 +156,15 @@ describe.runIf(browserAvailable).each(dialects)('the console in Chromium on %s',
     await page.getByRole('button', { name: 'Find possible matches' }).click();
     await page.getByRole('button', { name: /^Match to person / }).click();
     await expectStatus(page, 'Matched to the person.');
-    await page.getByRole('button', { name: 'Review before sending' }).click();
-    await noSeriousAxe(page);
     const sentBefore = smtp.messages.length;
+    await page.getByRole('button', { name: 'Review before sending' }).click();
+    // The letter and the pack as they will go, before anything is sent.
+    const letterPreview = page.getByRole('region', { name: 'Letter preview' });
+    await letterPreview.waitFor();
+    expect(await letterPreview.textContent()).toContain(reference);
+    expect(await page.getByRole('region', { name: 'records.csv preview' }).textContent()).toContain('alex.new@example.com');
+    expect(smtp.messages.length).toBe(sentBefore);
+    await noSeriousAxe(page);
     await page.getByRole('button', { name: 'Send response' }).click();
     await expectStatus(page, 'Fulfilled: the letter has been sent.');
     await smtp.waitFor(sentBefore + 1);

@@ -7,7 +7,7 @@ import { Link } from '../../../app/router';
 import { Generic } from '../../../components/ui/Generic';
 import { ErrorMessage, Facts, Page, Status, TextArea } from '../../../components/ui/ui';
 import { useCan } from '../../../lib/session';
-import { candidates, extend, fulfil, getRequest, matchTo, pause, resume, verify, type RightsRequest } from '../api/requests';
+import { candidates, extend, fulfil, getRequest, matchTo, pause, previewFulfil, resume, verify, type FulfilPreview, type RightsRequest } from '../api/requests';
 
 type Candidate = Awaited<ReturnType<typeof candidates>>['candidates'][number];
 const CLOSED = new Set(['completed', 'refused', 'withdrawn']);
@@ -112,6 +112,17 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
   const [question, setQuestion] = useState('');
   const [reasons, setReasons] = useState('');
   const [reviewing, setReviewing] = useState(false);
+  const [preview, setPreview] = useState<FulfilPreview | null>(null);
+  const review = async () => {
+    setError(null);
+    setPreview(null);
+    try {
+      if (req.type === 'access' || req.type === 'portability') setPreview(await previewFulfil(req.id));
+      setReviewing(true);
+    } catch (e) {
+      setError(e);
+    }
+  };
   const paused = req.status === 'paused';
   const needsId = req.identityRequired.required > 0 && !req.idReceivedOn;
 
@@ -185,7 +196,7 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
 
       <Step title="Fulfil">
         {!reviewing ? (
-          <button type="button" onClick={() => setReviewing(true)}>
+          <button type="button" onClick={review}>
             Review before sending
           </button>
         ) : (
@@ -194,6 +205,33 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
               This {req.type} request will be fulfilled for {req.subjectId ? `person ${req.subjectId.slice(0, 8)}` : 'nobody matched in the register'}, and the response letter sent to {req.requester.email ?? req.requester.address ?? 'the requester'}
               {req.type === 'access' || req.type === 'portability' ? ', with a download link to the pack' : ''}.
             </p>
+            {preview ? (
+              <>
+                <h4>The letter: {preview.letter.subject}</h4>
+                <div className="preview" tabIndex={0} role="region" aria-label="Letter preview">
+                  {preview.letter.text}
+                </div>
+                {preview.pack ? (
+                  <>
+                    <h4>The pack: {preview.pack.records} records</h4>
+                    <ul>
+                      {preview.pack.files.map((f) => (
+                        <li key={f.name}>
+                          {f.name} ({f.bytes} bytes)
+                          {f.text !== null && f.name.endsWith('.csv') ? (
+                            <div className="preview" tabIndex={0} role="region" aria-label={`${f.name} preview`}>
+                              {f.text}
+                            </div>
+                          ) : null}
+                        </li>
+                      ))}
+                    </ul>
+                  </>
+                ) : (
+                  <p>No pack: nobody in the register is matched, so the letter says we hold nothing.</p>
+                )}
+              </>
+            ) : null}
             <div className="actions">
               <button type="button" onClick={() => run('Fulfilled: the letter has been sent.', () => fulfil(req.id, {}))}>
                 Send response
