@@ -83,7 +83,7 @@ describe.each(dialects)('console sign-in with a session cookie on %s', (kind) =>
 
     const actions = (await rt.database.db.selectFrom('audit_log').select('action').execute()).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(['auth.login', 'auth.password-change', 'auth.password-change-failed', 'token.revoke']));
-  });
+  }, 120_000);
 
   it('keeps bearer tokens working unchanged and never reads a cookie when an Authorization header is sent', async () => {
     const { password } = await createUser(rt, { ...systemActor('test'), role: 'owner' }, { username: 'staffer', role: 'staff', password: 'staff password long' });
@@ -108,7 +108,7 @@ describe.each(dialects)('console sign-in with a session cookie on %s', (kind) =>
     expect(limited.json().error.code).toBe('RATE_LIMITED');
     const failed = await rt.database.db.selectFrom('audit_log').select('action').where('action', '=', 'auth.login-failed').execute();
     expect(failed.length).toBeGreaterThanOrEqual(10);
-  });
+  }, 120_000); // eleven scrypt checks: slow on a busy machine
 
   it('refuses a bad cookie with UNAUTHENTICATED, not a 500', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/v1/auth/session', headers: { cookie: `${SESSION_COOKIE}=stw_${'a'.repeat(43)}` } });
