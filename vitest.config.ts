@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The console's browser tests need console/dist: built here if a fresh clone lacks it.
+    globalSetup: ['test/support/console-build.ts'],
   },
 });

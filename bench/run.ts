@@ -19,8 +19,8 @@
  *   BENCH_MEMORY_SECONDS    (d) time cap, default 30
  *   BENCH_HTTP_SECONDS      (c) per measurement, default 10; BENCH_HTTP_CONCURRENCY default 32
  *   BENCH_ONLY              a comma list of crypto,import,memory,lookup,http (the default), and
- *                           retention,consent,requests,cookies: other features' benchmarks, run
- *                           only when named
+ *                           retention,consent,requests,cookies,console: other features'
+ *                           benchmarks, run only when named
  *   STEWARD_BENCH_DATABASE_URL  run (a) and (b) on PostgreSQL too, each in a fresh schema
  */
 import { spawn } from 'node:child_process';
@@ -227,6 +227,7 @@ try {
   if (only.has('consent')) await featureSection('consent', './consent.bench.ts', 'runConsentBench');
   if (only.has('requests')) await featureSection('requests', './requests.bench.ts', 'runRequestsBench');
   if (only.has('cookies')) await featureSection('cookies', './cookies.bench.ts', 'runCookiesBench');
+  if (only.has('console')) await featureSection('console', './console.bench.ts', 'runConsoleBench');
 } finally {
   printTable();
   process.stdout.write(`\n${((performance.now() - started) / 1000).toFixed(0)} s in all; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);

@@ -47,6 +47,8 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
   /** Public address of the server, used in links it sends out. */
   baseUrl: string;
+  /** Whether baseUrl was set (flag, environment or file) rather than derived from host and port. */
+  baseUrlConfigured?: boolean;
   /** Key-encryption key material from the environment; otherwise a key file in dataDir. */
   masterKey: string | undefined;
   /** Largest request body accepted, in bytes. */
@@ -203,6 +205,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     port: c.port,
     logLevel: c.logLevel,
     baseUrl: (c.baseUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`).replace(/\/$/, ''),
+    baseUrlConfigured: c.baseUrl !== undefined,
     masterKey: c.masterKey,
     bodyLimit: c.bodyLimit,
     smtpUrl: c.smtpUrl,

@@ -34,7 +34,7 @@ import {
   type RequestSummary,
   type RequestView,
 } from './requests.service.js';
-import { REQUEST_CHANNELS, REQUEST_TYPES, STATUSES, type RequestChannel, type RequestType } from './requests.store.js';
+import { REQUEST_CHANNELS, REQUEST_TYPES, STATUSES, requestRow, type RequestChannel, type RequestType } from './requests.store.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const plain = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
@@ -70,6 +70,9 @@ export function formatRequest(v: RequestView): string {
 
 const formatSummaries = (list: RequestSummary[]): string =>
   list.length === 0 ? 'no requests\n' : `${list.map((s) => `${s.reference}  ${s.type.padEnd(20)} ${s.status.padEnd(16)} due ${s.dueOn}${s.overdue ? ' OVERDUE' : ''}`).join('\n')}\n`;
+
+/** Request types whose answer mails a link to a pack. */
+const LINK_TYPES = new Set(['access', 'portability']);
 
 export function registerRequestCommands(program: Command, io: CliIo): void {
   const requests = program.command('requests').description('data subject rights requests on the statutory clock (UK GDPR Arts 12–21)');
@@ -246,6 +249,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--keep <category=reason>', 'erasure: keep a category for legal claims, with a case reference (repeatable)', collect, [])
     .option('--grounds <text>', 'objection: the compelling legitimate grounds to continue')
     .option('--purpose <id>', 'withdrawal: a purpose (repeatable; default every consent held)', collect, [])
+    .option('--base-url <url>', 'access, portability: the public address people reach the server at, for the download link (or STEWARD_BASE_URL, base_url)')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { input?: string; redact: string[]; change: string[]; keep: string[]; grounds?: string; purpose: string[] }) {
       const pair = (s: string, what: string): [string, string] => {
@@ -270,7 +274,19 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
       if (o.keep.length) input.legalClaims = [...(input.legalClaims ?? []), ...o.keep.map((s) => pair(s, '--keep')).map(([category, reason]) => ({ category, reason }))];
       if (o.grounds) input.compellingGrounds = o.grounds;
       if (o.purpose.length) input.purposes = o.purpose;
-      await withRuntime(this, io, async (rt) => show(this, (await fulfilRequest(rt, cliActor(), ref, input)).view));
+      await withRuntime(this, io, async (rt) => {
+        // The pack's link must reach the server people use. Without a configured public address
+        // the CLI would derive one from its own host and port defaults (8080), which need not be
+        // where `steward serve` listens: refuse rather than mail a link that goes nowhere.
+        const row = await requestRow(rt.database.db, ref);
+        if (LINK_TYPES.has(row.type) && row.subject_id !== null && !rt.config.baseUrlConfigured) {
+          throw new StewardError(
+            'CONFIG_INVALID',
+            `requests fulfil mails a download link for ${row.type} requests, and no public address is configured: give --base-url, or set STEWARD_BASE_URL or base_url, to the address people reach steward serve at (otherwise the link would say ${rt.config.baseUrl})`,
+          );
+        }
+        await show(this, (await fulfilRequest(rt, cliActor(), ref, input)).view);
+      });
     });
 
   requests

@@ -358,7 +358,7 @@ export async function openRequest(ctx: RequestsContext, actor: Actor, input: Ope
   };
   const base = {
     received_on: receivedOn,
-    id_received_on: evidence.length > 0 && evidence.length >= rule.required ? receivedOn : null,
+    id_received_on: rule.required > 0 && evidence.length >= rule.required ? receivedOn : null,
     authority_needed: representative ? 1 : 0,
     authority_received_on: null,
     fee_asked_on: null,
@@ -428,7 +428,9 @@ export async function verifyRequest(ctx: RequestsContext, actor: Actor, idOrRef:
     const set: Change['set'] = {};
     for (const kind of evidence) if (!doc.identity.some((e) => e.kind === kind)) doc.identity.push({ kind, checkedBy: actor.id, checkedAt: nowIso, receivedOn });
     const rule = identityRule(ctx);
-    if (evidence.length > 0 && doc.identity.length >= rule.required && row.id_received_on === null) set.id_received_on = receivedOn;
+    // The clock waits for identity only when the declaration asks for it: evidence nobody asked
+    // for (the declaration requires none) is noted, but must not restart the clock on its arrival.
+    if (rule.required > 0 && evidence.length > 0 && doc.identity.length >= rule.required && row.id_received_on === null) set.id_received_on = receivedOn;
     if (input.authority !== undefined) {
       assertNoDocumentNumbers(input.authority, 'authority');
       if (!(AUTHORITY_EVIDENCE as readonly string[]).includes(input.authority)) throw invalid('authority', `must be one of ${AUTHORITY_EVIDENCE.join(', ')}`);

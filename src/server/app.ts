@@ -98,5 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../accountability/accountability.routes.js')).accountabilityRoutes(deps));
   await app.register((await import('../promises/promises.routes.js')).promisesRoutes(deps));
   await app.register((await import('../cookies/cookies.routes.js')).cookieRoutes(deps));
+  await app.register((await import('../auth/session-cookie.routes.js')).sessionCookieRoutes(deps));
+  await app.register((await import('../console/dashboard.routes.js')).dashboardRoutes(deps));
+  await app.register((await import('../requests/requests.preview.routes.js')).requestPreviewRoutes(deps));
+  await app.register((await import('../console/console.routes.js')).consoleRoutes());
   return app;
 }

@@ -1,0 +1,248 @@
+/**
+ * One rights request: its clock, the requester, identity, the match to a person, pause/resume,
+ * extension, fulfilment (reviewed before anything is sent), letters and the timeline.
+ */
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { Link } from '../../../app/router';
+import { Generic } from '../../../components/ui/Generic';
+import { ErrorMessage, Facts, Page, Status, TextArea } from '../../../components/ui/ui';
+import { useCan } from '../../../lib/session';
+import { candidates, extend, fulfil, getRequest, matchTo, pause, previewFulfil, resume, verify, type FulfilPreview, type RightsRequest } from '../api/requests';
+
+type Candidate = Awaited<ReturnType<typeof candidates>>['candidates'][number];
+const CLOSED = new Set(['completed', 'refused', 'withdrawn']);
+
+export default function RequestPage({ id }: { id: string }) {
+  const [req, setReq] = useState<RightsRequest | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [n, setN] = useState(0);
+  const [done, setDone] = useState('');
+  const reload = useCallback((what: string) => {
+    setDone(what);
+    setN((x) => x + 1);
+  }, []);
+  useEffect(() => {
+    getRequest(id).then(setReq, setError);
+  }, [id, n]);
+  const mayManage = useCan('requests:manage');
+  if (!req) {
+    return (
+      <Page title="Rights request">
+        <ErrorMessage error={error} />
+        {!error ? <Status>Loading…</Status> : null}
+      </Page>
+    );
+  }
+  const open = !CLOSED.has(req.status);
+  return (
+    <Page title={`Request ${req.reference}`}>
+      <Facts
+        items={[
+          ['Type', req.type],
+          ['Status', req.status],
+          ['Received', `${req.receivedOn} by ${req.channel}`],
+          ['Due', `${req.dueOn}${open ? (req.overdue ? ` (${-req.daysLeft} days overdue)` : ` (${req.daysLeft} days left)`) : ''}`],
+          ['Clock', req.clockStarted ? `running since ${req.start}` : 'not started: waiting for what was asked'],
+          ['Person', req.subjectId ? <Link to={`/people/${req.subjectId}`}>Person {req.subjectId.slice(0, 8)}</Link> : 'not matched yet'],
+          ['Outcome', req.outcome ?? '—'],
+        ]}
+      />
+      <h2>Requester</h2>
+      <Generic value={req.requester} />
+      {req.details ? (
+        <>
+          <h3>What they asked for</h3>
+          <p>{req.details}</p>
+        </>
+      ) : null}
+
+      {done ? <p role="status">{done}</p> : null}
+      {mayManage && open ? <Actions req={req} onChanged={reload} /> : null}
+
+      <h2>Letters</h2>
+      {req.letters.length === 0 ? <p>No letter sent yet.</p> : null}
+      {req.letters.map((l, i) => (
+        <div className="card" key={i}>
+          <h3>
+            {l.subject} ({l.kind}, {l.at.slice(0, 10)}, to {l.sentTo})
+          </h3>
+          <div className="preview">{l.text}</div>
+        </div>
+      ))}
+      {req.result ? (
+        <>
+          <h2>Result</h2>
+          <Generic value={req.result} />
+        </>
+      ) : null}
+      <h2>Timeline</h2>
+      <ol>
+        {(req.history ?? []).map((h) => (
+          <li key={h.seq}>
+            {h.at.slice(0, 16).replace('T', ' ')}: {h.type.replace(/-/g, ' ')} ({h.actor})
+          </li>
+        ))}
+      </ol>
+    </Page>
+  );
+}
+
+function Step({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="card" aria-label={title}>
+      <h3>{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: string): void }) {
+  const [error, setError] = useState<unknown>(null);
+  const run = async (what: string, p: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await p();
+      onChanged(what);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const [evidence, setEvidence] = useState<string[]>([]);
+  const [found, setFound] = useState<Candidate[] | null>(null);
+  const [question, setQuestion] = useState('');
+  const [reasons, setReasons] = useState('');
+  const [reviewing, setReviewing] = useState(false);
+  const [preview, setPreview] = useState<FulfilPreview | null>(null);
+  const review = async () => {
+    setError(null);
+    setPreview(null);
+    try {
+      if (req.type === 'access' || req.type === 'portability') setPreview(await previewFulfil(req.id));
+      setReviewing(true);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const paused = req.status === 'paused';
+  const needsId = req.identityRequired.required > 0 && !req.idReceivedOn;
+
+  return (
+    <section aria-labelledby="act-h">
+      <h2 id="act-h">Handle the request</h2>
+      <ErrorMessage error={error} />
+
+      {needsId ? (
+        <Step title="Verify identity">
+          <p>Record which evidence was checked (kinds only: never document numbers or copies). {req.identityRequired.required} needed.</p>
+          <fieldset>
+            <legend>Evidence checked</legend>
+            {req.identityRequired.accepted.map((k) => (
+              <div key={k}>
+                <input id={`ev-${k}`} type="checkbox" checked={evidence.includes(k)} onChange={(e) => setEvidence(e.target.checked ? [...evidence, k] : evidence.filter((x) => x !== k))} />
+                <label htmlFor={`ev-${k}`}>{k.replace(/-/g, ' ')}</label>
+              </div>
+            ))}
+          </fieldset>
+          <button type="button" onClick={() => run('Identity recorded.', () => verify(req.id, evidence))}>
+            Record identity evidence
+          </button>
+        </Step>
+      ) : null}
+
+      <Step title="Match to a person">
+        {req.subjectId ? <p>Matched.</p> : null}
+        <button type="button" className="secondary" onClick={() => run('', async () => setFound((await candidates(req.id)).candidates))}>
+          Find possible matches
+        </button>
+        {found ? (
+          found.length === 0 ? (
+            <p role="status">No one in the register has the requester's email or phone.</p>
+          ) : (
+            <ul>
+              {found.map((c) => (
+                <li key={c.id}>
+                  Person {c.id.slice(0, 8)} ({c.relationships.join(', ')}){' '}
+                  <button type="button" onClick={() => run('Matched to the person.', () => matchTo(req.id, c.id))}>
+                    Match to person {c.id.slice(0, 8)}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )
+        ) : null}
+      </Step>
+
+      <Step title={paused ? 'Resume' : 'Pause for clarification'}>
+        {paused ? (
+          <button type="button" onClick={() => run('Resumed: the clock runs again.', () => resume(req.id))}>
+            Clarification received: resume
+          </button>
+        ) : (
+          <form onSubmit={(e: FormEvent) => (e.preventDefault(), run('Paused: the clock has stopped.', () => pause(req.id, question)))}>
+            <TextArea label="Question to the requester" value={question} onChange={(e) => setQuestion(e.target.value)} />
+            <button type="submit">Pause and ask</button>
+          </form>
+        )}
+      </Step>
+
+      {!req.extended ? (
+        <Step title="Extend">
+          <form onSubmit={(e: FormEvent) => (e.preventDefault(), run('Extended; the notice has been sent.', () => extend(req.id, reasons)))}>
+            <TextArea label="Reasons for the extension" required value={reasons} onChange={(e) => setReasons(e.target.value)} />
+            <button type="submit">Extend</button>
+          </form>
+        </Step>
+      ) : null}
+
+      <Step title="Fulfil">
+        {!reviewing ? (
+          <button type="button" onClick={review}>
+            Review before sending
+          </button>
+        ) : (
+          <div role="group" aria-label="Review">
+            <p>
+              This {req.type} request will be fulfilled for {req.subjectId ? `person ${req.subjectId.slice(0, 8)}` : 'nobody matched in the register'}, and the response letter sent to {req.requester.email ?? req.requester.address ?? 'the requester'}
+              {req.type === 'access' || req.type === 'portability' ? ', with a download link to the pack' : ''}.
+            </p>
+            {preview ? (
+              <>
+                <h4>The letter: {preview.letter.subject}</h4>
+                <div className="preview" tabIndex={0} role="region" aria-label="Letter preview">
+                  {preview.letter.text}
+                </div>
+                {preview.pack ? (
+                  <>
+                    <h4>The pack: {preview.pack.records} records</h4>
+                    <ul>
+                      {preview.pack.files.map((f) => (
+                        <li key={f.name}>
+                          {f.name} ({f.bytes} bytes)
+                          {f.text !== null && f.name.endsWith('.csv') ? (
+                            <div className="preview" tabIndex={0} role="region" aria-label={`${f.name} preview`}>
+                              {f.text}
+                            </div>
+                          ) : null}
+                        </li>
+                      ))}
+                    </ul>
+                  </>
+                ) : (
+                  <p>No pack: nobody in the register is matched, so the letter says we hold nothing.</p>
+                )}
+              </>
+            ) : null}
+            <div className="actions">
+              <button type="button" onClick={() => run('Fulfilled: the letter has been sent.', () => fulfil(req.id, {}))}>
+                Send response
+              </button>
+              <button type="button" className="secondary" onClick={() => setReviewing(false)}>
+                Not yet
+              </button>
+            </div>
+          </div>
+        )}
+      </Step>
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import type { AppDeps } from '../server/app.js';
+import { API_PREFIX } from '../server/app.js';
+import { errorResponses } from '../server/schemas.js';
+import { previewFulfil } from './requests.preview.js';
+
+const previewSchema = z.object({
+  letter: z.object({ subject: z.string(), text: z.string() }),
+  pack: z.object({ records: z.number(), files: z.array(z.object({ name: z.string(), bytes: z.number(), text: z.string().nullable() })) }).nullable(),
+});
+
+export const requestPreviewRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    app.post(
+      `${API_PREFIX}/requests/:id/fulfil/preview`,
+      {
+        schema: {
+          summary: 'Preview an access or portability answer: the letter and the pack, nothing stored or sent (reading the records is audited)',
+          tags: ['rights requests'],
+          security: bearerSecurity,
+          params: z.object({ id: z.string().min(1).max(64) }),
+          response: { 200: previewSchema, ...errorResponses },
+        },
+      },
+      async (req) => previewFulfil(deps, await actorFrom(deps, req), req.params.id),
+    );
+  };

@@ -1,0 +1,55 @@
+/**
+ * What fulfilling an access or portability request will send, before anything is sent: the
+ * response letter as it will read and the files of the pack. Nothing is stored or mailed; reading
+ * the person's records for it is audited like any read for a rights request.
+ */
+import { authorise, type Actor } from '../auth/roles.js';
+import { getSubject, policyIndex, RIGHTS_REQUEST_PURPOSE, type RegisterContext } from '../register/register.service.js';
+import { StewardError } from '../shared/errors.js';
+import { ukToday } from './requests.clock.js';
+import { PACK_TTL_DAYS } from './requests.fulfil.js';
+import { renderLetter } from './requests.letters.js';
+import { packFiles } from './requests.pack.js';
+import { CLOSED, openDoc, requestKey, requestRow } from './requests.store.js';
+
+export interface FulfilPreview {
+  letter: { subject: string; text: string };
+  pack: { files: { name: string; bytes: number; text: string | null }[]; records: number } | null;
+}
+
+export const PREVIEW_LINK = '[the download link, made when the response is sent]';
+
+export async function previewFulfil(ctx: RegisterContext, actor: Actor, idOrRef: string): Promise<FulfilPreview> {
+  authorise(actor, 'requests:manage');
+  const row = await requestRow(ctx.database.db, idOrRef);
+  if (row.type !== 'access' && row.type !== 'portability') {
+    throw new StewardError('CONFLICT', `a preview is available for access and portability requests; request ${row.reference} is a ${row.type} request`);
+  }
+  if (CLOSED.has(row.status)) throw new StewardError('CONFLICT', `request ${row.reference} is already ${row.status}`);
+  const doc = openDoc(await requestKey(ctx, row), row);
+  const today = ukToday(ctx.clock.now());
+  const asSent = { ...row, status: 'completed' };
+  if (!row.subject_id) {
+    if (row.type === 'portability') throw new StewardError('CONFLICT', `request ${row.reference} is not matched to a person yet`);
+    const letter = renderLetter(ctx.policy, 'access-no-data', asSent, { ...doc, result: { records: 0 } }, today);
+    return { letter: { subject: letter.subject, text: letter.text }, pack: null };
+  }
+  let records = (await getSubject(ctx, actor, row.subject_id, RIGHTS_REQUEST_PURPOSE)).records;
+  if (row.type === 'portability') {
+    const cats = policyIndex(ctx.policy).categories;
+    records = records.filter((r) => cats.get(r.category)?.provided_by_subject === true && r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'));
+  }
+  const files = packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today, kind: row.type });
+  const expiresOn = new Date(ctx.clock.now().getTime() + PACK_TTL_DAYS * 86_400_000).toISOString().slice(0, 10);
+  const letter = renderLetter(ctx.policy, row.type, asSent, { ...doc, result: { records: records.length, link: PREVIEW_LINK, expiresOn } }, today);
+  return {
+    letter: { subject: letter.subject, text: letter.text },
+    pack: {
+      records: records.length,
+      files: files.map((f) => {
+        const bytes = typeof f.content === 'string' ? Buffer.byteLength(f.content) : f.content.length;
+        return { name: f.name, bytes, text: typeof f.content === 'string' && /\.(csv|txt)$/.test(f.name) ? f.content : null };
+      }),
+    },
+  };
+}
