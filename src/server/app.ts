@@ -16,6 +16,7 @@ import { policyRoutes } from '../policy/policy.routes.js';
 import { registerRoutes } from '../register/register.routes.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { registerErrorHandling } from './errors.js';
+import { registerInputGuard } from './input-guard.js';
 import { landingPage } from './landing.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
@@ -43,6 +44,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   registerSecurityHeaders(app, { docsPrefix: `${API_PREFIX}/docs` });
+  registerInputGuard(app);
 
   await app.register(fastifySwagger, {
     openapi: {
