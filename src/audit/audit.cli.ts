@@ -8,7 +8,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
 
   audit
     .command('verify')
-    .description('walk the hash chain; exit 0 if intact, 1 at the first altered, inserted or removed entry')
+    .description('walk the hash chain; exit 0 if intact, 1 listing every altered, inserted or removed entry, a rollback or a wipe')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       await withRuntime(cmd, io, async (rt) => {
@@ -18,7 +18,11 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
         if (io.interactive) io.stderr('\n');
         if (opts.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
         else if (result.ok) io.stdout(`OK: ${result.entries} entries, chain intact\n`);
-        else io.stdout(`TAMPERED: ${result.problem!.message} (${result.entries} entries verified before it)\n`);
+        else {
+          const problems = result.problems ?? [];
+          io.stdout(`TAMPERED: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${result.entries} entries\n`);
+          for (const p of problems) io.stdout(`  [${p.kind}] ${p.message}\n`);
+        }
         io.exitCode = result.ok ? 0 : 1;
       });
     });

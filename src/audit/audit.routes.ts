@@ -56,7 +56,7 @@ export const auditRoutes =
       `${API_PREFIX}/audit/verify`,
       {
         schema: {
-          summary: 'Walk the hash chain and report the first altered, inserted or removed entry',
+          summary: 'Walk the hash chain and report every altered, inserted or removed entry, and a rollback or wipe the witness reveals',
           tags: ['audit'],
           security: bearerSecurity,
           response: {
@@ -64,6 +64,7 @@ export const auditRoutes =
               ok: z.boolean(),
               entries: z.number(),
               problem: z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() }).optional(),
+              problems: z.array(z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() })).optional(),
             }),
             ...errorResponses,
           },

@@ -16,6 +16,7 @@ import { registerRetentionCommands } from '../retention/retention.cli.js';
 import { registerBreachCommands } from '../breaches/breaches.cli.js';
 import { registerDeadlineCommand } from '../deadline/deadline.cli.js';
 import { registerRequestCommands } from '../requests/requests.cli.js';
+import { assertCleanText } from '../shared/text.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -35,6 +36,11 @@ export function buildProgram(io: CliIo): Command {
       writeErr: (s) => io.stderr(s),
     })
     .exitOverride();
+  // Text the CLI is given refuses NUL characters and unpaired surrogates, as the HTTP edge does.
+  program.hook('preAction', (_program, action) => {
+    assertCleanText(action.args, 'arguments');
+    assertCleanText(action.optsWithGlobals(), 'options');
+  });
   registerServeCommand(program, io);
   registerPolicyCommands(program, io);
   registerSubjectCommands(program, io);
