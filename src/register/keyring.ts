@@ -30,6 +30,15 @@ const WRAPPED_KEY_TABLES: WrappedKeyTable[] = [
   { table: 'requests', idColumn: 'id', owner: (id) => `request:${id}` },
 ];
 
+/**
+ * Whether the database already holds keys wrapped by a key-encryption key (the index root is
+ * written on first use, before any other wrapped key): a missing key file must then be restored,
+ * never replaced by a new one.
+ */
+export async function holdsWrappedKeys(db: DB): Promise<boolean> {
+  return (await db.selectFrom('key_state').select('name').where('name', '=', INDEX_ROOT).executeTakeFirst()) !== undefined;
+}
+
 export class Keyring {
   readonly indexer: BlindIndexer;
   readonly #auditKey: Buffer;

@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import { defaultKekProvider, type KekProvider } from '../crypto/kek.js';
 import { openDatabase } from '../db/database.js';
 import { loadPolicy, type LoadedPolicy } from '../policy/policy.loader.js';
-import { Keyring } from '../register/keyring.js';
+import { holdsWrappedKeys, Keyring } from '../register/keyring.js';
 import type { RegisterContext } from '../register/register.service.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 
@@ -30,15 +30,16 @@ export function mailerFor(config: Config, loaded: LoadedPolicy): Mailer {
   });
 }
 
-export function kekProviderFor(config: Config): KekProvider {
-  return defaultKekProvider({ dataDir: config.dataDir, env: config.masterKey ? { STEWARD_MASTER_KEY: config.masterKey } : {} });
+export function kekProviderFor(config: Config, opts: { mayCreate?: () => Promise<boolean> } = {}): KekProvider {
+  return defaultKekProvider({ dataDir: config.dataDir, env: config.masterKey ? { STEWARD_MASTER_KEY: config.masterKey } : {}, ...opts });
 }
 
 export async function openRuntime(config: Config, opts: { clock?: Clock; policy?: LoadedPolicy } = {}): Promise<Runtime> {
   const policy = opts.policy ?? (await loadPolicy(config.policyFile));
   const database = await openDatabase(config.databaseUrl);
   try {
-    const keyring = await Keyring.open(database.db, kekProviderFor(config));
+    // A key file is only ever created for a database that has no wrapped keys yet.
+    const keyring = await Keyring.open(database.db, kekProviderFor(config, { mayCreate: async () => !(await holdsWrappedKeys(database.db)) }));
     const mailer = mailerFor(config, policy);
     return {
       config,
