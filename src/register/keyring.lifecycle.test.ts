@@ -7,18 +7,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
-import { urlDatabase, type UrlDatabase } from '../../test/support/cli-database.js';
+import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 import { REGISTER_POLICY } from '../../test/support/runtime.js';
 
 describe.each(dialects)('the key file on %s', (kind) => {
   let dir: string;
-  let db: UrlDatabase;
+  let db: CliDatabase;
   let base: string[];
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'steward-keys-'));
-    db = await urlDatabase(kind, path.join(dir, 'data'));
-    base = ['--policy', REGISTER_POLICY, '--data-dir', path.join(dir, 'data'), '--db', db.url];
+    db = await cliDatabase(kind, 'keys');
+    base = ['--policy', REGISTER_POLICY, '--data-dir', path.join(dir, 'data'), ...db.args];
   });
   afterEach(async () => {
     await db.dispose();
