@@ -7,6 +7,7 @@ import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
 import { listAudit, verifyAudit } from './audit.service.js';
+import { witnessAnchors } from './audit.witness.js';
 
 const entrySchema = z.object({
   seq: z.number(),
@@ -72,7 +73,7 @@ export const auditRoutes =
       },
       async (req) => {
         authorise(await actorFrom(deps, req), 'audit:read');
-        return verifyAudit(deps.database.db, deps.keyring);
+        return verifyAudit(deps.database.db, deps.keyring, await witnessAnchors(deps.witness));
       },
     );
   };

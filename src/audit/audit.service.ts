@@ -54,6 +54,37 @@ async function readHead(db: Kysely<Tables>): Promise<{ hash: string; count: numb
   return JSON.parse(row.value) as { hash: string; count: number; mac: string };
 }
 
+/** The end of the chain: how many entries, and the last one's hash. */
+export interface AuditHead {
+  count: number;
+  hash: string;
+}
+
+/** Something kept outside the database that follows the committed head (the witness file). */
+export interface AuditWitnessSink {
+  advance(head: AuditHead): void;
+}
+
+const sinks = new WeakMap<object, AuditWitnessSink>();
+/** The head each open transaction has written, until it commits. */
+const appendedHeads = new WeakMap<object, AuditHead>();
+
+/** Makes commits through `db` (a database's Kysely instance) advance `sink`. */
+export function attachAuditWitness(db: Kysely<Tables>, sink: AuditWitnessSink): void {
+  sinks.set(db, sink);
+}
+
+/**
+ * Called by the transaction helpers once `trx` has committed: hands the head it wrote, if any, to
+ * the database's witness. Only after the commit, so the witness is never ahead of the log.
+ */
+export function auditCommitted(db: Kysely<Tables>, trx: Kysely<Tables>): void {
+  const head = appendedHeads.get(trx);
+  if (!head) return;
+  appendedHeads.delete(trx);
+  sinks.get(db)?.advance(head);
+}
+
 /** One entry to append: who did it, what, and (for a read queued earlier) when. */
 export interface PendingEntry {
   actor: AuditActor;
@@ -107,6 +138,10 @@ export async function appendAuditEntries(trx: Kysely<Tables>, ctx: AuditContext,
     .values({ name: HEAD, value })
     .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
     .execute();
+  // Outside a transaction each statement has committed already; inside one, the helper that
+  // committed it calls auditCommitted.
+  if (trx.isTransaction) appendedHeads.set(trx, { count, hash: prev });
+  else sinks.get(trx)?.advance({ count, hash: prev });
 }
 
 /** What verification can find wrong. */

@@ -8,6 +8,8 @@ import { createMailer, type Mailer } from '../mail/mailer.js';
 import type { Actor } from '../auth/roles.js';
 import type { Config } from '../config/config.js';
 import { defaultKekProvider, type KekProvider } from '../crypto/kek.js';
+import { attachAuditWitness } from '../audit/audit.service.js';
+import { AuditWitness } from '../audit/audit.witness.js';
 import { openDatabase } from '../db/database.js';
 import { loadPolicy, type LoadedPolicy } from '../policy/policy.loader.js';
 import { holdsWrappedKeys, Keyring } from '../register/keyring.js';
@@ -17,6 +19,8 @@ import { systemClock, type Clock } from '../shared/clock.js';
 export interface Runtime extends RegisterContext {
   config: Config;
   mailer: Mailer;
+  /** The audit chain's witness file in the data folder (absent in tests that do not need one). */
+  witness?: AuditWitness;
   close(): Promise<void>;
 }
 
@@ -41,14 +45,19 @@ export async function openRuntime(config: Config, opts: { clock?: Clock; policy?
     // A key file is only ever created for a database that has no wrapped keys yet.
     const keyring = await Keyring.open(database.db, kekProviderFor(config, { mayCreate: async () => !(await holdsWrappedKeys(database.db)) }));
     const mailer = mailerFor(config, policy);
+    const clock = opts.clock ?? systemClock;
+    const witness = new AuditWitness(config.dataDir, keyring, clock);
+    attachAuditWitness(database.db, witness);
     return {
       config,
       database,
       keyring,
       policy,
       mailer,
-      clock: opts.clock ?? systemClock,
+      witness,
+      clock,
       close: async () => {
+        await witness.flush();
         mailer.close();
         await database.close();
       },

@@ -2,6 +2,8 @@
  * The periodic work `steward serve` does on its own: retention sweeps and reminders. Each feature
  * owns its job's logic; this file only says how often each runs.
  */
+import type { Logger } from 'pino';
+import { auditCheckpointJob } from '../audit/audit.checkpoint.js';
 import { sendBreachReminders } from '../breaches/breaches.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
 import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
@@ -13,8 +15,9 @@ import type { Job } from './scheduler.js';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-export function serverJobs(rt: Runtime): Job[] {
+export function serverJobs(rt: Runtime, logger: Logger | false = false): Job[] {
   return [
+    auditCheckpointJob(rt, logger),
     {
       name: 'retention',
       everyMs: 24 * HOUR,
