@@ -48,6 +48,8 @@ export async function openRuntime(config: Config, opts: { clock?: Clock; policy?
     const clock = opts.clock ?? systemClock;
     const witness = new AuditWitness(config.dataDir, keyring, clock);
     attachAuditWitness(database.db, witness);
+    // A `keys rotate` run elsewhere is picked up within a second, without a restart.
+    const stopWatching = keyring.watch(database.db);
     return {
       config,
       database,
@@ -57,6 +59,7 @@ export async function openRuntime(config: Config, opts: { clock?: Clock; policy?
       witness,
       clock,
       close: async () => {
+        stopWatching();
         await witness.flush();
         mailer.close();
         await database.close();
