@@ -40,8 +40,8 @@ describe.each(dialects)('the audit witness and checkpoints on %s', (kind) => {
     rt.witness = witness;
   });
   afterEach(async () => {
-    await witness.flush();
-    await rt.close();
+    await witness?.flush();
+    await rt?.close();
   });
 
   it('follows every commit in a private file beside the key file', async () => {
