@@ -1,24 +1,41 @@
 import type { Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
 import { StewardError } from '../shared/errors.js';
+import { checkpointAnchor } from './audit.checkpoint.js';
 import { listAudit, verifyAudit } from './audit.service.js';
+import { witnessAnchors } from './audit.witness.js';
 
 export function registerAuditCommands(program: Command, io: CliIo): void {
   const audit = program.command('audit').description('the tamper-evident audit trail');
 
   audit
     .command('verify')
-    .description('walk the hash chain; exit 0 if intact, 1 at the first altered, inserted or removed entry')
+    .description('walk the hash chain; exit 0 if intact, 1 listing every altered, inserted or removed entry, a rollback or a wipe')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option('--checkpoint <json>', 'also require the entries up to this checkpoint (its JSON, as mailed to the privacy contact)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action(async (opts: { json?: boolean; checkpoint: string[] }, cmd: Command) => {
       await withRuntime(cmd, io, async (rt) => {
-        const result = await verifyAudit(rt.database.db, rt.keyring, (n) => {
-          if (io.interactive) io.stderr(`\rchecked ${n} entries`);
+        const { anchors, anchorProblems } = await witnessAnchors(rt.witness);
+        for (const text of opts.checkpoint) {
+          const c = checkpointAnchor(text, rt.keyring);
+          if (c.anchor) anchors.push(c.anchor);
+          if (c.problem) anchorProblems.push(c.problem);
+        }
+        const result = await verifyAudit(rt.database.db, rt.keyring, {
+          onProgress: (n) => {
+            if (io.interactive) io.stderr(`\rchecked ${n} entries`);
+          },
+          anchors,
+          anchorProblems,
         });
         if (io.interactive) io.stderr('\n');
         if (opts.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
         else if (result.ok) io.stdout(`OK: ${result.entries} entries, chain intact\n`);
-        else io.stdout(`TAMPERED: ${result.problem!.message} (${result.entries} entries verified before it)\n`);
+        else {
+          const problems = result.problems ?? [];
+          io.stdout(`TAMPERED: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${result.entries} entries\n`);
+          for (const p of problems) io.stdout(`  [${p.kind}] ${p.message}\n`);
+        }
         io.exitCode = result.ok ? 0 : 1;
       });
     });

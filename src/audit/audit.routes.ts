@@ -7,6 +7,7 @@ import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
 import { listAudit, verifyAudit } from './audit.service.js';
+import { witnessAnchors } from './audit.witness.js';
 
 const entrySchema = z.object({
   seq: z.number(),
@@ -56,7 +57,7 @@ export const auditRoutes =
       `${API_PREFIX}/audit/verify`,
       {
         schema: {
-          summary: 'Walk the hash chain and report the first altered, inserted or removed entry',
+          summary: 'Walk the hash chain and report every altered, inserted or removed entry, and a rollback or wipe the witness reveals',
           tags: ['audit'],
           security: bearerSecurity,
           response: {
@@ -64,6 +65,7 @@ export const auditRoutes =
               ok: z.boolean(),
               entries: z.number(),
               problem: z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() }).optional(),
+              problems: z.array(z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() })).optional(),
             }),
             ...errorResponses,
           },
@@ -71,7 +73,7 @@ export const auditRoutes =
       },
       async (req) => {
         authorise(await actorFrom(deps, req), 'audit:read');
-        return verifyAudit(deps.database.db, deps.keyring);
+        return verifyAudit(deps.database.db, deps.keyring, await witnessAnchors(deps.witness));
       },
     );
   };

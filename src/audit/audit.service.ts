@@ -12,6 +12,8 @@ import type { DB } from '../db/database.js';
 import type { Tables } from '../db/tables.js';
 import type { Keyring } from '../register/keyring.js';
 import type { Clock } from '../shared/clock.js';
+import { StewardError } from '../shared/errors.js';
+import { isCleanText, UNCLEAN_TEXT_MESSAGE } from '../shared/text.js';
 
 export const GENESIS = '0'.repeat(64);
 const HEAD = 'audit_head';
@@ -52,6 +54,37 @@ async function readHead(db: Kysely<Tables>): Promise<{ hash: string; count: numb
   return JSON.parse(row.value) as { hash: string; count: number; mac: string };
 }
 
+/** The end of the chain: how many entries, and the last one's hash. */
+export interface AuditHead {
+  count: number;
+  hash: string;
+}
+
+/** Something kept outside the database that follows the committed head (the witness file). */
+export interface AuditWitnessSink {
+  advance(head: AuditHead): void;
+}
+
+const sinks = new WeakMap<object, AuditWitnessSink>();
+/** The head each open transaction has written, until it commits. */
+const appendedHeads = new WeakMap<object, AuditHead>();
+
+/** Makes commits through `db` (a database's Kysely instance) advance `sink`. */
+export function attachAuditWitness(db: Kysely<Tables>, sink: AuditWitnessSink): void {
+  sinks.set(db, sink);
+}
+
+/**
+ * Called by the transaction helpers once `trx` has committed: hands the head it wrote, if any, to
+ * the database's witness. Only after the commit, so the witness is never ahead of the log.
+ */
+export function auditCommitted(db: Kysely<Tables>, trx: Kysely<Tables>): void {
+  const head = appendedHeads.get(trx);
+  if (!head) return;
+  appendedHeads.delete(trx);
+  sinks.get(db)?.advance(head);
+}
+
 /** One entry to append: who did it, what, and (for a read queued earlier) when. */
 export interface PendingEntry {
   actor: AuditActor;
@@ -75,6 +108,11 @@ export async function appendAuditEntries(trx: Kysely<Tables>, ctx: AuditContext,
   let prev = head?.hash ?? GENESIS;
   const now = ctx.clock.now().toISOString();
   const rows = entries.map(({ actor, event: ev, at }) => {
+    // Stored, a lone surrogate becomes U+FFFD and the MAC computed here would never match again;
+    // PostgreSQL refuses NUL outright. The edge refuses both; this keeps any other caller honest.
+    for (const v of [actor.id, actor.role, actor.ip, ev.action, ev.subjectId, ev.recordId, ev.purpose]) {
+      if (typeof v === 'string' && !isCleanText(v)) throw new StewardError('VALIDATION_FAILED', `an audit entry ${UNCLEAN_TEXT_MESSAGE}`);
+    }
     const content: EntryContent = {
       at: at ?? now,
       actor: actor.id,
@@ -100,18 +138,90 @@ export async function appendAuditEntries(trx: Kysely<Tables>, ctx: AuditContext,
     .values({ name: HEAD, value })
     .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
     .execute();
+  // Outside a transaction each statement has committed already; inside one, the helper that
+  // committed it calls auditCommitted.
+  if (trx.isTransaction) appendedHeads.set(trx, { count, hash: prev });
+  else sinks.get(trx)?.advance({ count, hash: prev });
+}
+
+/** What verification can find wrong. */
+export type AuditProblemKind =
+  /** An entry's content no longer matches its MAC. */
+  | 'altered'
+  /** An entry that was never part of the chain sits in it. */
+  | 'inserted'
+  /** Entries are missing between two that remain. */
+  | 'removed'
+  /** Entries are missing from the end, or the head checkpoint is missing or altered. */
+  | 'truncated'
+  /** The log is behind an anchor kept outside the database: entries it recorded are gone. */
+  | 'rolled-back'
+  /** The log is empty (or has no head) while an anchor outside the database says it had entries. */
+  | 'wiped'
+  /** An anchor kept outside the database (the witness file, a checkpoint) is not genuine. */
+  | 'anchor-invalid';
+
+export interface AuditProblem {
+  kind: AuditProblemKind;
+  seq: number | null;
+  message: string;
 }
 
 export interface VerifyResult {
   ok: boolean;
+  /** How many entries the log holds (all were checked). */
   entries: number;
-  /** The first problem found, if any. */
-  problem?: { kind: 'altered' | 'inserted' | 'removed' | 'truncated'; seq: number | null; message: string };
+  /** The first problem found, if any (kept for callers that read one). */
+  problem?: AuditProblem;
+  /** Every problem found, in chain order, then the head, then the anchors. */
+  problems?: AuditProblem[];
 }
 
-/** Walks the whole chain in order; reports the first altered, inserted or removed entry. */
-export async function verifyAudit(db: DB, keyring: Keyring, onProgress?: (done: number) => void): Promise<VerifyResult> {
+/**
+ * A point the chain is known to have passed, kept outside the database: the witness file beside
+ * the key file, or a checkpoint mailed to the privacy contact. `count` entries ended in `hash`.
+ */
+export interface AuditAnchor {
+  /** Where it comes from, for messages ("the witness file", "the checkpoint of 2026-03-01"). */
+  source: string;
+  count: number;
+  hash: string;
+}
+
+/** The MAC of an anchor (a witness or a checkpoint), under the chain's key, with its own domain. */
+export const anchorMac = (keyring: Keyring, kind: 'witness' | 'checkpoint', count: number, hash: string, at: string): string =>
+  keyring.auditMac(kind, `${count}:${hash}:${at}`);
+
+/** The chain head as the database records it, if its MAC is genuine. */
+export async function readVerifiedHead(db: Kysely<Tables>, keyring: Keyring): Promise<{ hash: string; count: number } | undefined> {
+  const head = await readHead(db);
+  if (!head || head.mac !== headMac(keyring, head.hash, head.count)) return undefined;
+  return { hash: head.hash, count: head.count };
+}
+
+export interface VerifyOptions {
+  onProgress?: (done: number) => void;
+  /** Anchors kept outside the database that the chain must still contain. */
+  anchors?: readonly AuditAnchor[];
+  /** Problems found while reading the anchors (an altered witness file). */
+  anchorProblems?: readonly AuditProblem[];
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Walks the whole chain in order and reports every altered, inserted or removed entry (a problem
+ * does not stop the walk: later tampering is never hidden behind an earlier one), then checks the
+ * head checkpoint and the anchors kept outside the database (a wipe or a rollback of the log
+ * leaves a consistent chain behind, which only an outside anchor reveals).
+ */
+export async function verifyAudit(db: DB, keyring: Keyring, onProgressOrOptions?: ((done: number) => void) | VerifyOptions): Promise<VerifyResult> {
+  const opts: VerifyOptions = typeof onProgressOrOptions === 'function' ? { onProgress: onProgressOrOptions } : (onProgressOrOptions ?? {});
+  const problems: AuditProblem[] = [];
+  const anchors = opts.anchors ?? [];
+  const seen = new Set<number>();
   let expectedPrev = GENESIS;
+  let lastHash = GENESIS;
   let count = 0;
   let lastSeq = 0;
   // A one-entry look-behind distinguishes an altered entry (its successor still links to its
@@ -122,46 +232,72 @@ export async function verifyAudit(db: DB, keyring: Keyring, onProgress?: (done: 
     if (page.length === 0) break;
     for (const e of page) {
       const seq = Number(e.seq);
+      count++;
+      lastSeq = seq;
+      lastHash = e.hash;
+      anchors.forEach((a, i) => {
+        if (a.hash === e.hash) seen.add(i);
+      });
       if (suspect) {
-        if (e.prev_hash === suspect.storedHash) {
-          return { ok: false, entries: count, problem: { kind: 'altered', seq: suspect.seq, message: `entry ${suspect.seq} has been altered` } };
+        if (e.prev_hash === suspect.prevBefore && e.prev_hash !== suspect.storedHash) {
+          problems.push({ kind: 'inserted', seq: suspect.seq, message: `entry ${suspect.seq} was inserted into the chain` });
+          expectedPrev = suspect.prevBefore;
+        } else {
+          problems.push({ kind: 'altered', seq: suspect.seq, message: `entry ${suspect.seq} has been altered` });
+          // Carry on from what its successor links to, so one alteration is reported once.
+          expectedPrev = e.prev_hash;
         }
-        if (e.prev_hash === suspect.prevBefore) {
-          return { ok: false, entries: count, problem: { kind: 'inserted', seq: suspect.seq, message: `entry ${suspect.seq} was inserted into the chain` } };
-        }
-        return { ok: false, entries: count, problem: { kind: 'altered', seq: suspect.seq, message: `entry ${suspect.seq} has been altered` } };
+        suspect = undefined;
       }
       const computed = keyring.auditMac(e.prev_hash, canonicalEntry(e));
       if (computed !== e.hash) {
         suspect = { seq, storedHash: e.hash, prevBefore: expectedPrev };
-        lastSeq = seq;
         continue;
       }
       if (e.prev_hash !== expectedPrev) {
-        return { ok: false, entries: count, problem: { kind: 'removed', seq, message: `one or more entries before entry ${seq} have been removed` } };
+        problems.push({ kind: 'removed', seq, message: `one or more entries before entry ${seq} have been removed` });
       }
       expectedPrev = e.hash;
-      count++;
-      lastSeq = seq;
     }
-    onProgress?.(count);
+    opts.onProgress?.(count);
   }
   if (suspect) {
-    return { ok: false, entries: count, problem: { kind: 'altered', seq: suspect.seq, message: `entry ${suspect.seq} (the last) has been altered or inserted` } };
+    problems.push({ kind: 'altered', seq: suspect.seq, message: `entry ${suspect.seq} (the last) has been altered or inserted` });
   }
   const head = await readHead(db);
-  if (count === 0 && !head) return { ok: true, entries: 0 };
-  if (!head || head.mac !== headMac(keyring, head.hash, head.count)) {
-    return { ok: false, entries: count, problem: { kind: 'truncated', seq: null, message: 'the chain head checkpoint is missing or has been altered' } };
+  const headOk = head !== undefined && head.mac === headMac(keyring, head.hash, head.count);
+  if (count > 0 || head) {
+    if (!headOk) {
+      problems.push({ kind: 'truncated', seq: null, message: 'the chain head checkpoint is missing or has been altered' });
+    } else if (head.hash !== lastHash) {
+      const gone = head.count - count;
+      problems.push({
+        kind: 'truncated',
+        seq: lastSeq || null,
+        message:
+          gone > 0
+            ? `the chain ends early: ${plural(gone, 'entry was', 'entries were')} removed after entry ${lastSeq}`
+            : `the chain does not end where its head checkpoint says (after entry ${lastSeq})`,
+      });
+    } else if (head.count !== count && !problems.some((p) => p.kind === 'removed' || p.kind === 'inserted')) {
+      problems.push({ kind: 'removed', seq: null, message: `the head checkpoint counts ${head.count} entries but the log holds ${count}` });
+    }
   }
-  if (head.hash !== expectedPrev || head.count !== count) {
-    return {
-      ok: false,
-      entries: count,
-      problem: { kind: 'truncated', seq: lastSeq, message: `the chain ends early: ${head.count - count} entr${head.count - count === 1 ? 'y was' : 'ies were'} removed after entry ${lastSeq}` },
-    };
-  }
-  return { ok: true, entries: count };
+  problems.push(...(opts.anchorProblems ?? []));
+  anchors.forEach((a, i) => {
+    if (a.count === 0 || seen.has(i)) return;
+    if (count === 0) {
+      problems.push({ kind: 'wiped', seq: null, message: `the audit log is empty, but ${a.source} records ${plural(a.count, 'entry', 'entries')}: the log has been wiped` });
+    } else {
+      problems.push({
+        kind: 'rolled-back',
+        seq: lastSeq,
+        message: `${a.source} records entry ${a.count} of the chain, which the log no longer holds (it holds ${count}): the log has been rolled back or cut`,
+      });
+    }
+  });
+  if (problems.length === 0) return { ok: true, entries: count };
+  return { ok: false, entries: count, problem: problems[0]!, problems };
 }
 
 export interface AuditEntry {

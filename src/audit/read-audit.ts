@@ -15,7 +15,9 @@
 import type { Database } from '../db/database.js';
 import type { Keyring } from '../register/keyring.js';
 import type { Clock } from '../shared/clock.js';
-import { appendAuditEntries, type AuditActor, type AuditEvent, type PendingEntry } from './audit.service.js';
+import type { Kysely } from 'kysely';
+import type { Tables } from '../db/tables.js';
+import { appendAuditEntries, auditCommitted, type AuditActor, type AuditEvent, type PendingEntry } from './audit.service.js';
 
 /** The most entries one transaction takes; the rest go in the next. */
 export const READ_AUDIT_MAX_BATCH = 500;
@@ -57,10 +59,13 @@ class ReadAuditQueue {
         n += w.entries.length;
       }
       try {
+        let committed: Kysely<Tables> | undefined;
         await this.database.db.transaction().execute(async (trx) => {
+          committed = trx;
           await this.database.adapter.lockForWrite(trx);
           await appendAuditEntries(trx, { keyring: this.keyring, clock: this.clock }, batch.flatMap((w) => w.entries));
         });
+        if (committed) auditCommitted(this.database.db, committed);
         for (const w of batch) w.resolve();
       } catch (e) {
         for (const w of batch) w.reject(e);

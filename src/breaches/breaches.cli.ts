@@ -12,6 +12,7 @@ import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { type CliIo, withRuntime } from '../cli/io.js';
 import { cliActor } from '../runtime/runtime.js';
+import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { selectAffected, type AffectedInput } from './breaches.affected.js';
 import { formatUk } from './breaches.clock.js';
@@ -33,7 +34,9 @@ async function readInputFile(io: CliIo, file: string, what: string): Promise<str
   try {
     const s = await stat(target);
     if (s.size > MAX_INPUT_FILE) throw new StewardError('PAYLOAD_TOO_LARGE', `${what} ${file} is larger than ${MAX_INPUT_FILE / 1024 / 1024} MB`);
-    return await readFile(target, 'utf8');
+    const text = await readFile(target, 'utf8');
+    assertCleanText(text, file);
+    return text;
   } catch (e) {
     if (e instanceof StewardError) throw e;
     throw new StewardError('VALIDATION_FAILED', `cannot read ${what} ${file} (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})`);
@@ -121,6 +124,8 @@ async function factsFrom(io: CliIo, o: FactsOpts): Promise<Record<string, unknow
       throw new StewardError('VALIDATION_FAILED', `${o.fromFile} is not valid ${o.fromFile.endsWith('.json') ? 'JSON' : 'YAML'}`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new StewardError('VALIDATION_FAILED', `${o.fromFile} should hold an object of facts`);
+    // JSON and YAML escapes can spell what the file's bytes cannot: check the values too.
+    assertCleanText(parsed, o.fromFile);
     base = parsed as Record<string, unknown>;
   }
   const given: Record<string, unknown> = {

@@ -91,7 +91,8 @@ describe('steward CLI', () => {
     const db = new SQLite(path.join(dir, 'data', 'steward.sqlite'), { readonly: true });
     const jobs = db.prepare('select name, last_status from job_runs order by name').all() as Array<{ name: string; last_status: string }>;
     db.close();
-    expect(jobs.map((j) => j.name)).toEqual(['accountability-reviews', 'breach-reminders', 'consent-renewals', 'key-epochs', 'request-pack-purge', 'request-reminders', 'retention']);
+    expect(jobs.map((j) => j.name)).toEqual(['accountability-reviews', 'audit-checkpoint', 'breach-reminders', 'consent-renewals', 'key-epochs', 'request-pack-purge', 'request-reminders', 'retention']);
+    expect(jobs.find((j) => j.name === 'audit-checkpoint')?.last_status).toMatch(/^checkpoint at entry \d+ mailed$/);
     expect(jobs.find((j) => j.name === 'request-pack-purge')?.last_status).toBe('purged 0 expired packs');
     expect(jobs.find((j) => j.name === 'retention')?.last_status).toMatch(/^deleted 0, anonymised 0$/);
     // Second start: no new owner.

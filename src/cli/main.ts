@@ -19,6 +19,7 @@ import { registerRequestCommands } from '../requests/requests.cli.js';
 import { registerAccountabilityCommands } from '../accountability/accountability.cli.js';
 import { registerBackupCommands } from '../backup/backup.cli.js';
 import { registerCookieCommands } from '../cookies/cookies.cli.js';
+import { assertCleanText } from '../shared/text.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -38,6 +39,11 @@ export function buildProgram(io: CliIo): Command {
       writeErr: (s) => io.stderr(s),
     })
     .exitOverride();
+  // Text the CLI is given refuses NUL characters and unpaired surrogates, as the HTTP edge does.
+  program.hook('preAction', (_program, action) => {
+    assertCleanText(action.args, 'arguments');
+    assertCleanText(action.optsWithGlobals(), 'options');
+  });
   registerServeCommand(program, io);
   registerPolicyCommands(program, io);
   registerSubjectCommands(program, io);

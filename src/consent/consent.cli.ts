@@ -8,6 +8,7 @@ import { Option, type Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type CliIo, withRuntime } from '../cli/io.js';
 import { cliActor } from '../runtime/runtime.js';
+import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { checkAudience, isAllowed, reasonOf } from './audience.service.js';
 import { presentAudience, presentConsentResult, presentOverview } from './consent.presenter.js';
@@ -31,6 +32,7 @@ async function readText(file: string, cwd: string): Promise<string> {
   }
   if (size > MAX_FILE_BYTES) throw new StewardError('PAYLOAD_TOO_LARGE', `${file} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
   const text = await readFile(full, 'utf8');
+  assertCleanText(text, file);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

@@ -145,6 +145,11 @@ export interface FileKekProviderOptions {
   clock?: Clock;
   /** How long rotate() waits for another process's rotation to finish. Default 5 s. */
   lockTimeoutMs?: number;
+  /**
+   * Asked before a missing key file is created; when it answers no (the database already holds
+   * keys wrapped by a key-encryption key), the missing file is an error, never replaced.
+   */
+  mayCreate?: () => Promise<boolean>;
 }
 
 /**
@@ -169,7 +174,7 @@ export function fileKekProvider(path: string, options: FileKekProviderOptions = 
     cached = guarded;
     return guarded;
   };
-  const load = (): Promise<KeySet> => cached ?? remember(loadOrCreate(path, clock));
+  const load = (): Promise<KeySet> => cached ?? remember(loadOrCreate(path, clock, options.mayCreate));
 
   return {
     id,
@@ -217,19 +222,28 @@ export function fileKekProvider(path: string, options: FileKekProviderOptions = 
 }
 
 /** The file provider at `<dataDir>/steward.key`, unless the environment sets STEWARD_MASTER_KEY. */
-export function defaultKekProvider(opts: { dataDir: string; env?: NodeJS.ProcessEnv; fileName?: string }): KekProvider {
+export function defaultKekProvider(opts: { dataDir: string; env?: NodeJS.ProcessEnv; fileName?: string; mayCreate?: () => Promise<boolean> }): KekProvider {
   const value = (opts.env ?? process.env)[MASTER_KEY_ENV];
   if (value !== undefined && value.trim() !== '') return envKekProvider(value, MASTER_KEY_ENV);
-  return fileKekProvider(join(opts.dataDir, opts.fileName ?? DEFAULT_KEY_FILE));
+  return fileKekProvider(join(opts.dataDir, opts.fileName ?? DEFAULT_KEY_FILE), opts.mayCreate ? { mayCreate: opts.mayCreate } : {});
 }
 
 const serialise = (json: KeyFileJson): string => `${JSON.stringify(json, null, 2)}\n`;
 
-async function loadOrCreate(path: string, clock: Clock): Promise<KeySet> {
+async function loadOrCreate(path: string, clock: Clock, mayCreate?: () => Promise<boolean>): Promise<KeySet> {
   try {
     return await readKeyFile(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (mayCreate && !(await mayCreate())) {
+    throw configInvalid(
+      `The key file ${path} is missing, but the database already holds data keys wrapped by the key it held. ` +
+        'A new key file would not open them, so none was created. Restore the key file from your backup of it ' +
+        `(to ${path}, mode 0600), or set ${MASTER_KEY_ENV} to the keys it held, and start again. ` +
+        'Without that key the encrypted personal data cannot be read.',
+      path,
+    );
   }
   const json: KeyFileJson = {
     format: KEY_FILE_FORMAT,

@@ -2,7 +2,7 @@
  * Opens the database named by a URL — `sqlite:/path/file.sqlite` (embedded, the default) or
  * `postgres://…` — and brings its schema up to date.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
@@ -64,8 +64,61 @@ export const SQLITE_CACHE_KIB = 64 * 1024;
 /** How much of the SQLite file is read through a memory map. */
 export const SQLITE_MMAP_BYTES = 4 * 1024 ** 3;
 
+/**
+ * Refuses a database file, or the folder holding it, that group or others may use: the file holds
+ * password hashes, wrapped keys and the breach register. Like the key file (crypto/kek.ts).
+ */
+function assertPrivatePath(what: string, target: string, st: Stats): void {
+  if (process.platform === 'win32') return; // POSIX modes do not describe Windows ACLs
+  const mode = st.mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  const fix = st.isDirectory() ? `chmod 700 ${target}` : `chmod 600 ${target}`;
+  throw new StewardError(
+    'CONFIG_INVALID',
+    `The SQLite ${what} ${target} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); ` +
+      `it holds password hashes and encrypted personal data, so Steward will not use it. Fix: ${fix}`,
+    [{ path: target, message: `mode ${mode.toString(8).padStart(4, '0')}` }],
+  );
+}
+
+const sqliteCompanions = (file: string): string[] => [file, `${file}-wal`, `${file}-shm`];
+
+function assertPrivateSqliteFiles(file: string): void {
+  for (const f of sqliteCompanions(file)) {
+    let st: Stats;
+    try {
+      st = statSync(f);
+    } catch {
+      continue; // -wal and -shm come and go
+    }
+    assertPrivatePath('database file', f, st);
+  }
+}
+
+/**
+ * The folder (0700) and an empty database file (0600) are made before SQLite opens it: SQLite
+ * creates its -wal and -shm files with the main file's permissions, so all three stay private
+ * whatever the umask.
+ */
+function preparePrivateSqlite(file: string): void {
+  const dir = path.dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  assertPrivatePath('folder', dir, statSync(dir));
+  try {
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      fchmodSync(fd, 0o600);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StewardError('CONFIG_INVALID', `cannot create the SQLite database ${file}: ${(e as Error).message}`);
+  }
+  assertPrivateSqliteFiles(file);
+}
+
 function openSqlite(file: string): Database {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') preparePrivateSqlite(file);
   let handle: SQLite.Database;
   try {
     handle = new SQLite(file);
@@ -74,6 +127,14 @@ function openSqlite(file: string): Database {
   }
   // WAL: readers never block the writer, and a crash never leaves a half-written page.
   handle.pragma('journal_mode = WAL');
+  if (file !== ':memory:') {
+    try {
+      assertPrivateSqliteFiles(file);
+    } catch (e) {
+      handle.close();
+      throw e;
+    }
+  }
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
   // Another process (a CLI command beside the server) may hold the write lock briefly.

@@ -15,6 +15,13 @@ import type { KekProvider } from '../crypto/kek.js';
 import { StewardError } from '../shared/errors.js';
 
 const INDEX_ROOT = 'index_root';
+/** The KEK version a rotation moved to, written as it starts, so running instances switch at once. */
+const KEK_CURRENT = 'kek_current';
+/**
+ * How old a running process's idea of the current KEK version may be: each write transaction
+ * checks the database at most this often, so a rotation elsewhere is picked up within it.
+ */
+export const KEYRING_REFRESH_MS = 1000;
 
 interface WrappedKeyTable {
   table: string;
@@ -39,6 +46,15 @@ export interface EpochReport {
   kept: Array<{ version: number; why: string }>;
 }
 
+/**
+ * Whether the database already holds keys wrapped by a key-encryption key (the index root is
+ * written on first use, before any other wrapped key): a missing key file must then be restored,
+ * never replaced by a new one.
+ */
+export async function holdsWrappedKeys(db: DB): Promise<boolean> {
+  return (await db.selectFrom('key_state').select('name').where('name', '=', INDEX_ROOT).executeTakeFirst()) !== undefined;
+}
+
 export class Keyring {
   readonly indexer: BlindIndexer;
   readonly #auditKey: Buffer;
@@ -46,6 +62,8 @@ export class Keyring {
   readonly #suppressionKey: Buffer;
   readonly #keks: Map<number, Buffer>;
   #current: number;
+  #refreshedAt = Date.now();
+  #refreshing: Promise<void> | undefined;
   readonly provider: KekProvider;
 
   private constructor(provider: KekProvider, keks: Map<number, Buffer>, current: number, root: Buffer) {
@@ -91,6 +109,50 @@ export class Keyring {
 
   get kekVersion(): number {
     return this.#current;
+  }
+
+  /**
+   * Picks up a rotation made by another process (`steward keys rotate` beside a running server):
+   * when the database names a newer KEK version than this process wraps with, that version (from
+   * the key file, re-read) becomes current. Checks at most once per `maxAgeMs`.
+   */
+  async refresh(db: DB, maxAgeMs = KEYRING_REFRESH_MS): Promise<void> {
+    if (Date.now() - this.#refreshedAt < maxAgeMs) return;
+    this.#refreshing ??= this.#refreshNow(db).finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  /**
+   * Keeps checking for a rotation in the background (every KEYRING_REFRESH_MS) until the returned
+   * function is called. The timer never keeps the process alive.
+   */
+  watch(db: DB, everyMs = KEYRING_REFRESH_MS): () => void {
+    const timer = setInterval(() => {
+      this.refresh(db, 0).catch(() => undefined); // a database hiccup: try again next time
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  async #refreshNow(db: DB): Promise<void> {
+    const rows = await db.selectFrom('key_state').select(['name', 'value']).where('name', 'in', [INDEX_ROOT, KEK_CURRENT]).execute();
+    let newest = this.#current;
+    for (const r of rows) {
+      const v = r.name === INDEX_ROOT ? kekVersionOf(Buffer.from(r.value, 'base64')) : Number(r.value);
+      if (Number.isInteger(v) && v > newest) newest = v;
+    }
+    if (newest > this.#current) {
+      try {
+        await this.ensureVersions([newest]);
+        this.#current = newest;
+      } catch {
+        // This process's provider does not have it (keys from the environment are only read at
+        // start): it keeps wrapping with the newest version it has until restarted.
+      }
+    }
+    this.#refreshedAt = Date.now();
   }
 
   /** A fresh data key for a new subject, and its wrapped form to store. */
@@ -148,7 +210,14 @@ export class Keyring {
     const newest = await this.provider.current();
     this.#keks.set(newest.version, newest.key);
     this.#current = fresh;
-    return this.rewrapAll(db, onProgress);
+    const value = String(fresh);
+    await db.insertInto('key_state').values({ name: KEK_CURRENT, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).execute();
+    const first = await this.rewrapAll(db, onProgress);
+    // Running instances switch within KEYRING_REFRESH_MS; keys they wrapped with the old version
+    // meanwhile are re-wrapped by a second pass once they all have.
+    await new Promise((r) => setTimeout(r, KEYRING_REFRESH_MS + 250));
+    const second = await this.rewrapAll(db);
+    return { version: fresh, rewrapped: first.rewrapped + second.rewrapped };
   }
 
   /**

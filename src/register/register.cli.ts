@@ -12,6 +12,7 @@ import { CsvError, parse, type InfoRecord } from 'csv-parse';
 import { type CliIo, withRuntime } from '../cli/io.js';
 import { cliActor } from '../runtime/runtime.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
+import { isCleanText } from '../shared/text.js';
 import { IMPORT_DEFAULTS, importSubjects, safeColumnLabel, type ImportProgress, type ImportRow, type ImportSummary } from './import.service.js';
 import { presentSubject, presentSummary } from './register.presenter.js';
 import { exportSubjects, findSubjects, getSubject, type SubjectView } from './register.service.js';
@@ -130,7 +131,9 @@ export async function* readCsvRows(file: string, onBytes?: (bytes: number) => vo
       while (problems.length > 0 && problems[0]!.line < parsed.line) yield problems.shift()!;
       lastLine = parsed.end;
       onBytes?.(parsed.bytes);
-      yield { line: parsed.line, row: parsed.row };
+      yield Object.values(parsed.row).every(isCleanText)
+        ? { line: parsed.line, row: parsed.row }
+        : { line: parsed.line, row: {}, problem: 'a cell holds a NUL character or an unpaired UTF-16 surrogate' };
     }
   } catch (e) {
     if (isStewardError(e)) throw e;

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
+import { appendAudit, auditCommitted, type AuditEvent } from '../audit/audit.service.js';
 import { auditReads } from '../audit/read-audit.js';
 import { suppressSubject } from '../consent/suppression.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
@@ -262,10 +262,14 @@ const recordAad = (recordId: string, subjectId: string, category: string): strin
 export const ciphertextDigest = (c: Buffer): string => createHash('sha256').update(c).digest('hex').slice(0, 32);
 
 export async function writeTx<T>(ctx: RegisterContext, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
-  return ctx.database.db.transaction().execute(async (trx) => {
+  let committed: Kysely<Tables> | undefined;
+  const result = await ctx.database.db.transaction().execute(async (trx) => {
+    committed = trx;
     await ctx.database.adapter.lockForWrite(trx);
     return fn(trx);
   });
+  if (committed) auditCommitted(ctx.database.db, committed);
+  return result;
 }
 
 /**

@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
 import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
 import { cliActor } from '../runtime/runtime.js';
+import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, formatPounds, recordFeeReceived, waiveFee, type FeeReason } from './requests.fees.js';
 import { fulfilRequest, liftRestriction, type FulfilInput } from './requests.fulfil.js';
@@ -265,6 +266,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
         } catch {
           throw new StewardError('VALIDATION_FAILED', `cannot read ${o.input} as JSON`);
         }
+        assertCleanText(raw, o.input);
         const parsed = fulfilBody.safeParse(raw);
         if (!parsed.success) throw new StewardError('VALIDATION_FAILED', `${o.input}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         input = parsed.data;

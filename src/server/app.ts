@@ -16,7 +16,9 @@ import { policyRoutes } from '../policy/policy.routes.js';
 import { registerRoutes } from '../register/register.routes.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { registerErrorHandling } from './errors.js';
+import { registerInputGuard } from './input-guard.js';
 import { landingPage } from './landing.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface AppDeps extends Runtime {
   /** A pino logger, or false for none (tests). */
@@ -41,12 +43,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
-  });
+  registerSecurityHeaders(app, { docsPrefix: `${API_PREFIX}/docs` });
+  registerInputGuard(app);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -61,7 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs`, uiConfig: { docExpansion: 'list' } });
+  await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs`, uiConfig: { docExpansion: 'list', validatorUrl: null } });
 
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
 

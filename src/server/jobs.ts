@@ -3,6 +3,8 @@
  * owns its job's logic; this file only says how often each runs.
  */
 import { sendReviewReminders } from '../accountability/reviews.service.js';
+import type { Logger } from 'pino';
+import { auditCheckpointJob } from '../audit/audit.checkpoint.js';
 import { sendBreachReminders } from '../breaches/breaches.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
 import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
@@ -17,8 +19,9 @@ import { writeTx } from '../register/register.service.js';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-export function serverJobs(rt: Runtime): Job[] {
+export function serverJobs(rt: Runtime, logger: Logger | false = false): Job[] {
   return [
+    auditCheckpointJob(rt, logger),
     {
       name: 'retention',
       everyMs: 24 * HOUR,

@@ -48,7 +48,7 @@ export async function startServer(
       await app.ready();
     }
     // Retention sweeps and reminders; a lease per job makes instances sharing a database take turns.
-    const scheduler = opts.jobs === false ? undefined : new Scheduler({ db: runtime.database.db, clock: runtime.clock, jobs: serverJobs(runtime), logger: opts.logger ?? false });
+    const scheduler = opts.jobs === false ? undefined : new Scheduler({ db: runtime.database.db, clock: runtime.clock, jobs: serverJobs(runtime, opts.logger ?? false), logger: opts.logger ?? false });
     scheduler?.start();
     return {
       app,
