@@ -72,6 +72,8 @@ function validateNewUser(u: NewUser): void {
   }
   for (const j of u.jobRoles ?? []) {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(j)) throw new StewardError('VALIDATION_FAILED', 'jobRoles: use ids like "it-manager"', [{ path: 'jobRoles', message: 'invalid job role' }]);
+    // A job role never stands for a system role (see canSeeCategory): refuse the confusing name.
+    if (isRole(j)) throw new StewardError('VALIDATION_FAILED', `jobRoles: "${j}" is a system role; give it as the role instead`, [{ path: 'jobRoles', message: 'a system role name' }]);
   }
 }
 
@@ -79,6 +81,8 @@ function validateNewUser(u: NewUser): void {
 export async function createUser(ctx: RegisterContext, actor: Actor, input: NewUser): Promise<{ user: UserView; password: string }> {
   authorise(actor, 'users:manage');
   validateNewUser(input);
+  // Tokens cannot mint tokens; an owner user could (by signing in), so a token cannot make one.
+  if (actor.kind === 'token' && input.role === 'owner') throw new StewardError('FORBIDDEN', 'an API token cannot create owner users; sign in as an owner');
   const password = input.password ?? generatePassword();
   const row: Tables['users'] = {
     id: newId(),
