@@ -57,6 +57,10 @@ export interface Actor {
   /** The operator at the console holds the key file: every category is open to them. */
   allCategories?: boolean;
   ip?: string;
+  /** The user behind a session or an API token (set by authenticate). */
+  userId?: string;
+  /** A session whose password was reset by an owner: only a password change is allowed. */
+  mustChangePassword?: boolean;
 }
 
 export const isRole = (s: string): s is Role => (ROLES as readonly string[]).includes(s);

@@ -26,7 +26,40 @@ const configSchema = z.strictObject({
   bodyLimit: z.coerce.number().int().min(1024).max(512 * 1024 * 1024),
   smtpUrl: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   mailFrom: z.string().min(3).max(320).optional(),
+  trustProxy: z
+    .union([z.boolean(), z.number(), z.string()])
+    .transform((v, c): TrustProxy => {
+      const parsed = parseTrustProxy(v);
+      if (parsed === undefined) {
+        c.addIssue({ code: 'custom', message: 'must be false, true, a number of proxy hops, or a comma-separated list of proxy addresses (CIDR allowed)' });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  tokenLifetimeDays: z.coerce.number().int().min(1).max(3650),
 });
+
+/**
+ * Whose X-Forwarded-For to believe (Fastify's trustProxy): false, the default, uses the socket's
+ * address; behind a reverse proxy give the proxy's address (or CIDR, or a list), or the number of
+ * proxy hops; true trusts any sender and is only safe when nothing but the proxy can connect.
+ * Without it, behind a proxy every client has the proxy's address, and the per-address sign-in
+ * limit would lock everyone out together.
+ */
+export type TrustProxy = boolean | number | string[];
+
+function parseTrustProxy(v: unknown): TrustProxy | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= 100 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim().toLowerCase();
+  if (t === 'false' || t === 'no' || t === '0' || t === '') return false;
+  if (t === 'true' || t === 'yes') return true;
+  if (/^\d{1,2}$/.test(t)) return Number(t);
+  const list = t.split(',').map((x) => x.trim()).filter(Boolean);
+  // IPv4 or IPv6 addresses, optionally with a prefix length; Fastify (proxy-addr) checks them again.
+  return list.length > 0 && list.every((x) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(x) && /[.:]/.test(x)) ? list : undefined;
+}
 
 export interface Config {
   /** Path of the declaration (YAML). */
@@ -48,6 +81,10 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The From address; defaults to the declaration's privacy contact. */
   mailFrom: string | undefined;
+  /** Which reverse proxies' X-Forwarded-For to believe (see TrustProxy); default false. */
+  trustProxy: TrustProxy;
+  /** Lifetime of an API token made without an explicit expiry, in days (default 90). */
+  tokenLifetimeDays: number;
 }
 
 /** Settings as flags name them; undefined means "not given". */
@@ -60,6 +97,7 @@ export interface ConfigFlags {
   logLevel?: string;
   baseUrl?: string;
   config?: string;
+  trustProxy?: string;
 }
 
 type Key = keyof z.input<typeof configSchema>;
@@ -76,6 +114,8 @@ const envNames: Record<Key, string> = {
   bodyLimit: 'STEWARD_BODY_LIMIT',
   smtpUrl: 'STEWARD_SMTP_URL',
   mailFrom: 'STEWARD_MAIL_FROM',
+  trustProxy: 'STEWARD_TRUST_PROXY',
+  tokenLifetimeDays: 'STEWARD_TOKEN_LIFETIME_DAYS',
 };
 
 const flagNames: Partial<Record<Key, string>> = {
@@ -86,6 +126,7 @@ const flagNames: Partial<Record<Key, string>> = {
   port: '--port',
   logLevel: '--log-level',
   baseUrl: '--base-url',
+  trustProxy: '--trust-proxy',
 };
 
 const fileKeys: Record<string, Key> = {
@@ -99,6 +140,8 @@ const fileKeys: Record<string, Key> = {
   body_limit: 'bodyLimit',
   smtp_url: 'smtpUrl',
   mail_from: 'mailFrom',
+  trust_proxy: 'trustProxy',
+  token_lifetime_days: 'tokenLifetimeDays',
 };
 
 const defaults = {
@@ -108,6 +151,8 @@ const defaults = {
   port: 8080,
   logLevel: 'info',
   bodyLimit: 10 * 1024 * 1024,
+  trustProxy: false,
+  tokenLifetimeDays: 90,
 } satisfies Partial<Record<Key, unknown>>;
 
 function readConfigFile(file: string): Partial<Record<Key, unknown>> {
@@ -183,6 +228,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     bodyLimit: c.bodyLimit,
     smtpUrl: c.smtpUrl,
     mailFrom: c.mailFrom,
+    trustProxy: c.trustProxy,
+    tokenLifetimeDays: c.tokenLifetimeDays,
   };
 }
 
