@@ -163,6 +163,31 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
     expect(audit.json().entries[0]).toMatchObject({ actor: `requester:${reference}`, action: 'request.pack.download' });
   });
 
+  it('one requester cannot use up or burn a person\'s email codes', async () => {
+    const victim = 'victim@example.com';
+    const abuser = { remoteAddress: '203.0.113.66' };
+    const person = { remoteAddress: '198.51.100.10' };
+    const sent = smtp.messages.length;
+    for (let i = 0; i < 8; i++) {
+      const r = await app.inject({ method: 'POST', url: '/api/v1/privacy/requests/code', payload: { email: victim }, ...abuser });
+      expect(r.statusCode).toBe(202);
+    }
+    // Only three of the abuser's reached the address.
+    await smtp.waitFor(sent + 3);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.messages.slice(sent).filter((m) => m.envelopeTo.includes(victim))).toHaveLength(3);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/privacy/requests/code', payload: { email: victim }, ...person })).statusCode).toBe(202);
+    await smtp.waitFor(sent + 4);
+    const code = /\b(\d{6})\b/.exec(smtp.messages.at(-1)!.text ?? '')![1]!;
+    // The abuser guesses wrong, many times: the person's code survives.
+    for (let i = 0; i < 12; i++) {
+      const wrong = String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
+      await app.inject({ method: 'POST', url: '/api/v1/privacy/requests', payload: { email: victim, code: wrong, type: 'access' }, ...abuser });
+    }
+    const made = await app.inject({ method: 'POST', url: '/api/v1/privacy/requests', payload: { email: victim, code, type: 'access' }, ...person });
+    expect(made.statusCode, made.body).toBe(201);
+  });
+
   it('bad input answers with stable codes, never a 500', async () => {
     const h = { authorization: `Bearer ${owner}` };
     const cases = [
