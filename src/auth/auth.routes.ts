@@ -4,9 +4,8 @@ import { z } from 'zod';
 import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
-import { hashToken } from './auth.service.js';
-import { actorFrom, bearerSecurity } from './auth.http.js';
-import { createToken, createUser, listUsers, login, revokeToken } from './auth.service.js';
+import { actorFrom, bearerOf, bearerSecurity } from './auth.http.js';
+import { changePassword, createToken, createUser, listTokens, listUsers, login, logout, MAX_TOKEN_LIFETIME_DAYS, resetPassword, revokeToken, setUserDisabled, tokenIdOf } from './auth.service.js';
 import { ROLES } from './roles.js';
 
 const userSchema = z.object({
@@ -16,6 +15,7 @@ const userSchema = z.object({
   role: z.enum(ROLES),
   jobRoles: z.array(z.string()),
   disabled: z.boolean(),
+  mustChangePassword: z.boolean(),
   createdAt: z.string(),
 });
 
@@ -24,6 +24,7 @@ const tokenSchema = z.object({
   name: z.string(),
   role: z.enum(ROLES),
   kind: z.string(),
+  userId: z.string(),
   createdAt: z.string(),
   expiresAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
@@ -50,13 +51,28 @@ export const authRoutes =
 
     app.post(
       `${API_PREFIX}/auth/logout`,
-      { schema: { summary: 'Sign out: revoke the session token used', tags: ['auth'], security: bearerSecurity, response: { 204: z.null(), ...errorResponses } } },
+      { schema: { summary: 'Sign out: revoke the token used (a session or an API token, any role)', tags: ['auth'], security: bearerSecurity, response: { 204: z.null(), ...errorResponses } } },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
-        const bearer = req.headers.authorization!.slice('Bearer '.length).trim();
-        const row = await deps.database.db.selectFrom('api_tokens').select('id').where('token_hash', '=', hashToken(bearer)).executeTakeFirstOrThrow();
-        await revokeToken(deps, actor, row.id);
+        await logout(deps, bearerOf(req), req.ip);
         return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      `${API_PREFIX}/auth/password`,
+      {
+        schema: {
+          summary: 'Change your own password (signed in with a password; the current one is required). Ends your other sessions',
+          tags: ['auth'],
+          security: bearerSecurity,
+          body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().max(1024) }),
+          response: { 200: z.object({ user: userSchema }), ...errorResponses },
+        },
+      },
+      async (req) => {
+        const actor = await actorFrom(deps, req, { pendingPasswordOk: true });
+        const session = await tokenIdOf(deps, bearerOf(req)!);
+        return { user: await changePassword(deps, actor, req.body.currentPassword, req.body.newPassword, session) };
       },
     );
 
@@ -67,12 +83,12 @@ export const authRoutes =
           summary: 'Who the token belongs to',
           tags: ['auth'],
           security: bearerSecurity,
-          response: { 200: z.object({ id: z.string(), kind: z.string(), role: z.enum(ROLES), jobRoles: z.array(z.string()) }), ...errorResponses },
+          response: { 200: z.object({ id: z.string(), kind: z.string(), role: z.enum(ROLES), jobRoles: z.array(z.string()), mustChangePassword: z.boolean() }), ...errorResponses },
         },
       },
       async (req) => {
-        const a = await actorFrom(deps, req);
-        return { id: a.id, kind: a.kind, role: a.role, jobRoles: [...a.jobRoles] };
+        const a = await actorFrom(deps, req, { pendingPasswordOk: true });
+        return { id: a.id, kind: a.kind, role: a.role, jobRoles: [...a.jobRoles], mustChangePassword: a.mustChangePassword === true };
       },
     );
 
@@ -112,7 +128,7 @@ export const authRoutes =
           summary: 'Create an API token scoped to a role (your own or one below it); the token is returned once',
           tags: ['auth'],
           security: bearerSecurity,
-          body: z.object({ name: z.string().min(1).max(100), role: z.enum(ROLES).optional(), expiresInDays: z.number().int().min(1).max(3650).optional() }),
+          body: z.object({ name: z.string().min(1).max(100), role: z.enum(ROLES).optional(), expiresInDays: z.number().int().min(1).max(MAX_TOKEN_LIFETIME_DAYS).optional() }),
           response: { 201: z.object({ token: z.string(), details: tokenSchema }), ...errorResponses },
         },
       },
@@ -121,6 +137,45 @@ export const authRoutes =
         const { token, view } = await createToken(deps, actor, req.body);
         return reply.status(201).send({ token, details: view });
       },
+    );
+
+    app.get(
+      `${API_PREFIX}/tokens`,
+      {
+        schema: {
+          summary: 'Your tokens and sessions (everyone\'s with ?everyone=true, owner only): name, role, created, last used, expiry; never the secret',
+          tags: ['auth'],
+          security: bearerSecurity,
+          querystring: z.object({ everyone: z.enum(['true', 'false']).optional(), all: z.enum(['true', 'false']).optional() }),
+          response: { 200: z.object({ tokens: z.array(tokenSchema) }), ...errorResponses },
+        },
+      },
+      async (req) => ({ tokens: await listTokens(deps, await actorFrom(deps, req), { everyone: req.query.everyone === 'true', all: req.query.all === 'true' }) }),
+    );
+
+    const userParams = z.object({ id: z.string().min(1).max(64) });
+    app.post(
+      `${API_PREFIX}/users/:id/disable`,
+      { schema: { summary: 'Disable a user (owner, signed in): they cannot sign in and their sessions and tokens stop working', tags: ['auth'], security: bearerSecurity, params: userParams, response: { 200: z.object({ user: userSchema }), ...errorResponses } } },
+      async (req) => ({ user: await setUserDisabled(deps, await actorFrom(deps, req), req.params.id, true) }),
+    );
+    app.post(
+      `${API_PREFIX}/users/:id/enable`,
+      { schema: { summary: 'Enable a disabled user again (owner, signed in)', tags: ['auth'], security: bearerSecurity, params: userParams, response: { 200: z.object({ user: userSchema }), ...errorResponses } } },
+      async (req) => ({ user: await setUserDisabled(deps, await actorFrom(deps, req), req.params.id, false) }),
+    );
+    app.post(
+      `${API_PREFIX}/users/:id/password-reset`,
+      {
+        schema: {
+          summary: 'Give a user a new one-time password (owner, signed in), returned once; they must change it at their next sign-in, and their sessions end',
+          tags: ['auth'],
+          security: bearerSecurity,
+          params: userParams,
+          response: { 200: z.object({ user: userSchema, password: z.string() }), ...errorResponses },
+        },
+      },
+      async (req) => resetPassword(deps, await actorFrom(deps, req), req.params.id),
     );
 
     app.delete(

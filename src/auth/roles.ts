@@ -57,6 +57,10 @@ export interface Actor {
   /** The operator at the console holds the key file: every category is open to them. */
   allCategories?: boolean;
   ip?: string;
+  /** The user behind a session or an API token (set by authenticate). */
+  userId?: string;
+  /** A session whose password was reset by an owner: only a password change is allowed. */
+  mustChangePassword?: boolean;
 }
 
 export const isRole = (s: string): s is Role => (ROLES as readonly string[]).includes(s);
@@ -75,9 +79,14 @@ export function mayGrant(actor: Actor, role: Role): boolean {
   return actor.role === role || RANK[actor.role] > RANK[role];
 }
 
-/** The declaration may keep a category for named roles only (call recordings for the DPO). */
+/**
+ * The declaration may keep a category for named roles only (call recordings for the DPO). A name
+ * in restricted_to_roles that is a system role (owner, dpo, staff, auditor) matches the user's
+ * system role only; any other name matches a job role. Job roles are labels an owner hands out,
+ * so a job role spelled "dpo" must not stand in for the privacy officer's system role.
+ */
 export function canSeeCategory(actor: Actor, category: Pick<DataCategory, 'restricted_to_roles'>): boolean {
   const allowed = category.restricted_to_roles;
   if (!allowed || allowed.length === 0 || actor.allCategories) return true;
-  return allowed.includes(actor.role) || actor.jobRoles.some((r) => allowed.includes(r));
+  return allowed.includes(actor.role) || actor.jobRoles.some((r) => !isRole(r) && allowed.includes(r));
 }

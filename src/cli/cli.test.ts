@@ -84,7 +84,12 @@ describe('steward CLI', () => {
     const result = await run;
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/First run: created the owner account/);
-    expect(result.stderr).toMatch(/password {2}\S{12,}/);
+    // The one-time password goes to a 0600 file in the data folder, never to the output (logs).
+    const credentials = path.join(dir, 'data', 'first-run-owner.txt');
+    expect(result.stderr).toContain(credentials);
+    expect(statSync(credentials).mode & 0o777).toBe(0o600);
+    const password = /^password: (\S{12,})$/m.exec(readFileSync(credentials, 'utf8'))![1]!;
+    expect(result.stderr + result.stdout).not.toContain(password);
     expect(result.stderr).toMatch(/privacy notice {3}http:\/\/127\.0\.0\.1:\d+\/privacy/);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     // The scheduler ran its jobs once on start-up.

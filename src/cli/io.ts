@@ -45,6 +45,7 @@ export function commandConfig(cmd: Command, io: CliIo, extra: Record<string, unk
       port: o.port,
       logLevel: o.logLevel,
       baseUrl: o.baseUrl,
+      trustProxy: o.trustProxy,
       ...extra,
     },
     io.env,

@@ -33,7 +33,40 @@ const configSchema = z.strictObject({
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'each must be an origin like https://www.example.co.uk (scheme and host, no path)').max(300)).max(50))
     .optional(),
   cookieRateLimit: z.coerce.number().int().min(1).max(1_000_000),
+  trustProxy: z
+    .union([z.boolean(), z.number(), z.string()])
+    .transform((v, c): TrustProxy => {
+      const parsed = parseTrustProxy(v);
+      if (parsed === undefined) {
+        c.addIssue({ code: 'custom', message: 'must be false, true, a number of proxy hops, or a comma-separated list of proxy addresses (CIDR allowed)' });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  tokenLifetimeDays: z.coerce.number().int().min(1).max(3650),
 });
+
+/**
+ * Whose X-Forwarded-For to believe (Fastify's trustProxy): false, the default, uses the socket's
+ * address; behind a reverse proxy give the proxy's address (or CIDR, or a list), or the number of
+ * proxy hops; true trusts any sender and is only safe when nothing but the proxy can connect.
+ * Without it, behind a proxy every client has the proxy's address, and the per-address sign-in
+ * limit would lock everyone out together.
+ */
+export type TrustProxy = boolean | number | string[];
+
+function parseTrustProxy(v: unknown): TrustProxy | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= 100 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim().toLowerCase();
+  if (t === 'false' || t === 'no' || t === '0' || t === '') return false;
+  if (t === 'true' || t === 'yes') return true;
+  if (/^\d{1,2}$/.test(t)) return Number(t);
+  const list = t.split(',').map((x) => x.trim()).filter(Boolean);
+  // IPv4 or IPv6 addresses, optionally with a prefix length; Fastify (proxy-addr) checks them again.
+  return list.length > 0 && list.every((x) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(x) && /[.:]/.test(x)) ? list : undefined;
+}
 
 export interface Config {
   /** Path of the declaration (YAML). */
@@ -66,6 +99,10 @@ export interface Config {
   cookieOrigins: string[] | undefined;
   /** Cookie choices accepted per visitor address per minute (a shared office address counts once). */
   cookieRateLimit: number;
+  /** Which reverse proxies' X-Forwarded-For to believe (see TrustProxy); default false. */
+  trustProxy: TrustProxy;
+  /** Lifetime of an API token made without an explicit expiry, in days (default 90). */
+  tokenLifetimeDays: number;
 }
 
 /** Settings as flags name them; undefined means "not given". */
@@ -78,6 +115,7 @@ export interface ConfigFlags {
   logLevel?: string;
   baseUrl?: string;
   config?: string;
+  trustProxy?: string;
 }
 
 type Key = keyof z.input<typeof configSchema>;
@@ -97,6 +135,8 @@ const envNames: Record<Key, string> = {
   backupRetentionDays: 'STEWARD_BACKUP_RETENTION_DAYS',
   cookieOrigins: 'STEWARD_COOKIE_ORIGINS',
   cookieRateLimit: 'STEWARD_COOKIE_RATE_LIMIT',
+  trustProxy: 'STEWARD_TRUST_PROXY',
+  tokenLifetimeDays: 'STEWARD_TOKEN_LIFETIME_DAYS',
 };
 
 const flagNames: Partial<Record<Key, string>> = {
@@ -107,6 +147,7 @@ const flagNames: Partial<Record<Key, string>> = {
   port: '--port',
   logLevel: '--log-level',
   baseUrl: '--base-url',
+  trustProxy: '--trust-proxy',
 };
 
 const fileKeys: Record<string, Key> = {
@@ -123,6 +164,8 @@ const fileKeys: Record<string, Key> = {
   backup_retention_days: 'backupRetentionDays',
   cookie_origins: 'cookieOrigins',
   cookie_rate_limit: 'cookieRateLimit',
+  trust_proxy: 'trustProxy',
+  token_lifetime_days: 'tokenLifetimeDays',
 };
 
 const defaults = {
@@ -134,6 +177,8 @@ const defaults = {
   bodyLimit: 10 * 1024 * 1024,
   backupRetentionDays: 35,
   cookieRateLimit: 120,
+  trustProxy: false,
+  tokenLifetimeDays: 90,
 } satisfies Partial<Record<Key, unknown>>;
 
 function readConfigFile(file: string): Partial<Record<Key, unknown>> {
@@ -213,6 +258,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     backupRetentionDays: c.backupRetentionDays,
     cookieOrigins: c.cookieOrigins?.map((o) => o.toLowerCase().replace(/\/$/, '')),
     cookieRateLimit: c.cookieRateLimit,
+    trustProxy: c.trustProxy,
+    tokenLifetimeDays: c.tokenLifetimeDays,
   };
 }
 

@@ -29,6 +29,9 @@ export interface UsersTable {
   password_hash: string;
   disabled: number;
   created_at: string;
+  /** 1 after an owner's reset: the user must choose a new password before anything else. */
+  must_change_password: number;
+  password_changed_at: string | null;
 }
 
 export interface ApiTokensTable {

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
-import { authorise, type Actor } from '../auth/roles.js';
+import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 import { isStewardError, StewardError, type ErrorCode } from '../shared/errors.js';
@@ -126,7 +126,7 @@ interface CategoryPlan {
  * Checks the options against the declaration before any row is read: a mistake here would
  * otherwise reject every row with the same message.
  */
-function planCategories(ctx: RegisterContext, opts: ImportOptions): CategoryPlan {
+function planCategories(ctx: RegisterContext, actor: Actor, opts: ImportOptions): CategoryPlan {
   const idx = policyIndex(ctx.policy);
   const rels = validateRelationships(ctx.policy, [{ relationship: opts.relationship }], 'relationship');
   const relIds = rels.map((r) => r.relationship);
@@ -134,6 +134,7 @@ function planCategories(ctx: RegisterContext, opts: ImportOptions): CategoryPlan
     const cat = idx.categories.get(category);
     if (!cat) throw invalid(`map.${column}`, `"${category}" is not a data category in the declaration (declared: ${[...idx.categories.keys()].join(', ')})`);
     if (cat.storage === 'never') throw new StewardError('FORBIDDEN_DATA', `map.${column}: the declaration says "${cat.name}" is never stored`, [{ path: `map.${column}`, message: 'this category must never be stored' }]);
+    if (!canSeeCategory(actor, cat)) throw new StewardError('FORBIDDEN', `map.${column}: records of the category "${category}" are restricted to ${cat.restricted_to_roles?.join(', ')}`);
   }
   if (opts.source !== undefined && !idx.sources.has(opts.source)) {
     throw invalid('source', `"${opts.source}" is not a source in the declaration (declared: ${[...idx.sources].join(', ')})`);
@@ -233,7 +234,7 @@ export async function importSubjects(
   const batchSize = Math.floor(opts.batchSize ?? IMPORT_DEFAULTS.batchSize);
   if (!(batchSize >= 1 && batchSize <= IMPORT_DEFAULTS.maxBatchSize)) throw invalid('batchSize', `must be from 1 to ${IMPORT_DEFAULTS.maxBatchSize}`);
   const maxRejections = opts.maxRejections ?? IMPORT_DEFAULTS.maxRejections;
-  const { rels, relIds, resolve } = planCategories(ctx, opts);
+  const { rels, relIds, resolve } = planCategories(ctx, actor, opts);
   const indexer = ctx.keyring.indexer;
   const importId = randomUUID();
 

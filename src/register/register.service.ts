@@ -366,6 +366,7 @@ export async function createSubject(ctx: RegisterContext, actor: Actor, input: N
   const now = ctx.clock.now().toISOString();
   const relIds = rels.map((r) => r.relationship);
   const prepared = records.map((r, i) => prepareRecord(ctx.policy, r, relIds, now, `records[${i}]`));
+  for (const r of prepared) assertCanSee(ctx, actor, r.category.id);
   const rows = buildSubjectRows(ctx, actor, rels, prepared, now);
   await writeTx(ctx, async (trx) => {
     await insertSubjectRows(trx, ctx.database.adapter.maxParameters, [rows]);
@@ -591,6 +592,7 @@ export async function addRecords(ctx: RegisterContext, actor: Actor, subjectId: 
     assertNotRestricted(row, undefined);
     const rels = (await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', subjectId).execute()).map((r) => r.relationship);
     const prepared = inputs.map((r, i) => prepareRecord(ctx.policy, r, rels, now, `records[${i}]`));
+    for (const r of prepared) assertCanSee(ctx, actor, r.category.id);
     const dek = await loadSubjectKey(ctx, trx, subjectId);
     if (!dek) throw new StewardError('CONFLICT', `subject ${subjectId} has no key`);
     const out: RecordView[] = [];
@@ -619,6 +621,7 @@ async function recordRow(db: Kysely<Tables>, id: string): Promise<Tables['record
   return row;
 }
 
+/** Reading and writing alike: nobody writes into a category they may not read back. */
 function assertCanSee(ctx: RegisterContext, actor: Actor, category: string): void {
   const cat = policyIndex(ctx.policy).categories.get(category);
   const ok = cat ? canSeeCategory(actor, cat) : actor.role === 'dpo' || actor.role === 'owner';

@@ -78,7 +78,8 @@ const LINK_TYPES = new Set(['access', 'portability']);
 export function registerRequestCommands(program: Command, io: CliIo): void {
   const requests = program.command('requests').description('data subject rights requests on the statutory clock (UK GDPR Arts 12–21)');
   const out = (cmd: Command, json: unknown, text: string) => io.stdout(cmd.opts<{ json?: boolean }>().json ? `${JSON.stringify(json, null, 2)}\n` : text);
-  const show = async (cmd: Command, v: RequestView) => out(cmd, presentRequest(v), formatRequest(v));
+  // The operator at the console holds the key file and may read every category (mayHoldPackLinks).
+  const show = async (cmd: Command, v: RequestView) => out(cmd, presentRequest(v, { packLinks: true }), formatRequest(v));
 
   requests
     .command('open')

@@ -133,7 +133,9 @@ export async function downloadPack(ctx: RegisterContext, token: string, ip?: str
     if (row.status === 'withdrawn') return undefined;
     const data = decrypt(await requestKey(ctx, row), pack.content, packAad(row.id, pack.id));
     await trx.updateTable('request_packs').set({ downloads: pack.downloads + 1 }).where('id', '=', pack.id).execute();
-    await appendAudit(trx, ctx, { id: 'public:request-download', role: null, ...(ip ? { ip } : {}) }, [
+    // Whoever holds the link is, as far as Steward can tell, the requester it was sent to: the
+    // entry names them by the request's reference (no personal data), not an anonymous actor.
+    await appendAudit(trx, ctx, { id: `requester:${row.reference}`, role: null, ...(ip ? { ip } : {}) }, [
       { action: 'request.pack.download', ...(row.subject_id ? { subjectId: row.subject_id } : {}), details: { request: row.id, pack: pack.id, bytes: pack.size } },
     ]);
     return { filename: `${row.reference}-${pack.kind}.zip`, data };

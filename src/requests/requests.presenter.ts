@@ -4,6 +4,8 @@
  * letters as their kind, date and text.
  */
 import { z } from 'zod';
+import { can, canSeeCategory, type Actor } from '../auth/roles.js';
+import type { LoadedPolicy } from '../policy/policy.loader.js';
 import type { RequestSummary, RequestView, TaskView } from './requests.service.js';
 import type { FeeEntry } from './requests.store.js';
 
@@ -84,12 +86,31 @@ export const requestResponse = summaryResponse.extend({
   history: z.array(z.object({ seq: z.number(), type: z.string(), at: z.string(), actor: z.string(), details: z.record(z.string(), z.unknown()) })).optional(),
 });
 
+/**
+ * A pack's download link is a bearer secret: whoever holds it gets the pack, which holds every
+ * category of the person's data, restricted ones included. So a link is shown only to someone who
+ * manages requests and may read every category the declaration holds (the operator at the
+ * console; a privacy officer or owner the declaration does not keep categories from). Everyone
+ * else sees the letter with the link withheld; the person has it in the letter they were sent.
+ */
+export function mayHoldPackLinks(actor: Actor, policy: LoadedPolicy): boolean {
+  return can(actor, 'requests:manage') && policy.policy.data_categories.every((c) => canSeeCategory(actor, c));
+}
+
+export const LINK_WITHHELD = '[download link withheld: it was sent to the requester]';
+// The public download route with its token, wherever it appears in a letter's text.
+const PACK_LINK = /\S*\/privacy\/requests\/download\?t=\S+/g;
+const withhold = (text: string): string => text.replace(PACK_LINK, LINK_WITHHELD);
+
 export const presentSummary = (s: RequestSummary): z.infer<typeof summaryResponse> => ({ ...s });
 
 const presentTask = (t: TaskView): z.infer<typeof taskResponse> => ({ ...t });
 
-export function presentRequest(v: RequestView): z.infer<typeof requestResponse> {
+/** `packLinks`: whether the caller may see usable pack links (mayHoldPackLinks); withheld unless told. */
+export function presentRequest(v: RequestView, opts: { packLinks?: boolean } = {}): z.infer<typeof requestResponse> {
   const d = v.doc;
+  const keep = opts.packLinks === true;
+  const result = d.result && !keep && 'link' in d.result ? { ...d.result, link: LINK_WITHHELD } : (d.result ?? null);
   return {
     id: v.id,
     reference: v.reference,
@@ -131,9 +152,9 @@ export function presentRequest(v: RequestView): z.infer<typeof requestResponse> 
     extension: d.extension ?? null,
     refusal: d.refusal ?? null,
     fees: (d.fees ?? []).map(presentFee),
-    result: d.result ?? null,
+    result,
     notes: d.notes,
-    letters: d.letters.map((l) => ({ kind: l.kind, at: l.at, subject: l.subject, text: l.text, sentTo: l.sentTo })),
+    letters: d.letters.map((l) => ({ kind: l.kind, at: l.at, subject: l.subject, text: keep ? l.text : withhold(l.text), sentTo: l.sentTo })),
     tasks: v.tasks.map(presentTask),
     ...(v.history ? { history: v.history } : {}),
   };

@@ -8,14 +8,26 @@ import { randomInt, timingSafeEqual } from 'node:crypto';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
 import { writeTx } from '../register/register.service.js';
+import { hit, type LimitRule } from '../server/rate-limit.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { openRequest, type RequestsContext } from './requests.service.js';
 import type { RequestType } from './requests.store.js';
 
 export const CODE_TTL_MS = 15 * 60_000;
-const MAX_ATTEMPTS = 5;
-const MAX_CODES_PER_HOUR = 5;
+/**
+ * Limits by requester (address) as well as by email address, in the database (shared by instances),
+ * so that one abuser cannot use up or burn a person's codes: a requester may ask 3 codes an hour for
+ * one address and 10 in all, and make 5 wrong tries per address in 15 minutes; an address receives
+ * at most 20 codes an hour whoever asks; a code is spent after 20 wrong tries from anyone.
+ */
+export const CODE_LIMITS = {
+  perRequesterAndAddress: { name: 'code-send-pair', limit: 3, windowMs: 3_600_000 },
+  perRequester: { name: 'code-send-requester', limit: 10, windowMs: 3_600_000 },
+  perAddress: { name: 'code-send-address', limit: 20, windowMs: 3_600_000 },
+  wrongTries: { name: 'code-try-pair', limit: 5, windowMs: CODE_TTL_MS },
+} satisfies Record<string, LimitRule>;
+const MAX_ATTEMPTS = 20;
 const EMAIL = /^[^\s@<>()",;]{1,64}@[^\s@<>()",;]{1,255}\.[^\s@<>()",;]{2,63}$/;
 
 const publicActor = (ip?: string): Actor => ({ kind: 'system', id: 'public:privacy-centre', role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) });
@@ -30,25 +42,29 @@ function checkEmail(email: unknown): string {
   return email.trim();
 }
 
-/** Step 1: mails a code (at most five an hour per address). `delivery` settles when the mail is handed over. */
+/** Step 1: mails a code (limited per requester and per address: CODE_LIMITS). `delivery` settles when the mail is handed over. */
 export async function requestCode(ctx: RequestsContext, email: string, ip?: string): Promise<{ delivery: Promise<void> }> {
   const to = checkEmail(email);
   const hash = emailHash(ctx, to);
+  const requester = ip ?? 'unknown';
   const now = ctx.clock.now();
-  const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const id = newId();
-  const sent = await writeTx(ctx, async (trx) => {
-    const recent = await trx.selectFrom('request_codes').select('id').where('email_hash', '=', hash).where('created_at', '>', hourAgo).execute();
-    if (recent.length >= MAX_CODES_PER_HOUR) return false;
+  // Same answer either way: a caller learns nothing from being limited (no mail is sent).
+  for (const [rule, key] of [
+    [CODE_LIMITS.perRequesterAndAddress, `${requester}\n${hash}`],
+    [CODE_LIMITS.perRequester, requester],
+    [CODE_LIMITS.perAddress, hash],
+  ] as const) {
+    if (!(await hit(ctx, rule, key)).allowed) return { delivery: Promise.resolve() };
+  }
+  await writeTx(ctx, async (trx) => {
     await trx
       .insertInto('request_codes')
       .values({ id, email_hash: hash, code_mac: codeMac(ctx, id, code), created_at: now.toISOString(), expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(), attempts: 0, used_at: null })
       .execute();
     await appendAudit(trx, ctx, publicActor(ip), [{ action: 'request.code-sent', details: {} }]);
-    return true;
   });
-  if (!sent) return { delivery: Promise.resolve() };
   const org = ctx.policy.policy.organisation.name;
   const delivery = ctx.mailer
     .send({ to, subject: `Your code for a privacy request to ${org}`, text: `Your code is ${code}\n\nEnter it within 15 minutes to send your request to ${org}.\nIf you did not ask for it, ignore this message.` })
@@ -56,22 +72,42 @@ export async function requestCode(ctx: RequestsContext, email: string, ip?: stri
   return { delivery };
 }
 
-async function spendCode(ctx: RequestsContext, email: string, code: string): Promise<boolean> {
+/**
+ * Spends a code: any live code for the address matches (so codes asked for by someone else do not
+ * replace the person's own). A wrong try counts against the requester for that address first; past
+ * their limit nothing is checked, so one requester cannot burn the person's code.
+ */
+async function spendCode(ctx: RequestsContext, email: string, code: string, ip?: string): Promise<boolean> {
   if (!/^\d{6}$/.test(code.trim())) return false;
   const hash = emailHash(ctx, email);
   const nowIso = ctx.clock.now().toISOString();
-  return writeTx(ctx, async (trx) => {
-    const row = await trx.selectFrom('request_codes').selectAll().where('email_hash', '=', hash).where('used_at', 'is', null).where('expires_at', '>', nowIso).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-    if (!row || row.attempts >= MAX_ATTEMPTS) return false;
-    const given = Buffer.from(codeMac(ctx, row.id, code.trim()));
-    const stored = Buffer.from(row.code_mac);
-    if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
-      await trx.updateTable('request_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).execute();
+  const tries = await hit(ctx, CODE_LIMITS.wrongTries, `${ip ?? 'unknown'}\n${hash}`);
+  if (!tries.allowed) return false;
+  const ok = await writeTx(ctx, async (trx) => {
+    const live = await trx
+      .selectFrom('request_codes')
+      .selectAll()
+      .where('email_hash', '=', hash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', nowIso)
+      .where('attempts', '<', MAX_ATTEMPTS)
+      .orderBy('created_at', 'desc')
+      .limit(CODE_LIMITS.perAddress.limit)
+      .execute();
+    const given = code.trim();
+    const match = live.find((row) => {
+      const a = Buffer.from(codeMac(ctx, row.id, given));
+      const b = Buffer.from(row.code_mac);
+      return a.length === b.length && timingSafeEqual(a, b);
+    });
+    if (!match) {
+      for (const row of live) await trx.updateTable('request_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).execute();
       return false;
     }
-    await trx.updateTable('request_codes').set({ used_at: nowIso }).where('id', '=', row.id).execute();
+    await trx.updateTable('request_codes').set({ used_at: nowIso }).where('id', '=', match.id).execute();
     return true;
   });
+  return ok;
 }
 
 export interface PublicRequestInput {
@@ -89,7 +125,7 @@ export interface PublicRequestInput {
  */
 export async function submitPublicRequest(ctx: RequestsContext, input: PublicRequestInput, ip?: string): Promise<{ reference: string; dueOn: string } | undefined> {
   const email = checkEmail(input.email);
-  if (!(await spendCode(ctx, email, String(input.code ?? '')))) return undefined;
+  if (!(await spendCode(ctx, email, String(input.code ?? ''), ip))) return undefined;
   const accepted = ctx.policy.policy.rights.identity?.accepted ?? [];
   const actor: Actor = { ...publicActor(ip), id: 'public:privacy-centre' };
   const view = await openRequest(ctx, { ...actor, role: 'staff' }, {

@@ -124,6 +124,70 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
     }
   });
 
+  it('letters shown to staff and auditors carry no usable pack link; the download is audited as the requester', async () => {
+    const token = async (role: string) => {
+      const made = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${owner}` }, payload: { name: `links-${role}`, role } });
+      expect(made.statusCode).toBe(201);
+      return { authorization: `Bearer ${made.json().token as string}` };
+    };
+    const dpo = await token('dpo');
+    const opened = await app.inject({
+      method: 'POST',
+      url: '/api/v1/requests',
+      headers: dpo,
+      payload: { type: 'access', channel: 'email', requester: { name: 'Known Person', email: 'known@example.com' }, identity: ['passport', 'utility-bill'] },
+    });
+    expect(opened.statusCode).toBe(201);
+    const reference = opened.json().reference as string;
+    const m = await app.inject({ method: 'POST', url: `/api/v1/requests/${reference}/match`, headers: dpo });
+    await app.inject({ method: 'POST', url: `/api/v1/requests/${reference}/subject`, headers: dpo, payload: { subjectId: m.json().candidates[0].id } });
+    const sent = smtp.messages.length;
+    const f = await app.inject({ method: 'POST', url: `/api/v1/requests/${reference}/fulfil`, headers: dpo, payload: {} });
+    expect(f.statusCode).toBe(200);
+    await smtp.waitFor(sent + 1);
+    const mailed = /\S*\/privacy\/requests\/download\?t=\S+/.exec(smtp.messages.slice(sent).find((x) => x.envelopeTo.includes('known@example.com'))!.text ?? '')![0];
+    const t = new URL(mailed, 'http://x').searchParams.get('t')!;
+    for (const role of ['staff', 'auditor']) {
+      const shown = await app.inject({ method: 'GET', url: `/api/v1/requests/${reference}`, headers: await token(role) });
+      expect(shown.statusCode, role).toBe(200);
+      expect(shown.body, role).not.toContain(t);
+      expect(shown.body, role).not.toContain('download?t=');
+      expect(shown.json().result.link, role).toBe('[download link withheld: it was sent to the requester]');
+      expect(shown.json().letters.at(-1).text, role).toContain('[download link withheld');
+    }
+    // The privacy officer, who may read every category this declaration holds, sees the letter as sent.
+    expect((await app.inject({ method: 'GET', url: `/api/v1/requests/${reference}`, headers: dpo })).body).toContain(t);
+    const dl = await app.inject({ method: 'GET', url: `/api/v1/privacy/requests/download?t=${encodeURIComponent(t)}` });
+    expect(dl.statusCode).toBe(200);
+    const audit = await app.inject({ method: 'GET', url: '/api/v1/audit?action=request.pack.download&limit=1', headers: { authorization: `Bearer ${owner}` } });
+    expect(audit.json().entries[0]).toMatchObject({ actor: `requester:${reference}`, action: 'request.pack.download' });
+  });
+
+  it('one requester cannot use up or burn a person\'s email codes', async () => {
+    const victim = 'victim@example.com';
+    const abuser = { remoteAddress: '203.0.113.66' };
+    const person = { remoteAddress: '198.51.100.10' };
+    const sent = smtp.messages.length;
+    for (let i = 0; i < 8; i++) {
+      const r = await app.inject({ method: 'POST', url: '/api/v1/privacy/requests/code', payload: { email: victim }, ...abuser });
+      expect(r.statusCode).toBe(202);
+    }
+    // Only three of the abuser's reached the address.
+    await smtp.waitFor(sent + 3);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smtp.messages.slice(sent).filter((m) => m.envelopeTo.includes(victim))).toHaveLength(3);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/privacy/requests/code', payload: { email: victim }, ...person })).statusCode).toBe(202);
+    await smtp.waitFor(sent + 4);
+    const code = /\b(\d{6})\b/.exec(smtp.messages.at(-1)!.text ?? '')![1]!;
+    // The abuser guesses wrong, many times: the person's code survives.
+    for (let i = 0; i < 12; i++) {
+      const wrong = String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
+      await app.inject({ method: 'POST', url: '/api/v1/privacy/requests', payload: { email: victim, code: wrong, type: 'access' }, ...abuser });
+    }
+    const made = await app.inject({ method: 'POST', url: '/api/v1/privacy/requests', payload: { email: victim, code, type: 'access' }, ...person });
+    expect(made.statusCode, made.body).toBe(201);
+  });
+
   it('bad input answers with stable codes, never a 500', async () => {
     const h = { authorization: `Bearer ${owner}` };
     const cases = [

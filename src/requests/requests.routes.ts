@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import type { Actor } from '../auth/roles.js';
 import { RateLimiter } from '../consent/rate-limit.js';
 import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
 import type { AppDeps } from '../server/app.js';
@@ -15,7 +16,7 @@ import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, recordFeeReceived, waiveFee } from './requests.fees.js';
 import { downloadPack, fulfilRequest, liftRestriction } from './requests.fulfil.js';
-import { presentRequest, presentSummary, requestResponse, summaryResponse } from './requests.presenter.js';
+import { mayHoldPackLinks, presentRequest, presentSummary, requestResponse, summaryResponse } from './requests.presenter.js';
 import { requestCode, submitPublicRequest } from './requests.public.js';
 import {
   addNote,
@@ -25,6 +26,7 @@ import {
   extendRequest,
   getRequest,
   listRequests,
+  type RequestView,
   matchRequest,
   openRequest,
   overdueRequests,
@@ -70,12 +72,22 @@ export const requestRoutes =
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['rights requests'];
     const ok = { 200: requestResponse, ...errorResponses };
-    const actor = (req: Parameters<typeof actorFrom>[1]) => actorFrom(deps, req);
+    // Who asked, remembered per request so that the answer is presented for them (pack links).
+    const asked = new WeakMap<object, Actor>();
+    const actor = async (req: Parameters<typeof actorFrom>[1]) => {
+      const a = await actorFrom(deps, req);
+      asked.set(req, a);
+      return a;
+    };
+    const present = (req: object, v: RequestView) => {
+      const a = asked.get(req);
+      return presentRequest(v, { packLinks: a !== undefined && mayHoldPackLinks(a, deps.policy) });
+    };
 
     app.post(
       BASE,
       { schema: { summary: 'Record a rights request received by email, phone, letter or the web (staff and above)', tags, security: bearerSecurity, body: openBody, response: { 201: requestResponse, ...errorResponses } } },
-      async (req, reply) => reply.status(201).send(presentRequest(await openRequest(deps, await actor(req), req.body))),
+      async (req, reply) => reply.status(201).send(present(req, await openRequest(deps, await actor(req), req.body))),
     );
     app.get(
       BASE,
@@ -100,7 +112,7 @@ export const requestRoutes =
     app.get(
       `${BASE}/:id`,
       { schema: { summary: 'A request by id or reference, with its clock, evidence, letters and Art 19 tasks', tags, security: bearerSecurity, params, querystring: z.object({ history: z.enum(['true', 'false']).optional() }), response: ok } },
-      async (req) => presentRequest(await getRequest(deps, await actor(req), req.params.id, { history: req.query.history === 'true' })),
+      async (req) => present(req, await getRequest(deps, await actor(req), req.params.id, { history: req.query.history === 'true' })),
     );
     app.post(
       `${BASE}/:id/verify`,
@@ -114,7 +126,7 @@ export const requestRoutes =
           response: ok,
         },
       },
-      async (req) => presentRequest(await verifyRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await verifyRequest(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/match`,
@@ -124,22 +136,22 @@ export const requestRoutes =
     app.post(
       `${BASE}/:id/subject`,
       { schema: { summary: 'Confirm which person the request is about (null: no one in the register)', tags, security: bearerSecurity, params, body: z.strictObject({ subjectId: z.uuid().nullable() }), response: ok } },
-      async (req) => presentRequest(await confirmMatch(deps, await actor(req), req.params.id, req.body.subjectId)),
+      async (req) => present(req, await confirmMatch(deps, await actor(req), req.params.id, req.body.subjectId)),
     );
     app.post(
       `${BASE}/:id/pause`,
       { schema: { summary: 'Ask for clarification: the clock stops from the day asked', tags, security: bearerSecurity, params, body: z.strictObject({ askedOn: date.optional(), question: text().optional() }), response: ok } },
-      async (req) => presentRequest(await pauseRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await pauseRequest(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/resume`,
       { schema: { summary: 'The clarification arrived: the clock runs again', tags, security: bearerSecurity, params, body: z.strictObject({ answeredOn: date.optional() }), response: ok } },
-      async (req) => presentRequest(await resumeRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await resumeRequest(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/extend`,
       { schema: { summary: 'Extend once, to three months, with reasons; the notice goes to the person now', tags, security: bearerSecurity, params, body: z.strictObject({ reasons: text() }), response: ok } },
-      async (req) => presentRequest(await extendRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await extendRequest(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fee`,
@@ -158,47 +170,47 @@ export const requestRoutes =
           response: ok,
         },
       },
-      async (req) => presentRequest(await askFee(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await askFee(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fee/paid`,
       { schema: { summary: 'The fee arrived: the clock starts that day at the earliest and the request continues', tags, security: bearerSecurity, params, body: z.strictObject({ receivedOn: date.optional() }), response: ok } },
-      async (req) => presentRequest(await recordFeeReceived(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await recordFeeReceived(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fee/waive`,
       { schema: { summary: 'Withdraw the request for a fee, with a reason: the request is free and its clock as if no fee had been asked', tags, security: bearerSecurity, params, body: z.strictObject({ reason: text() }), response: ok } },
-      async (req) => presentRequest(await waiveFee(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await waiveFee(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fulfil`,
       { schema: { summary: 'Fulfil by type (access pack, portability, erasure, rectification, restriction, objection, withdrawal) and send the response letter', tags, security: bearerSecurity, params, body: fulfilBody, response: ok } },
-      async (req) => presentRequest((await fulfilRequest(deps, await actor(req), req.params.id, req.body)).view),
+      async (req) => present(req, (await fulfilRequest(deps, await actor(req), req.params.id, req.body)).view),
     );
     app.post(
       `${BASE}/:id/refuse`,
       { schema: { summary: 'Refuse with reasons; the letter names the right to complain to the ICO and to go to court', tags, security: bearerSecurity, params, body: z.strictObject({ reason: z.enum(REFUSAL_REASONS), explanation: text() }), response: ok } },
-      async (req) => presentRequest((await refuseRequest(deps, await actor(req), req.params.id, req.body)).view),
+      async (req) => present(req, (await refuseRequest(deps, await actor(req), req.params.id, req.body)).view),
     );
     app.post(
       `${BASE}/:id/withdraw`,
       { schema: { summary: 'The person withdrew the request', tags, security: bearerSecurity, params, body: z.strictObject({ note: text().optional() }), response: ok } },
-      async (req) => presentRequest(await withdrawRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await withdrawRequest(deps, await actor(req), req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/notes`,
       { schema: { summary: 'Add a note', tags, security: bearerSecurity, params, body: z.strictObject({ text: text() }), response: ok } },
-      async (req) => presentRequest(await addNote(deps, await actor(req), req.params.id, req.body.text)),
+      async (req) => present(req, await addNote(deps, await actor(req), req.params.id, req.body.text)),
     );
     app.post(
       `${BASE}/:id/tasks/:task/done`,
       { schema: { summary: 'Art 19: a recipient has been told', tags, security: bearerSecurity, params: z.object({ id: ref, task: z.uuid() }), response: ok } },
-      async (req) => presentRequest(await completeTask(deps, await actor(req), req.params.id, req.params.task)),
+      async (req) => present(req, await completeTask(deps, await actor(req), req.params.id, req.params.task)),
     );
     app.post(
       `${BASE}/:id/lift-restriction`,
       { schema: { summary: 'Lift a restriction: record when and how the person was told first (Art 18(3))', tags, security: bearerSecurity, params, body: z.strictObject({ toldOn: date, method: z.enum(['email', 'letter', 'phone', 'in-person']) }), response: ok } },
-      async (req) => presentRequest((await liftRestriction(deps, await actor(req), req.params.id, req.body)).view),
+      async (req) => present(req, (await liftRestriction(deps, await actor(req), req.params.id, req.body)).view),
     );
 
     // ——— public privacy centre: no sign-in ———

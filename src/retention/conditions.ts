@@ -4,6 +4,7 @@
  * open. The engine asks through this interface, for a batch of subjects at once, so the consent
  * feature can answer from its own records without retention knowing its tables.
  */
+import { eventInEffect } from './events.effect.js';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { toCalendarDate } from './duration.js';
@@ -34,6 +35,7 @@ async function openByEvents(db: Kysely<Tables>, subjectIds: readonly string[], a
       .where('subject_id', 'in', ids)
       .where('type', 'in', [opened, closed])
       .where('occurred_on', '<=', day)
+      .where(eventInEffect(day))
       .execute();
     const latest = new Map<string, { opened: string; closed: string }>();
     for (const r of rows) {

@@ -7,12 +7,12 @@
  */
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
-import { authorise, type Actor } from '../auth/roles.js';
+import { authorise, can, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
 import { policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { toCalendarDate, type CalendarDate } from './duration.js';
+import { addDurationClamped, durationOf, toCalendarDate, type CalendarDate } from './duration.js';
 import { EVENT_TYPES } from './retention.engine.js';
 import './retention.tables.js';
 
@@ -34,6 +34,8 @@ export interface LifeEventInput {
   origin?: string;
 }
 
+export type LifeEventStatus = 'active' | 'pending' | 'rejected';
+
 export interface LifeEvent {
   id: string;
   subjectId: string;
@@ -43,7 +45,23 @@ export interface LifeEvent {
   recordedBy: string;
   recordedAt: string;
   origin: string;
+  status: LifeEventStatus;
+  /** A pending event takes effect by itself on this day; null when only approval will do. */
+  pendingUntil: CalendarDate | null;
+  reviewedBy: string | null;
+  reviewedAt: string | null;
 }
+
+/**
+ * Events recorded by someone who may not erase (staff) can still make retention delete data: an
+ * `account-closed` dated 2001 ends a six-year period at once. So such events wait for a privacy
+ * officer (issue 12): one dated more than BACKDATED_DAYS before the day it is recorded takes effect
+ * only once approved; a recent one takes effect by itself after WAIT_DAYS, unless approved or
+ * rejected sooner. Events recorded by the privacy roles (dpo, owner), the console and Steward's own
+ * features take effect at once.
+ */
+export const BACKDATED_DAYS = 30;
+export const WAIT_DAYS = 7;
 
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
 
@@ -56,6 +74,10 @@ export const toLifeEvent = (r: Tables['life_events']): LifeEvent => ({
   recordedBy: r.recorded_by,
   recordedAt: r.recorded_at,
   origin: r.origin,
+  status: r.status,
+  pendingUntil: r.pending_until,
+  reviewedBy: r.reviewed_by,
+  reviewedAt: r.reviewed_at,
 });
 
 function eventDate(raw: string, path: string): CalendarDate {
@@ -78,6 +100,10 @@ export async function recordLifeEvents(trx: Kysely<Tables>, ctx: RegisterContext
   if (inputs.length === 0) return [];
   const relationships = policyIndex(ctx.policy).relationships;
   const now = ctx.clock.now().toISOString();
+  const today = toCalendarDate(ctx.clock.now());
+  const trusted = can(actor, 'retention:manage');
+  const backdatedBefore = addDurationClamped(today, durationOf(`${BACKDATED_DAYS} days`), -1);
+  const waitUntil = addDurationClamped(today, durationOf(`${WAIT_DAYS} days`));
   const rows: Array<Tables['life_events']> = [];
   const subjects = new Map<string, Set<string>>();
   for (const [i, input] of inputs.entries()) {
@@ -105,6 +131,10 @@ export async function recordLifeEvents(trx: Kysely<Tables>, ctx: RegisterContext
       recorded_by: actor.id,
       recorded_at: now,
       origin: input.origin ?? 'api',
+      status: trusted ? 'active' : 'pending',
+      pending_until: trusted || date < backdatedBefore ? null : waitUntil,
+      reviewed_by: null,
+      reviewed_at: null,
     });
   }
   for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('life_events').values(rows.slice(i, i + 1000)).execute();
@@ -113,7 +143,7 @@ export async function recordLifeEvents(trx: Kysely<Tables>, ctx: RegisterContext
     trx,
     ctx,
     actor,
-    rows.map((r) => ({ action: 'retention.event.add', subjectId: r.subject_id, details: { event: r.id, type: r.type, relationship: r.relationship, origin: r.origin } })),
+    rows.map((r) => ({ action: 'retention.event.add', subjectId: r.subject_id, details: { event: r.id, type: r.type, relationship: r.relationship, origin: r.origin, status: r.status } })),
   );
   return rows.map(toLifeEvent);
 }
@@ -143,5 +173,42 @@ export async function removeLifeEvent(ctx: RegisterContext, actor: Actor, id: st
     if (!row) throw notFound('event', id);
     await trx.deleteFrom('life_events').where('id', '=', id).execute();
     await appendAudit(trx, ctx, actor, [{ action: 'retention.event.remove', subjectId: row.subject_id, details: { event: id, type: row.type } }]);
+  });
+}
+
+/**
+ * Events waiting for a privacy officer, oldest first: those that need approval, and those still in
+ * their waiting days on `asOf` (today unless given).
+ */
+export async function pendingLifeEvents(ctx: RegisterContext, actor: Actor, opts: { asOf?: CalendarDate; limit?: number } = {}): Promise<LifeEvent[]> {
+  authorise(actor, 'retention:read');
+  const day = opts.asOf ?? toCalendarDate(ctx.clock.now());
+  const rows = await ctx.database.db
+    .selectFrom('life_events')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('pending_until', 'is', null), eb('pending_until', '>', day)]))
+    .orderBy('recorded_at')
+    .orderBy('id')
+    .limit(Math.max(1, Math.min(opts.limit ?? 1000, 10_000)))
+    .execute();
+  return rows.map(toLifeEvent);
+}
+
+/**
+ * A privacy officer's decision on a pending event: approved, it takes effect now (the next run
+ * acts on it); rejected, it never does, and stays listed with who rejected it. Audited.
+ */
+export async function reviewLifeEvent(ctx: RegisterContext, actor: Actor, id: string, decision: 'approve' | 'reject'): Promise<LifeEvent> {
+  authorise(actor, 'retention:manage');
+  return writeTx(ctx, async (trx) => {
+    const row = await trx.selectFrom('life_events').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('event', id);
+    if (row.status !== 'pending') throw new StewardError('CONFLICT', `event ${id} is ${row.status === 'active' ? 'already in effect' : 'rejected'}: only a pending event can be approved or rejected`);
+    const now = ctx.clock.now().toISOString();
+    const change = { status: decision === 'approve' ? ('active' as const) : ('rejected' as const), reviewed_by: actor.id, reviewed_at: now };
+    await trx.updateTable('life_events').set(change).where('id', '=', id).execute();
+    await appendAudit(trx, ctx, actor, [{ action: decision === 'approve' ? 'retention.event.approve' : 'retention.event.reject', subjectId: row.subject_id, details: { event: id, type: row.type } }]);
+    return toLifeEvent({ ...row, ...change });
   });
 }

@@ -15,7 +15,9 @@ import { decideReview } from './reviews.service.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');
 const dpo = actorWith('dpo');
-const staff = actorWith('staff');
+// The privacy officer records people and events here: staff may not write categories they cannot
+// read (call recordings), and their events wait for approval (events.service); see role-limits
+// and event-approval tests for those.
 
 function harness(kind: 'sqlite' | 'postgres', example: string) {
   const h = {
@@ -24,8 +26,8 @@ function harness(kind: 'sqlite' | 'postgres', example: string) {
       h.rt = await createTestRuntime(kind, { policyFile: path.join(EXAMPLES, example) });
     },
     person: async (relationships: string[], records: RecordInput[]) =>
-      (await createSubject(h.rt, staff, { relationships: relationships.map((relationship) => ({ relationship })), records })).id,
-    event: (subjectId: string, type: string, date: string, relationship?: string) => addLifeEvent(h.rt, staff, { subjectId, type, date, ...(relationship ? { relationship } : {}) }),
+      (await createSubject(h.rt, dpo, { relationships: relationships.map((relationship) => ({ relationship })), records })).id,
+    event: (subjectId: string, type: string, date: string, relationship?: string) => addLifeEvent(h.rt, dpo, { subjectId, type, date, ...(relationship ? { relationship } : {}) }),
     held: async (subjectId: string) =>
       (await h.rt.database.db.selectFrom('records').select('category').where('subject_id', '=', subjectId).orderBy('category').execute()).map((r) => r.category),
     erased: async (subjectId: string) => (await h.rt.database.db.selectFrom('subjects').select('erased_at').where('id', '=', subjectId).executeTakeFirstOrThrow()).erased_at !== null,

@@ -60,7 +60,7 @@ describe.each(dialects)('steward events, holds and retention on %s', (kind) => {
         ],
       });
       ids.push(s.id);
-      if (i > 0) await addLifeEvent(rt, actorWith('staff'), { subjectId: s.id, type: 'account-closed', date: '2015-06-30' });
+      if (i > 0) await addLifeEvent(rt, actorWith('dpo'), { subjectId: s.id, type: 'account-closed', date: '2015-06-30' });
     }
   });
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import type { RetentionConditions } from './conditions.js';
 import { parseCalendarDate } from './duration.js';
-import { addLifeEvent, EVENT_TYPES, listLifeEvents, removeLifeEvent } from './events.service.js';
+import { addLifeEvent, EVENT_TYPES, listLifeEvents, pendingLifeEvents, removeLifeEvent, reviewLifeEvent, type LifeEvent } from './events.service.js';
 import { holdScope, listHolds, placeHold, releaseHold, type Hold } from './holds.service.js';
 import { presentDecision, presentEvent, presentExplanation, presentHold, presentPlan, presentReviews, presentRun } from './retention.presenter.js';
 import { explainSubject, listReviewsDue, planRetention, runRetention, type RetentionPlan, type RunResult, type SubjectExplanation } from './retention.service.js';
@@ -71,6 +71,11 @@ export function formatPlan(p: RetentionPlan, organisation: string): string {
   out.push(`Legal holds: ${n(p.holds.active)} active`);
   for (const h of p.holds.dueForReview) out.push(`  due for review since ${h.reviewOn}: ${h.id} (${holdScope(h)}) holding ${plural(h.holding, 'record')}`);
   for (const h of p.holds.lapsed) out.push(`  lapsed on ${h.expiresOn}: ${h.id} (${holdScope(h)}); release it to tidy up`);
+  if (p.pendingEvents.length > 0) {
+    // Left out of the plan until a privacy officer approves them (or their waiting days pass).
+    out.push(`Life events pending approval: ${n(p.pendingEvents.length)} (steward events pending; events approve|reject ID)`);
+    for (const e of p.pendingEvents.slice(0, 20)) out.push(`  ${e.id}  ${e.type} on ${e.date}, subject ${e.subjectId}: ${e.pendingUntil ? `in effect on ${e.pendingUntil} unless rejected` : 'needs approval'}`);
+  }
   if (p.items.length > 0) {
     out.push('', 'Records due (and those kept although due):');
     for (const i of p.items) out.push(`  ${i.recordId}  subject ${i.subjectId}  ${i.category}: ${i.reason}`);
@@ -176,6 +181,33 @@ export function registerRetentionCommands(program: Command, io: CliIo, opts: Ret
         io.stdout(`removed event ${id}\n`);
       });
     });
+
+  const pendingLine = (e: LifeEvent) =>
+    `${e.id}  ${e.date}  ${e.type}${e.relationship ? ` (${e.relationship})` : ''}  subject ${e.subjectId}  recorded by ${e.recordedBy} on ${e.recordedAt.slice(0, 10)}  ${e.pendingUntil ? `in effect on ${e.pendingUntil} unless rejected` : 'needs approval'}\n`;
+  events
+    .command('pending')
+    .description('events recorded by staff that wait for a privacy officer: back-dated ones need approval, recent ones wait some days')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      await withRuntime(cmd, io, async (rt) => {
+        const list = await pendingLifeEvents(rt, cliActor());
+        if (o.json) return json(io, { events: list.map(presentEvent) });
+        if (list.length === 0) io.stdout('no events waiting\n');
+        for (const e of list) io.stdout(pendingLine(e));
+      });
+    });
+  for (const decision of ['approve', 'reject'] as const) {
+    events
+      .command(decision)
+      .description(decision === 'approve' ? 'approve a pending event: retention acts on it from now (audited)' : 'reject a pending event: retention never acts on it (audited)')
+      .argument('<id>', 'the event id')
+      .action(async (id: string, _o: unknown, cmd: Command) => {
+        await withRuntime(cmd, io, async (rt) => {
+          const e = await reviewLifeEvent(rt, cliActor(), id, decision);
+          io.stdout(`${decision === 'approve' ? 'approved' : 'rejected'} event ${e.id} (${e.type} on ${e.date})\n`);
+        });
+      });
+  }
 
   const holds = program.command('holds').description('legal holds: data that must be kept beyond its retention');
   holds

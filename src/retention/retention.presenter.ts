@@ -22,6 +22,11 @@ export const eventResponse = z.object({
   recordedBy: z.string(),
   recordedAt: z.string(),
   origin: z.string(),
+  /** active: retention acts on it; pending: waiting for a privacy officer (or for pendingUntil); rejected. */
+  status: z.enum(['active', 'pending', 'rejected']),
+  pendingUntil: z.string().nullable(),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: z.string().nullable(),
 });
 
 export const presentEvent = (e: LifeEvent): z.infer<typeof eventResponse> => ({
@@ -33,6 +38,10 @@ export const presentEvent = (e: LifeEvent): z.infer<typeof eventResponse> => ({
   recordedBy: e.recordedBy,
   recordedAt: e.recordedAt,
   origin: e.origin,
+  status: e.status,
+  pendingUntil: e.pendingUntil,
+  reviewedBy: e.reviewedBy,
+  reviewedAt: e.reviewedAt,
 });
 
 export const holdResponse = z.object({
@@ -210,6 +219,7 @@ export const planResponse = z.object({
     itemsOmitted: z.number(),
   }),
   warnings: z.array(z.string()),
+  pendingEvents: z.array(eventResponse),
   compare: z
     .object({
       hash: z.string(),
@@ -277,6 +287,7 @@ export function presentPlan(p: RetentionPlan): z.infer<typeof planResponse> {
       items: p.offPromise.items.map((i) => ({ recordId: i.recordId, subjectId: i.subjectId, category: i.category, decidedBy: { ...i.decidedBy }, promised: [...i.promised] })),
       itemsOmitted: p.offPromise.itemsOmitted,
     },
+    pendingEvents: p.pendingEvents.map(presentEvent),
     warnings: [...p.warnings],
     ...(p.compare
       ? {

@@ -56,6 +56,14 @@ describe.each(dialects)('retention over HTTP on %s', (kind) => {
     expect(ev.json()).toMatchObject({ subjectId: s, type: 'account-closed', date: '2019-01-31', relationship: 'customer', origin: 'api' });
     const list = await app.inject({ url: `/api/v1/events?subject=${s}`, headers: as('auditor') });
     expect(list.json().events).toHaveLength(1);
+    // Back-dated by staff: pending until the privacy officer approves it, and the plan says so.
+    expect(ev.json()).toMatchObject({ status: 'pending', pendingUntil: null });
+    const before = (await app.inject({ url: '/api/v1/retention/plan', headers: as('auditor') })).json();
+    expect(before.totals.due).toBe(0);
+    expect(before.pendingEvents.map((e: { id: string }) => e.id)).toEqual([ev.json().id]);
+    expect((await app.inject({ method: 'POST', url: `/api/v1/events/${ev.json().id}/approve`, headers: as('staff') })).statusCode).toBe(403);
+    const approved = await app.inject({ method: 'POST', url: `/api/v1/events/${ev.json().id}/approve`, headers: as('dpo') });
+    expect(approved.json()).toMatchObject({ status: 'active', reviewedBy: expect.any(String) });
 
     const plan = await app.inject({ url: '/api/v1/retention/plan', headers: as('auditor') });
     expect(plan.statusCode).toBe(200);

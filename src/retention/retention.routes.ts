@@ -11,7 +11,7 @@ import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
 import type { RetentionConditions } from './conditions.js';
-import { addLifeEvent, EVENT_TYPES, listLifeEvents, removeLifeEvent } from './events.service.js';
+import { addLifeEvent, EVENT_TYPES, listLifeEvents, pendingLifeEvents, removeLifeEvent, reviewLifeEvent } from './events.service.js';
 import { HOLD_REASON_MAX, listHolds, placeHold, releaseHold } from './holds.service.js';
 import {
   decisionResponse,
@@ -79,6 +79,35 @@ export const retentionRoutes =
       },
       async (req) => ({ events: (await listLifeEvents(deps, await actorFrom(deps, req), req.query.subject)).map(presentEvent) }),
     );
+
+    app.get(
+      `${API_PREFIX}/events/pending`,
+      {
+        schema: {
+          summary: 'Life events waiting for a privacy officer (recorded by staff: back-dated ones need approval, recent ones wait some days), oldest first',
+          tags,
+          security: bearerSecurity,
+          response: { 200: z.object({ events: z.array(eventResponse) }), ...errorResponses },
+        },
+      },
+      async (req) => ({ events: (await pendingLifeEvents(deps, await actorFrom(deps, req))).map(presentEvent) }),
+    );
+
+    for (const decision of ['approve', 'reject'] as const) {
+      app.post(
+        `${API_PREFIX}/events/:id/${decision}`,
+        {
+          schema: {
+            summary: decision === 'approve' ? 'Approve a pending life event: retention acts on it from now (privacy officer, owner)' : 'Reject a pending life event: retention never acts on it (privacy officer, owner)',
+            tags,
+            security: bearerSecurity,
+            params: z.object({ id: z.uuid() }),
+            response: { 200: eventResponse, ...errorResponses },
+          },
+        },
+        async (req) => presentEvent(await reviewLifeEvent(deps, await actorFrom(deps, req), req.params.id, decision)),
+      );
+    }
 
     app.delete(
       `${API_PREFIX}/events/:id`,

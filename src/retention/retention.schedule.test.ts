@@ -33,7 +33,7 @@ describe('daily retention schedule', () => {
       await vi.advanceTimersByTimeAsync(1000);
       await vi.waitFor(() => expect(results).toHaveLength(1));
       expect(results[0]).toMatchObject({ acquired: true, deleted: 0 });
-      await addLifeEvent(rt, actorWith('staff'), { subjectId: s.id, type: 'account-closed', date: '2019-01-01' });
+      await addLifeEvent(rt, actorWith('dpo'), { subjectId: s.id, type: 'account-closed', date: '2019-01-01' });
       // 10:00 → 02:00 the next day.
       rt.clock.set('2026-03-03T02:00:00Z');
       await vi.advanceTimersByTimeAsync(16 * 3_600_000);

@@ -8,6 +8,7 @@
  * restriction, legal holds, and `unless` conditions answered by a RetentionConditions (consent
  * lives in another feature). The run acts set-based per page: one DELETE per few thousand ids.
  */
+import { eventInEffect } from './events.effect.js';
 import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
@@ -17,6 +18,7 @@ import type { RegisterContext } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { eventConditions, type RetentionConditions } from './conditions.js';
 import { addDurationClamped, durationOf, maxDate, parseCalendarDate, parseDuration, toCalendarDate, ZERO, type CalendarDate, type Duration } from './duration.js';
+import { pendingLifeEvents, type LifeEvent } from './events.service.js';
 import { holdActive, holdsCovering, unreleasedHolds } from './holds.service.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { deleteRecordRows, eraseSubjects, writeStatistics, type AnonymiseGroup } from './retention.actions.js';
@@ -264,6 +266,11 @@ export interface RetentionPlan {
   offPromise: { records: number; items: OffPromiseRecord[]; itemsOmitted: number };
   warnings: string[];
   compare?: PlanComparison;
+  /**
+   * Life events recorded by someone who may not erase, not yet in effect on the plan's day: the
+   * plan leaves them out; a privacy officer approves or rejects them (oldest first, up to 1000).
+   */
+  pendingEvents: LifeEvent[];
 }
 
 interface RuleAcc extends Omit<RulePlan, 'dueSubjects' | 'waiting'> {
@@ -461,7 +468,7 @@ export async function planRetention(ctx: RegisterContext, actor: Actor, opts: Pl
   let reviewsUpcoming = 0;
   let after: string | undefined;
   for (;;) {
-    const page = await loadSubjectPage(db, { ...(after !== undefined ? { after } : {}), limit: opts.pageSize ?? PAGE_SUBJECTS });
+    const page = await loadSubjectPage(db, { ...(after !== undefined ? { after } : {}), limit: opts.pageSize ?? PAGE_SUBJECTS, asOf: day });
     if (!page) break;
     after = page.last;
     const evaluated = await evaluatePage(db, model, page, day, at, holds, conditions);
@@ -484,7 +491,9 @@ export async function planRetention(ctx: RegisterContext, actor: Actor, opts: Pl
     }
   }
   reviews.sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.subjectId.localeCompare(b.subjectId));
+  const pendingEvents = await pendingLifeEvents(ctx, actor, { asOf: day });
   return {
+    pendingEvents,
     asOf: day,
     policy: { file: ctx.policy.file, hash: ctx.policy.hash },
     totals: tally.totals,
@@ -547,7 +556,7 @@ export async function explainSubject(ctx: RegisterContext, actor: Actor, subject
   if (!row) throw notFound('subject', subjectId);
   if (row.erased_at) return { subjectId, asOf: day, erasedAt: row.erased_at, restricted: row.restricted === 1, records: [], reviews: [] };
   const model = retentionModel(ctx.policy);
-  const page = await loadSubjectPage(db, { only: subjectId, limit: 1 });
+  const page = await loadSubjectPage(db, { only: subjectId, limit: 1, asOf: day });
   if (!page) throw notFound('subject', subjectId);
   const holds = (await unreleasedHolds(db)).filter((h) => holdActive(h, day));
   const evaluated = (await evaluatePage(db, model, page, day, at, holds, opts.conditions ?? eventConditions)).get(subjectId) ?? [];
@@ -589,7 +598,7 @@ export async function listReviewsDue(ctx: RegisterContext, actor: Actor, opts: {
       .sort();
     const size = opts.pageSize ?? PAGE_SUBJECTS;
     for (let i = 0; i < candidates.length; i += size) {
-      const page = await loadSubjectPage(ctx.database.db, { ids: candidates.slice(i, i + size), limit: size });
+      const page = await loadSubjectPage(ctx.database.db, { ids: candidates.slice(i, i + size), limit: size, asOf: day });
       if (!page) continue;
       for (const s of page.subjects) {
         for (const r of reviewsOf(model, s, page.records.get(s.id) ?? [], page.reviews.get(s.id))) {
@@ -641,6 +650,7 @@ export async function candidateSubjects(db: Kysely<Tables>, model: RetentionMode
       .select('subject_id')
       .distinct()
       .where((eb) => eb.or([...eventBounds].map(([type, bound]) => eb.and([eb('type', '=', type), eb('occurred_on', '<=', bound)]))))
+      .where(eventInEffect(day))
       .execute();
     for (const r of rows) ids.add(r.subject_id);
   }
@@ -717,7 +727,7 @@ export async function runRetention(ctx: RegisterContext, actor: Actor, asOf?: Da
     const slice = await adapter.withJobLock(db, RETENTION_LOCK, async (raw) => {
       const trx = raw as Kysely<Tables>;
       await adapter.lockForWrite(trx);
-      const page = chunk.length > 0 ? await loadSubjectPage(trx, { ids: chunk, limit: chunk.length }) : undefined;
+      const page = chunk.length > 0 ? await loadSubjectPage(trx, { ids: chunk, limit: chunk.length, asOf: day }) : undefined;
       if (chunk.length === 0) {
         await appendAudit(trx, ctx, actor, [
           {

@@ -5,6 +5,7 @@
  * `subject_id` serve on both databases, so a million records are read in a few large sequential
  * queries rather than one per subject.
  */
+import { eventInEffect } from './events.effect.js';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { toCalendarDate, type CalendarDate } from './duration.js';
@@ -33,7 +34,8 @@ export interface SubjectPage {
  * Records are read with the columns deciding needs and no more (a plan reads every record in the
  * register, so each column and object counts); anonymisation fetches the rest for its few rows.
  */
-export async function loadSubjectPage(db: Kysely<Tables>, opts: { after?: string; limit: number; only?: string; ids?: readonly string[] }): Promise<SubjectPage | undefined> {
+/** `asOf`: the day the page is evaluated for; life events not in effect on it are left out. */
+export async function loadSubjectPage(db: Kysely<Tables>, opts: { after?: string; limit: number; only?: string; ids?: readonly string[]; asOf: CalendarDate }): Promise<SubjectPage | undefined> {
   let q = db.selectFrom('subjects').select(['id', 'restricted']).where('erased_at', 'is', null).orderBy('id').limit(opts.limit);
   if (opts.only !== undefined) q = q.where('id', '=', opts.only);
   else if (opts.ids !== undefined) q = q.where('id', 'in', opts.ids.length > 0 ? [...opts.ids] : ['']);
@@ -62,6 +64,7 @@ export async function loadSubjectPage(db: Kysely<Tables>, opts: { after?: string
     db
       .selectFrom('life_events')
       .select(['subject_id', 'type', 'occurred_on', 'relationship'])
+      .where(eventInEffect(opts.asOf))
       .$if(sparse, (b) => b.where('subject_id', 'in', ids))
       .$if(!sparse, (b) => b.where('subject_id', '>=', lo).where('subject_id', '<=', hi))
       .execute(),

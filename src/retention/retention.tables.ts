@@ -19,6 +19,16 @@ export interface LifeEventsTable {
   recorded_at: string;
   /** What recorded it: "api", "cli", or the feature that caused it ("consent"). */
   origin: string;
+  /**
+   * active: retention acts on it. pending: recorded by someone who may not erase; it takes effect
+   * when a privacy officer approves it, or by itself on `pending_until` when that is set (a recent
+   * event waits a few days; a back-dated one needs approval). rejected: never takes effect.
+   */
+  status: 'active' | 'pending' | 'rejected';
+  /** YYYY-MM-DD from which a pending event takes effect without approval; null: approval needed. */
+  pending_until: string | null;
+  reviewed_by: string | null;
+  reviewed_at: string | null;
 }
 
 /** A legal hold: matching data is never deleted or anonymised while it is active. */

@@ -29,7 +29,7 @@ describe.each(dialects)('retention on %s', (kind) => {
 
   const person = async (relationships: string[], records: RecordInput[]) =>
     (await createSubject(rt, staff, { relationships: relationships.map((relationship) => ({ relationship })), records })).id;
-  const event = (subjectId: string, type: string, date: string, relationship?: string) => addLifeEvent(rt, staff, { subjectId, type, date, ...(relationship ? { relationship } : {}) });
+  const event = (subjectId: string, type: string, date: string, relationship?: string) => addLifeEvent(rt, dpo, { subjectId, type, date, ...(relationship ? { relationship } : {}) });
   const categoriesOf = async (subjectId: string) =>
     (await rt.database.db.selectFrom('records').select('category').where('subject_id', '=', subjectId).orderBy('category').execute()).map((r) => r.category);
   const subjectRow = (id: string) => rt.database.db.selectFrom('subjects').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -366,7 +366,7 @@ describe.each(dialects)('retention on %s', (kind) => {
   it('records, lists and withdraws life events with clear errors for bad input', async () => {
     const s = await person(['customer'], [{ category: 'name', value: 'Evented', purposes: ['service'] }]);
     const e = await event(s, 'account-closed', '2026-01-05T23:30:00-02:00');
-    expect(e).toMatchObject({ type: 'account-closed', date: '2026-01-06', relationship: null, recordedBy: staff.id, origin: 'api' });
+    expect(e).toMatchObject({ type: 'account-closed', date: '2026-01-06', relationship: null, recordedBy: dpo.id, origin: 'api' });
     expect((await caught(event(s, 'account-exploded', '2026-01-01'))).message).toMatch(/is not an event type/);
     expect((await caught(event(s, 'collection', '2026-01-01'))).message).toMatch(/is not an event type/);
     expect((await caught(event(s, 'account-closed', '2026-02-30'))).message).toMatch(/date: is not a date/);

@@ -15,6 +15,7 @@ import { authRoutes } from '../auth/auth.routes.js';
 import { policyRoutes } from '../policy/policy.routes.js';
 import { registerRoutes } from '../register/register.routes.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { Config } from '../config/config.js';
 import { registerErrorHandling } from './errors.js';
 import { registerInputGuard } from './input-guard.js';
 import { landingPage } from './landing.js';
@@ -27,13 +28,18 @@ export interface AppDeps extends Runtime {
 
 export const API_PREFIX = '/api/v1';
 
+/** A hop count becomes the function Fastify itself would build from it (its types take no number). */
+const fastifyTrustProxy = (tp: Config['trustProxy']): boolean | string[] | ((addr: string, hop: number) => boolean) =>
+  typeof tp === 'number' ? (_addr, hop) => hop < tp : tp;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.config.bodyLimit,
     // Identifiers and codes in query strings must never reach logs: log the route, not the URL.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    // Off unless configured (trust_proxy): the client address drives the sign-in limits.
+    trustProxy: fastifyTrustProxy(deps.config.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

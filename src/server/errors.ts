@@ -27,6 +27,7 @@ export const STATUS: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   FORBIDDEN_DATA: 422,
   RATE_LIMITED: 429,
+  PASSWORD_CHANGE_REQUIRED: 403,
   INTERNAL: 500,
 };
 

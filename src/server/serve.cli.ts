@@ -12,6 +12,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .option('--host <host>', 'address to listen on (default 127.0.0.1; env STEWARD_HOST)')
     .option('--port <port>', 'port to listen on (default 8080; env STEWARD_PORT)')
     .option('--base-url <url>', 'public address of this server, for links it sends (env STEWARD_BASE_URL)')
+    .option('--trust-proxy <proxies>', 'behind a reverse proxy: its address(es) or CIDR, comma-separated, or the number of hops (env STEWARD_TRUST_PROXY; default false)')
     .option('--demo', 'on first run, add a dozen made-up people so the register has something to show')
     .addOption(new Option('--log-level <level>', 'log level (env STEWARD_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (opts: { demo?: boolean }, cmd: Command) => {
@@ -23,13 +24,12 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         if (made > 0) io.stderr(`Demo: added ${made} made-up people to the register.\n`);
       }
       const org = server.runtime.policy.policy.organisation.name;
-      if (server.firstOwner) {
+      if (server.firstOwnerFile) {
+        // The password itself is never printed: stdout and stderr end up in service logs.
         io.stderr(
           [
-            'First run: created the owner account. Its password is shown only now — keep it safe.',
-            `  username  ${server.firstOwner.user.username}`,
-            `  password  ${server.firstOwner.password}`,
-            `  sign in:  curl -s -X POST ${server.url}/api/v1/auth/login -H 'content-type: application/json' -d '{"username":"owner","password":"…"}'`,
+            `First run: created the owner account; its one-time password is in ${server.firstOwnerFile} (readable by you only).`,
+            '  Sign in with it, choose a new password (POST /api/v1/auth/password), then delete the file.',
             '',
           ].join('\n'),
         );

@@ -2,6 +2,8 @@
  * Start-up: configuration → declaration → database (migrated) → keys → server. Anything wrong
  * stops start-up with a message that names what to fix; nothing half-starts.
  */
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ensureOwner, type UserView } from '../auth/auth.service.js';
@@ -20,6 +22,8 @@ export interface RunningServer {
   url: string;
   /** Set on first run only: the owner account created, with its one-time password. */
   firstOwner?: { user: UserView; password: string };
+  /** Set on first run only: the 0600 file in the data folder holding those credentials. */
+  firstOwnerFile?: string;
   close(): Promise<void>;
 }
 
@@ -32,6 +36,32 @@ export function createLogger(config: Config): Logger {
   });
 }
 
+export const FIRST_RUN_FILE = 'first-run-owner.txt';
+
+/**
+ * The first owner's credentials go to a file only its owner can read, never to stdout: service
+ * managers keep stdout in logs that others read and that outlive the password. Delete the file
+ * after signing in (the password must be changed then anyway).
+ */
+export function writeFirstRunCredentials(dataDir: string, creds: { user: UserView; password: string }): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, FIRST_RUN_FILE);
+  rmSync(file, { force: true });
+  writeFileSync(
+    file,
+    [
+      '# Steward: the first owner account. The password is one-time: sign in and choose a new one',
+      '# (POST /api/v1/auth/password), then delete this file.',
+      `username: ${creds.user.username}`,
+      `password: ${creds.password}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600, flag: 'wx' },
+  );
+  chmodSync(file, 0o600);
+  return file;
+}
+
 export async function startServer(
   config: Config,
   opts: { clock?: Clock; logger?: Logger | false; listen?: boolean; jobs?: boolean } = {},
@@ -39,7 +69,9 @@ export async function startServer(
   const runtime = await openRuntime(config, opts.clock ? { clock: opts.clock } : {});
   try {
     const version = await publishPolicyVersion(runtime.database.db, runtime.policy, runtime.clock);
-    const firstOwner = await ensureOwner(runtime, systemActor('first-run'));
+    // The first owner's password is generated, so it is one-time: changed at the first sign-in.
+    const firstOwner = await ensureOwner(runtime, systemActor('first-run'), { mustChangePassword: true });
+    const firstOwnerFile = firstOwner ? writeFirstRunCredentials(config.dataDir, firstOwner) : undefined;
     const app = await buildApp({ ...runtime, logger: opts.logger ?? false });
     let url = config.baseUrl;
     if (opts.listen !== false) {
@@ -56,6 +88,7 @@ export async function startServer(
       version,
       url,
       ...(firstOwner ? { firstOwner } : {}),
+      ...(firstOwnerFile ? { firstOwnerFile } : {}),
       close: async () => {
         await scheduler?.stop();
         await app.close();

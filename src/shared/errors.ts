@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'FORBIDDEN_DATA'
   | 'RESTRICTED'
   | 'RATE_LIMITED'
+  /** A password set by someone else (an owner's reset) must be changed before anything else. */
+  | 'PASSWORD_CHANGE_REQUIRED'
   | 'INTERNAL'
   // Backups (src/backup): a backup file that cannot be opened, and why.
   | 'BACKUP_WRONG_KEY'

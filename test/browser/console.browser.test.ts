@@ -54,7 +54,7 @@ describe.runIf(browserAvailable).each(dialects)('the console in Chromium on %s',
     baseURL = `http://127.0.0.1:${port}`;
     // Links in mail use the configured public address: here, the address the test listens on.
     const deps = { ...rt, config: { ...rt.config, baseUrl: baseURL, port } };
-    ownerPassword = (await ensureOwner(deps, systemActor('first-run')))!.password;
+    ownerPassword = (await ensureOwner(deps, systemActor('first-run'), { mustChangePassword: true }))!.password;
     expect(await seedDemo(deps, systemActor('demo'))).toBeGreaterThan(0);
     app = await buildApp({ ...deps, logger: false });
     await app.listen({ host: '127.0.0.1', port });
