@@ -44,8 +44,15 @@ export interface Link {
 export interface Strong {
   strong: string;
 }
+/**
+ * A fact the notice needs that the declaration does not state: rendered visibly ("Not stated: …")
+ * instead of a guess, so a draft shows what is missing rather than promising it.
+ */
+export interface Missing {
+  missing: string;
+}
 /** A run of inline text. Plain strings are text, never markup. */
-export type Span = string | Link | Strong;
+export type Span = string | Link | Strong | Missing;
 export type Rich = string | readonly Span[];
 
 export type Block =
@@ -280,6 +287,9 @@ export function retentionText(rule: RetentionRule | undefined): string {
   if (rule.description) sentences.push(clean(rule.description));
   return sentences.map(endSentence).join(' ');
 }
+
+/** The retention promise for the notice: where no rule is declared, it says so rather than inventing one. */
+const retentionRich = (rule: RetentionRule | undefined): Rich => (rule ? retentionText(rule) : [{ missing: 'how long we keep this data' }]);
 
 export type RightKey =
   | 'access'
@@ -516,8 +526,25 @@ export function formatDate(iso: string): string {
   return y && month && d ? `${d} ${month} ${y}` : iso;
 }
 
-export function buildNoticeModel(loaded: LoadedPolicy): NoticeModel {
-  const ctx = new Context(loaded.policy);
+/** The public pages Steward serves beside the notice (requests, preferences, complaints). */
+export interface PrivacyCentreLinks {
+  requests: string;
+  preferences: string;
+  complaints: string;
+}
+export const PRIVACY_CENTRE: PrivacyCentreLinks = { requests: '/privacy/requests', preferences: '/preferences', complaints: '/privacy/complaints' };
+
+/** "Not stated: …": what the notice shows where a fact it needs is missing. */
+export const NOT_STATED = 'Not stated';
+export const missingText = (m: Missing): string => `${NOT_STATED}: ${m.missing}`;
+
+export interface NoticeModelOptions {
+  /** Link the privacy centre's forms (when the notice is served by Steward, or rendered with a base URL). */
+  privacyCentre?: PrivacyCentreLinks;
+}
+
+export function buildNoticeModel(loaded: LoadedPolicy, options: NoticeModelOptions = {}): NoticeModel {
+  const ctx = new Context(loaded.policy, options.privacyCentre);
   const { policy } = ctx;
   const sections = [
     whoWeAre(ctx),
@@ -558,7 +585,10 @@ export function buildNoticeModel(loaded: LoadedPolicy): NoticeModel {
 class Context {
   readonly org: Policy['organisation'];
   readonly controller: Entity;
-  constructor(readonly policy: Policy) {
+  constructor(
+    readonly policy: Policy,
+    readonly centre?: PrivacyCentreLinks,
+  ) {
     this.org = policy.organisation;
     this.controller = controllerEntity(policy);
   }
@@ -600,6 +630,19 @@ function intro(ctx: Context): Block[] {
   if (policy.notice.applies_to) blocks.push(para([{ strong: 'Who this notice is for: ' }, clean(policy.notice.applies_to)]));
   if (policy.notice.does_not_apply_to) blocks.push(para([{ strong: 'Who it does not cover: ' }, clean(policy.notice.does_not_apply_to)]));
   blocks.push(para(`This version took effect on ${formatDate(policy.notice.effective_date)}.`));
+  if (ctx.centre) {
+    blocks.push(
+      para([
+        'You can ',
+        link('make a request about your personal information', ctx.centre.requests),
+        ', ',
+        link('manage your marketing preferences', ctx.centre.preferences),
+        ' or ',
+        link('make a complaint', ctx.centre.complaints),
+        ' online at any time.',
+      ]),
+    );
+  }
   return blocks;
 }
 
@@ -777,7 +820,7 @@ function purposes(ctx: Context): NoticeSection {
     } else if (ctx.isProcessor(p)) {
       fields.push({ label: 'Lawful basis', value: 'We do this for our clients, who decide the lawful basis as controllers.' });
     } else {
-      fields.push({ label: 'Lawful basis', value: 'Not yet stated; please ask us.' });
+      fields.push({ label: 'Lawful basis', value: [{ missing: 'the lawful basis for this use' }] });
     }
     if (p.lawful_basis === 'legitimate-interests' && p.legitimate_interest) {
       fields.push({ label: 'Our legitimate interest', value: clean(p.legitimate_interest) });
@@ -803,7 +846,7 @@ function purposes(ctx: Context): NoticeSection {
     if (sources.length) fields.push({ label: 'Where we get it', value: sources.map((s) => sourceName(s)).join(', ') });
     const recipients = (p.recipients ?? []).map(ctx.recipient).filter(isDefined);
     fields.push({ label: 'Who we share it with', value: recipients.length ? recipients.map((r) => clean(r.name)).join(', ') : 'No one outside our organisation.' });
-    fields.push({ label: 'How long we keep it', value: retentionText(ctx.rule(p.retention)) });
+    fields.push({ label: 'How long we keep it', value: retentionRich(ctx.rule(p.retention)) });
     if (p.requirement) fields.push({ label: 'Whether you have to give it', value: requirementText(p.requirement) });
     if (p.direct_marketing) {
       const channels = p.channels?.length ? ` by ${joinOr(p.channels.map((c) => CHANNEL_TEXT[c]))}` : '';
@@ -828,7 +871,7 @@ function purposes(ctx: Context): NoticeSection {
         columns: ['What we use it for', 'Lawful basis'],
         rows: ctx.policy.purposes.map((p) => [
           [ctx.purposeLink(p)],
-          p.lawful_basis ? lawfulBasisLabel(p.lawful_basis) : ctx.isProcessor(p) ? "Our client's (we act as processor)" : 'Not yet stated',
+          p.lawful_basis ? lawfulBasisLabel(p.lawful_basis) : ctx.isProcessor(p) ? "Our client's (we act as processor)" : [{ missing: 'the lawful basis' }],
         ]),
       },
     ],
@@ -932,7 +975,8 @@ function sharing(ctx: Context): NoticeSection {
           RECIPIENT_KIND_TEXT[r.kind],
           why,
           categories.map((c) => clean(c.name)).join(', '),
-          r.countries?.length ? r.countries.map(countryName).join(', ') : 'Not stated; ask us',
+          // A public authority receiving data under UK law is taken to be in the UK unless countries say otherwise.
+          r.countries?.length ? r.countries.map(countryName).join(', ') : r.kind === 'public-authority' ? countryName('GB') : [{ missing: 'where they hold it' }],
         ];
       }),
     },
@@ -942,7 +986,14 @@ function sharing(ctx: Context): NoticeSection {
 function transfers(ctx: Context): NoticeSection {
   const facts = transferFacts(ctx.policy);
   if (facts.length === 0) {
-    return section('transfers', 'Sending your data outside the UK', ['Art 13(1)(f)', 'Art 14(1)(f)'], [para('We do not send your personal data outside the UK.')]);
+    // "We do not send it abroad" only where every recipient's countries are declared.
+    const unknown = ctx.policy.recipients.filter((r) => !r.countries?.length && r.kind !== 'public-authority');
+    const text: Rich = unknown.length
+      ? [{ missing: `where ${joinAnd(unknown.map((r) => clean(r.name)))} hold${unknown.length === 1 && !unknown[0]!.is_category ? 's' : ''} your data, so whether it leaves the UK` }]
+      : ctx.policy.recipients.length > 0
+        ? 'We do not send your personal data outside the UK.'
+        : 'This notice lists no transfers of your personal data outside the UK.';
+    return section('transfers', 'Sending your data outside the UK', ['Art 13(1)(f)', 'Art 14(1)(f)'], [para(text)]);
   }
   const defaultCopy = ctx.privacyEmail ? `Ask us at ${ctx.privacyEmail}.` : 'Ask us, using the contact details above.';
   return section('transfers', 'Sending your data outside the UK', ['Art 13(1)(f)', 'Art 14(1)(f)', 'Art 46'], [
@@ -970,7 +1021,7 @@ function retention(ctx: Context): NoticeSection {
       type: 'table',
       caption: 'How long we keep data for each use',
       columns: ['Use', 'How long we keep it'],
-      rows: ctx.policy.purposes.map((p) => [[ctx.purposeLink(p)], retentionText(ctx.rule(p.retention))]),
+      rows: ctx.policy.purposes.map((p) => [[ctx.purposeLink(p)], retentionRich(ctx.rule(p.retention))]),
     },
   ]);
 }
@@ -1042,6 +1093,7 @@ function howToRequest(ctx: Context): NoticeSection {
         return address ? `In person: ${address}` : 'In person, at our offices';
     }
   });
+  if (ctx.centre) channelItems.unshift(['Online, with ', link('our request form', ctx.centre.requests)]);
   const blocks: Block[] = [];
   if (channelItems.length) {
     blocks.push(para('You can make a request:'));
@@ -1251,6 +1303,7 @@ function complaints(ctx: Context): NoticeSection {
   if (sa.phone) fields.push({ label: 'Phone', value: [phoneLink(sa.phone)] });
   return section('complaints', 'How to complain', ['Art 13(2)(d)', 'Art 14(2)(e)', 'Art 77'], [
     para('If you are unhappy with how we have used your data, please tell us first, so that we can try to put it right.'),
+    ...(ctx.centre ? [para(['You can complain to us with ', link('our complaint form', ctx.centre.complaints), '.'])] : []),
     para(`You also have the right to complain to the ${clean(sa.name)}, the UK regulator for data protection:`),
     { type: 'fields', items: fields },
     para('You can also go to court.'),

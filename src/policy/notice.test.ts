@@ -369,7 +369,7 @@ describe('notice wording', () => {
       }
     });
     const text = mdText(renderNotice(bare, 'md'));
-    expect(text).toContain('We do not send your personal data outside the UK.');
+    expect(text).toContain('This notice lists no transfers of your personal data outside the UK.');
     expect(text).toContain('We do not share your personal data with other organisations.');
     expect(text).toContain('We do not make decisions about you by automated means alone');
     expect(text).toContain('Our website does not use cookies or similar technologies.');
@@ -445,6 +445,7 @@ function modelText(model: NoticeModel): string[] {
     for (const span of typeof r === 'string' ? [r] : r) {
       if (typeof span === 'string') out.push(span);
       else if ('strong' in span) out.push(span.strong);
+      else if ('missing' in span) out.push(span.missing);
       else out.push(span.text);
     }
   };

@@ -5,6 +5,7 @@
  * marketing, absolute) and withdrawal of consent. Art 19 tasks are created for each recipient of
  * the categories a rectification, erasure or restriction affected.
  */
+import { versionInForce } from '../policy/publishing.service.js';
 import { timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
@@ -189,7 +190,8 @@ export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: 
   for (const [i, r] of (input.redactions ?? []).entries()) if (!known.has(r.recordId)) throw invalid(`redactions[${i}].recordId`, 'is not one of this person\'s records');
   const { records: released, replaced } = applyRedactions(records, input.redactions ?? []);
   const org = ctx.policy.policy.organisation.name;
-  const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access' }));
+  const notice = await versionInForce(ctx.database.db, ctx.policy);
+  const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access', notice }));
   return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'access', zip);
     doc.result = { records: released.length, link: packUrl(ctx.config?.baseUrl, token), expiresOn, redacted: replaced };
@@ -210,7 +212,8 @@ export async function fulfilPortability(ctx: RequestsContext, actor: Actor, idOr
   const records = (await readAll(ctx, actor, subjectId)).filter(
     (r) => cats.get(r.category)?.provided_by_subject === true && r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'),
   );
-  const zip = await zipFiles(packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today: ukToday(ctx.clock.now()), kind: 'portability' }));
+  const notice = await versionInForce(ctx.database.db, ctx.policy);
+  const zip = await zipFiles(packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today: ukToday(ctx.clock.now()), kind: 'portability', notice }));
   return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'portability', zip);
     doc.result = { records: records.length, link: packUrl(ctx.config?.baseUrl, token), expiresOn };

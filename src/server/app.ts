@@ -87,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(deps.policy)));
 
   await app.register(policyRoutes(deps));
+  await app.register((await import('../policy/publishing.routes.js')).publishingRoutes(deps));
   await app.register(authRoutes(deps));
   await app.register(registerRoutes(deps));
   await app.register(auditRoutes(deps));
