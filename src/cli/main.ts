@@ -16,6 +16,7 @@ import { registerRetentionCommands } from '../retention/retention.cli.js';
 import { registerBreachCommands } from '../breaches/breaches.cli.js';
 import { registerDeadlineCommand } from '../deadline/deadline.cli.js';
 import { registerRequestCommands } from '../requests/requests.cli.js';
+import { registerComplaintCommands } from '../complaints/complaints.cli.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo): Command {
   registerBreachCommands(program, io);
   registerDeadlineCommand(program, io);
   registerRequestCommands(program, io);
+  registerComplaintCommands(program, io);
   return program;
 }
 

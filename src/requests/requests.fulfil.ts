@@ -1,3 +1,4 @@
+import { complaintsOfSubject } from '../complaints/complaints.service.js';
 /**
  * Fulfilment of each kind of request, ending in a response letter: access (a pack behind an
  * expiring signed link, with staff redaction), portability, erasure with exceptions, rectification
@@ -191,14 +192,17 @@ export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: 
   const { records: released, replaced } = applyRedactions(records, input.redactions ?? []);
   const org = ctx.policy.policy.organisation.name;
   const notice = await versionInForce(ctx.database.db, ctx.policy);
-  const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access', notice }));
+  // Complaints the person made to us are their personal data too (DPA 2018 s.164A).
+  const complaints = await complaintsOfSubject(ctx, row.subject_id);
+  const extra = complaints.length ? [{ name: 'complaints.json', content: `${JSON.stringify(complaints, null, 2)}\n` }] : [];
+  const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access', notice }, extra));
   return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'access', zip);
     doc.result = { records: released.length, link: packUrl(ctx.config?.baseUrl, token), expiresOn, redacted: replaced };
     return {
       set: { status: 'completed', outcome: 'provided', closed_at: ctx.clock.now().toISOString() },
       event: { type: 'fulfilled', details: { records: released.length, redactions: replaced, bytes: zip.length, expiresOn } },
-      audit: { action: 'request.access.release', details: { records: released.length, redactions: replaced } },
+      audit: { action: 'request.access.release', details: { records: released.length, redactions: replaced, complaints: complaints.length } },
       letter: 'access',
     };
   });

@@ -96,5 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../retention/retention.routes.js')).retentionRoutes(deps));
   await app.register((await import('../consent/consent.routes.js')).consentRoutes(deps));
   await app.register((await import('../breaches/breaches.routes.js')).breachRoutes(deps));
+  await app.register((await import('../complaints/complaints.routes.js')).complaintRoutes(deps));
+  await app.register((await import('../complaints/complaints.routes.js')).complaintPages(deps));
   return app;
 }

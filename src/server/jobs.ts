@@ -3,6 +3,7 @@
  * owns its job's logic; this file only says how often each runs.
  */
 import { sendBreachReminders } from '../breaches/breaches.reminders.js';
+import { sendComplaintReminders } from '../complaints/complaints.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
 import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
 import { sendRequestReminders } from '../requests/requests.reminders.js';
@@ -41,6 +42,14 @@ export function serverJobs(rt: Runtime): Job[] {
       },
     },
     consentRenewalJob(rt),
+    {
+      name: 'complaint-reminders',
+      everyMs: HOUR,
+      run: async (now) => {
+        const r = await sendComplaintReminders(rt, now);
+        return JSON.stringify(r).slice(0, 200);
+      },
+    },
     {
       name: 'breach-reminders',
       everyMs: 15 * MINUTE,
