@@ -15,6 +15,7 @@
  */
 import type { LoadedPolicy, PolicyPath } from './policy.loader.js';
 import { formatPath } from './policy.loader.js';
+import { LINT_RULES_2025 } from './policy.lint.2025.js';
 import {
   LAWFUL_BASES,
   RECOGNISED_INTERESTS,
@@ -56,6 +57,8 @@ export interface LintContext {
   sources: ReadonlyMap<string, Source>;
   recipients: ReadonlyMap<string, Recipient>;
   retention: ReadonlyMap<string, RetentionRule>;
+  /** Today (YYYY-MM-DD) for rules about age; the real date unless given. */
+  today?: string;
 }
 
 export interface LintRule {
@@ -760,7 +763,8 @@ export const LINT_RULES: readonly LintRule[] = [
     fix: 'Add countries: two-letter codes, e.g. [GB] or [GB, US].',
     check: ({ policy }) =>
       policy.recipients.flatMap((r, i) =>
-        r.countries && r.countries.length > 0
+        // A public authority receiving data under UK law is taken to be in the UK.
+        (r.countries && r.countries.length > 0) || r.kind === 'public-authority'
           ? []
           : [{ path: ['recipients', i, 'countries'], message: `The declaration does not say where ${q(r.name)} holds the data, so it cannot be checked whether this is a transfer abroad that needs a safeguard, and the notice cannot say. Add countries, e.g. [GB]; if any are outside the UK and EEA, add a safeguard too.` }],
       ),
@@ -1088,6 +1092,8 @@ export const LINT_RULES: readonly LintRule[] = [
         ? []
         : [{ path: ['security_measures'], message: 'No security measures are listed. The record of processing should describe them where possible (Art 30(1)(g)). Add security_measures, e.g. "Data encrypted at rest", "Access limited by role".' }],
   },
+  // The law as amended by the Data (Use and Access) Act 2025, and notice precision: policy.lint.2025.ts.
+  ...LINT_RULES_2025,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1109,8 +1115,8 @@ export function lintContext(policy: Policy): LintContext {
 }
 
 /** Findings sorted by severity (errors first), then by position in the file. */
-export function lintPolicy(loaded: LoadedPolicy): Finding[] {
-  const ctx = lintContext(loaded.policy);
+export function lintPolicy(loaded: LoadedPolicy, opts: { today?: string } = {}): Finding[] {
+  const ctx = { ...lintContext(loaded.policy), ...(opts.today ? { today: opts.today } : {}) };
   const findings = LINT_RULES.flatMap((rule) =>
     rule.check(ctx).map((hit): Finding => {
       const at = loaded.locate(hit.path);
