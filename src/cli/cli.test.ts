@@ -72,7 +72,7 @@ describe('steward CLI', () => {
     expect((await runCli(['policy', 'render', '--format', 'pdf'], { cwd: dir })).code).toBe(2);
   });
 
-  it('serves the demo: first run creates the owner, the notice is published, and it stops cleanly', async () => {
+  it('serves the demo: first run creates the owner, says the notice is a draft until published, and it stops cleanly', async () => {
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     const run = runCli(['serve', '--policy', REGISTER_POLICY, '--data-dir', path.join(dir, 'data'), '--port', '0'], { cwd: dir, stopSignal: stopped });
@@ -90,13 +90,14 @@ describe('steward CLI', () => {
     expect(statSync(credentials).mode & 0o777).toBe(0o600);
     const password = /^password: (\S{12,})$/m.exec(readFileSync(credentials, 'utf8'))![1]!;
     expect(result.stderr + result.stdout).not.toContain(password);
-    expect(result.stderr).toMatch(/privacy notice {3}http:\/\/127\.0\.0\.1:\d+\/privacy/);
+    expect(result.stderr).toMatch(/privacy notice {3}http:\/\/127\.0\.0\.1:\d+\/privacy {3}\(DRAFT, not published: run "steward policy publish"\)/);
+    expect(result.stderr).toMatch(/declaration {6}\d+ error\(s\), \d+ warning\(s\)/);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     // The scheduler ran its jobs once on start-up.
     const db = new SQLite(path.join(dir, 'data', 'steward.sqlite'), { readonly: true });
     const jobs = db.prepare('select name, last_status from job_runs order by name').all() as Array<{ name: string; last_status: string }>;
     db.close();
-    expect(jobs.map((j) => j.name)).toEqual(['accountability-reviews', 'audit-checkpoint', 'breach-reminders', 'consent-renewals', 'key-epochs', 'request-pack-purge', 'request-reminders', 'retention']);
+    expect(jobs.map((j) => j.name)).toEqual(['accountability-reviews', 'audit-checkpoint', 'breach-reminders', 'complaint-reminders', 'consent-renewals', 'key-epochs', 'request-pack-purge', 'request-reminders', 'retention']);
     expect(jobs.find((j) => j.name === 'audit-checkpoint')?.last_status).toMatch(/^checkpoint at entry \d+ mailed$/);
     expect(jobs.find((j) => j.name === 'request-pack-purge')?.last_status).toBe('purged 0 expired packs');
     expect(jobs.find((j) => j.name === 'retention')?.last_status).toMatch(/^deleted 0, anonymised 0$/);

@@ -20,6 +20,7 @@ import { registerAccountabilityCommands } from '../accountability/accountability
 import { registerBackupCommands } from '../backup/backup.cli.js';
 import { registerCookieCommands } from '../cookies/cookies.cli.js';
 import { assertCleanText } from '../shared/text.js';
+import { registerComplaintCommands } from '../complaints/complaints.cli.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIo): Command {
   registerAccountabilityCommands(program, io);
   registerBackupCommands(program, io);
   registerCookieCommands(program, io);
+  registerComplaintCommands(program, io);
   return program;
 }
 

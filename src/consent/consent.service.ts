@@ -6,6 +6,7 @@
  * A derived current state per (subject, purpose, channel) is rebuilt from the history on every
  * change, so audience checks read one row instead of replaying events.
  */
+import { versionInForce } from '../policy/publishing.service.js';
 import type { Kysely } from 'kysely';
 import { createHash } from 'node:crypto';
 import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
@@ -356,6 +357,8 @@ export async function recordConsent(ctx: RegisterContext, actor: Actor, input: C
     const dek = needsKey ? await loadSubjectKey(ctx, t, input.subjectId) : undefined;
     if (needsKey && !dek) throw new StewardError('CONFLICT', `subject ${input.subjectId} has no key`);
     const rows: ConsentEventsTable[] = [];
+    // What the person was told: the notice published at the time (the draft's hash before any).
+    const noticeVersion = (await versionInForce(t, ctx.policy)).hash;
     const plainEvidence = new Map<string, string>();
     const make = (channel: string, a: ConsentAction, m: Method, w: string | undefined, ev: string | undefined, isChild: number, expires: string | null): void => {
       const id = newId();
@@ -369,7 +372,7 @@ export async function recordConsent(ctx: RegisterContext, actor: Actor, input: C
         occurred_at: occurredIso,
         method: m,
         wording: w ?? null,
-        notice_version: ctx.policy.hash,
+        notice_version: noticeVersion,
         source,
         evidence: ev !== undefined ? encrypt(dek!, Buffer.from(JSON.stringify({ e: ev })), evidenceAad(id, input.subjectId)) : null,
         recorded_by: actor.id,
@@ -442,6 +445,7 @@ export async function objectToDirectMarketing(ctx: RegisterContext, actor: Actor
     const subject = await t.selectFrom('subjects').select(['id']).where('id', '=', subjectId).executeTakeFirst();
     if (!subject) throw notFound('subject', subjectId);
     const active = await t.selectFrom('consent_state').selectAll().where('subject_id', '=', subjectId).where((eb) => eb.or([eb('status', '=', 'active'), eb('soft_opt_in', '=', 1)])).execute();
+    const noticeVersion = (await versionInForce(t, ctx.policy)).hash;
     const rows: ConsentEventsTable[] = active.map((s) => ({
       id: newId(),
       subject_id: subjectId,
@@ -451,7 +455,7 @@ export async function objectToDirectMarketing(ctx: RegisterContext, actor: Actor
       occurred_at: nowIso,
       method: m,
       wording: null,
-      notice_version: ctx.policy.hash,
+      notice_version: noticeVersion,
       source: null,
       evidence: null,
       recorded_by: actor.id,

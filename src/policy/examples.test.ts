@@ -56,6 +56,9 @@ describe('examples/kestronics.yaml (seed 000, the demo organisation)', () => {
     expect(ruleIds(k.findings)).toEqual(
       [
         'controller-not-named', // applies to both companies; never says which is the controller
+        'complaints-channel-missing', // no way to complain to the firm (s.164A, 2026)
+        'notice-before-2025-act', // written before the 2025 Act took effect
+        'notice-over-a-year-old',
         'cookie-duration-missing', // cookies neither named nor timed
         'criminal-offence-data', // notes of suspected fraud kept without a Schedule 1 condition
         'dpia-advisable', // health and criminal offence data: one DPIA indicator each, no DPIA named
@@ -144,6 +147,9 @@ describe('examples/kynex.yaml (seed 002)', () => {
     expect(ruleIds(k.findings)).toEqual(
       [
         'age-of-digital-consent', // parental consent under 16
+        'complaints-channel-missing', // no way to complain to the firm (s.164A, 2026)
+        'notice-before-2025-act', // written before the 2025 Act took effect
+        'notice-over-a-year-old',
         'bought-in-consent', // relies on consent collected by a data company
         'controller-address-missing', // no legal name or address anywhere
         'cookie-duration-missing',
@@ -219,6 +225,10 @@ describe('examples/smart-computers.yaml (seed 003)', () => {
     expect(ruleIds(s.findings)).toEqual(
       [
         'card-data-stored', // payment card details kept for the duration of the contract
+        'complaints-channel-missing', // no way to complain to the firm (s.164A, 2026)
+        'notice-before-2025-act', // written before the 2025 Act took effect
+        'notice-over-a-year-old',
+        'legal-references-missing', // cites no law at all
         'cookie-duration-missing',
         'dpia-advisable', // prospect lists combine introducers, suppliers and other websites
         'identity-evidence-unspecified', // "we will ask for proof of identity", not which or how many

@@ -44,8 +44,15 @@ export interface Link {
 export interface Strong {
   strong: string;
 }
+/**
+ * A fact the notice needs that the declaration does not state: rendered visibly ("Not stated: …")
+ * instead of a guess, so a draft shows what is missing rather than promising it.
+ */
+export interface Missing {
+  missing: string;
+}
 /** A run of inline text. Plain strings are text, never markup. */
-export type Span = string | Link | Strong;
+export type Span = string | Link | Strong | Missing;
 export type Rich = string | readonly Span[];
 
 export type Block =
@@ -280,6 +287,9 @@ export function retentionText(rule: RetentionRule | undefined): string {
   if (rule.description) sentences.push(clean(rule.description));
   return sentences.map(endSentence).join(' ');
 }
+
+/** The retention promise for the notice: where no rule is declared, it says so rather than inventing one. */
+const retentionRich = (rule: RetentionRule | undefined): Rich => (rule ? retentionText(rule) : [{ missing: 'how long we keep this data' }]);
 
 export type RightKey =
   | 'access'
@@ -516,8 +526,25 @@ export function formatDate(iso: string): string {
   return y && month && d ? `${d} ${month} ${y}` : iso;
 }
 
-export function buildNoticeModel(loaded: LoadedPolicy): NoticeModel {
-  const ctx = new Context(loaded.policy);
+/** The public pages Steward serves beside the notice (requests, preferences, complaints). */
+export interface PrivacyCentreLinks {
+  requests: string;
+  preferences: string;
+  complaints: string;
+}
+export const PRIVACY_CENTRE: PrivacyCentreLinks = { requests: '/privacy/requests', preferences: '/preferences', complaints: '/privacy/complaints' };
+
+/** "Not stated: …": what the notice shows where a fact it needs is missing. */
+export const NOT_STATED = 'Not stated';
+export const missingText = (m: Missing): string => `${NOT_STATED}: ${m.missing}`;
+
+export interface NoticeModelOptions {
+  /** Link the privacy centre's forms (when the notice is served by Steward, or rendered with a base URL). */
+  privacyCentre?: PrivacyCentreLinks;
+}
+
+export function buildNoticeModel(loaded: LoadedPolicy, options: NoticeModelOptions = {}): NoticeModel {
+  const ctx = new Context(loaded.policy, options.privacyCentre);
   const { policy } = ctx;
   const sections = [
     whoWeAre(ctx),
@@ -558,7 +585,10 @@ export function buildNoticeModel(loaded: LoadedPolicy): NoticeModel {
 class Context {
   readonly org: Policy['organisation'];
   readonly controller: Entity;
-  constructor(readonly policy: Policy) {
+  constructor(
+    readonly policy: Policy,
+    readonly centre?: PrivacyCentreLinks,
+  ) {
     this.org = policy.organisation;
     this.controller = controllerEntity(policy);
   }
@@ -600,6 +630,19 @@ function intro(ctx: Context): Block[] {
   if (policy.notice.applies_to) blocks.push(para([{ strong: 'Who this notice is for: ' }, clean(policy.notice.applies_to)]));
   if (policy.notice.does_not_apply_to) blocks.push(para([{ strong: 'Who it does not cover: ' }, clean(policy.notice.does_not_apply_to)]));
   blocks.push(para(`This version took effect on ${formatDate(policy.notice.effective_date)}.`));
+  if (ctx.centre) {
+    blocks.push(
+      para([
+        'You can ',
+        link('make a request about your personal information', ctx.centre.requests),
+        ', ',
+        link('manage your marketing preferences', ctx.centre.preferences),
+        ' or ',
+        link('make a complaint', ctx.centre.complaints),
+        ' online at any time.',
+      ]),
+    );
+  }
   return blocks;
 }
 
@@ -693,7 +736,8 @@ function privacyContact(ctx: Context): NoticeSection {
   const pc = ctx.org.privacy_contact;
   if (!pc) {
     return section('privacy-contact', 'Who to contact about privacy', ['Art 13(1)(b)', 'Art 14(1)(b)'], [
-      para('We have not appointed a Data Protection Officer. For any question about your personal data, please contact us using the details in "Who we are".'),
+      para([{ missing: 'whether we have appointed a Data Protection Officer' }]),
+      para('For any question about your personal data, please contact us using the details in "Who we are".'),
     ]);
   }
   const isDpo = pc.kind === 'dpo';
@@ -777,7 +821,7 @@ function purposes(ctx: Context): NoticeSection {
     } else if (ctx.isProcessor(p)) {
       fields.push({ label: 'Lawful basis', value: 'We do this for our clients, who decide the lawful basis as controllers.' });
     } else {
-      fields.push({ label: 'Lawful basis', value: 'Not yet stated; please ask us.' });
+      fields.push({ label: 'Lawful basis', value: [{ missing: 'the lawful basis for this use' }] });
     }
     if (p.lawful_basis === 'legitimate-interests' && p.legitimate_interest) {
       fields.push({ label: 'Our legitimate interest', value: clean(p.legitimate_interest) });
@@ -802,8 +846,11 @@ function purposes(ctx: Context): NoticeSection {
     const sources = (p.sources ?? []).map(ctx.source).filter(isDefined);
     if (sources.length) fields.push({ label: 'Where we get it', value: sources.map((s) => sourceName(s)).join(', ') });
     const recipients = (p.recipients ?? []).map(ctx.recipient).filter(isDefined);
-    fields.push({ label: 'Who we share it with', value: recipients.length ? recipients.map((r) => clean(r.name)).join(', ') : 'No one outside our organisation.' });
-    fields.push({ label: 'How long we keep it', value: retentionText(ctx.rule(p.retention)) });
+    fields.push({
+      label: 'Who we share it with',
+      value: recipients.length ? recipients.map((r) => clean(r.name)).join(', ') : p.recipients ? 'No one outside our organisation.' : [{ missing: 'who receives this data' }],
+    });
+    fields.push({ label: 'How long we keep it', value: retentionRich(ctx.rule(p.retention)) });
     if (p.requirement) fields.push({ label: 'Whether you have to give it', value: requirementText(p.requirement) });
     if (p.direct_marketing) {
       const channels = p.channels?.length ? ` by ${joinOr(p.channels.map((c) => CHANNEL_TEXT[c]))}` : '';
@@ -828,7 +875,7 @@ function purposes(ctx: Context): NoticeSection {
         columns: ['What we use it for', 'Lawful basis'],
         rows: ctx.policy.purposes.map((p) => [
           [ctx.purposeLink(p)],
-          p.lawful_basis ? lawfulBasisLabel(p.lawful_basis) : ctx.isProcessor(p) ? "Our client's (we act as processor)" : 'Not yet stated',
+          p.lawful_basis ? lawfulBasisLabel(p.lawful_basis) : ctx.isProcessor(p) ? "Our client's (we act as processor)" : [{ missing: 'the lawful basis' }],
         ]),
       },
     ],
@@ -864,7 +911,18 @@ function sources(ctx: Context): NoticeSection {
   const { policy } = ctx;
   const blocks: Block[] = [];
   const fromYou = policy.purposes.some((p) => !p.sources?.length || p.sources.some((id) => ctx.source(id)?.kind === 'data-subject'));
-  if (fromYou) blocks.push(para('Most of the information we hold, you give us yourself: when you buy from us, contact us, or apply to work with us.'));
+  if (fromYou) {
+    // Only the relationships declared: "…or apply to work with us" only where candidates are one.
+    const direct = unique(
+      policy.purposes
+        .filter((p) => !ctx.isProcessor(p) && (!p.sources?.length || p.sources.some((id) => ctx.source(id)?.kind === 'data-subject')))
+        .flatMap((p) => p.relationships),
+    )
+      .map(ctx.relationship)
+      .filter(isDefined)
+      .map((r) => lowerFirst(clean(r.name)));
+    blocks.push(para(direct.length ? `Most of the information we hold, you give us yourself, in your dealings with us as: ${joinAnd(direct)}.` : 'Most of the information we hold, you give us yourself.'));
+  }
   const elsewhere = policy.sources.filter((s) => s.kind !== 'data-subject');
   if (elsewhere.length) {
     blocks.push(para('We also get information about you from these sources:'));
@@ -915,7 +973,10 @@ function requirements(ctx: Context): NoticeSection {
 function sharing(ctx: Context): NoticeSection {
   const { policy } = ctx;
   if (policy.recipients.length === 0) {
-    return section('sharing', 'Who we share your data with', ['Art 13(1)(e)', 'Art 14(1)(e)'], [para('We do not share your personal data with other organisations.')]);
+    const explicit = policy.purposes.length > 0 && policy.purposes.every((p) => p.recipients !== undefined);
+    return section('sharing', 'Who we share your data with', ['Art 13(1)(e)', 'Art 14(1)(e)'], [
+      para(explicit ? 'We do not share your personal data with other organisations.' : [{ missing: 'who receives your personal data' }]),
+    ]);
   }
   return section('sharing', 'Who we share your data with', ['Art 13(1)(e)', 'Art 14(1)(e)'], [
     para('We share personal data only where we need to, with these organisations or kinds of organisation. Service providers acting for us may use it only on our instructions.'),
@@ -932,7 +993,8 @@ function sharing(ctx: Context): NoticeSection {
           RECIPIENT_KIND_TEXT[r.kind],
           why,
           categories.map((c) => clean(c.name)).join(', '),
-          r.countries?.length ? r.countries.map(countryName).join(', ') : 'Not stated; ask us',
+          // A public authority receiving data under UK law is taken to be in the UK unless countries say otherwise.
+          r.countries?.length ? r.countries.map(countryName).join(', ') : r.kind === 'public-authority' ? countryName('GB') : [{ missing: 'where they hold it' }],
         ];
       }),
     },
@@ -942,7 +1004,14 @@ function sharing(ctx: Context): NoticeSection {
 function transfers(ctx: Context): NoticeSection {
   const facts = transferFacts(ctx.policy);
   if (facts.length === 0) {
-    return section('transfers', 'Sending your data outside the UK', ['Art 13(1)(f)', 'Art 14(1)(f)'], [para('We do not send your personal data outside the UK.')]);
+    // "We do not send it abroad" only where every recipient's countries are declared.
+    const unknown = ctx.policy.recipients.filter((r) => !r.countries?.length && r.kind !== 'public-authority');
+    const text: Rich = unknown.length
+      ? [{ missing: `where ${joinAnd(unknown.map((r) => clean(r.name)))} hold${unknown.length === 1 && !unknown[0]!.is_category ? 's' : ''} your data, so whether it leaves the UK` }]
+      : ctx.policy.recipients.length > 0
+        ? 'We do not send your personal data outside the UK.'
+        : 'This notice lists no transfers of your personal data outside the UK.';
+    return section('transfers', 'Sending your data outside the UK', ['Art 13(1)(f)', 'Art 14(1)(f)'], [para(text)]);
   }
   const defaultCopy = ctx.privacyEmail ? `Ask us at ${ctx.privacyEmail}.` : 'Ask us, using the contact details above.';
   return section('transfers', 'Sending your data outside the UK', ['Art 13(1)(f)', 'Art 14(1)(f)', 'Art 46'], [
@@ -970,7 +1039,7 @@ function retention(ctx: Context): NoticeSection {
       type: 'table',
       caption: 'How long we keep data for each use',
       columns: ['Use', 'How long we keep it'],
-      rows: ctx.policy.purposes.map((p) => [[ctx.purposeLink(p)], retentionText(ctx.rule(p.retention))]),
+      rows: ctx.policy.purposes.map((p) => [[ctx.purposeLink(p)], retentionRich(ctx.rule(p.retention))]),
     },
   ]);
 }
@@ -1017,7 +1086,9 @@ function rights(ctx: Context): NoticeSection {
     blocks.push(
       para([
         { strong: 'Marketing: ' },
-        'you can object to direct marketing at any time, free of charge, and we will stop. Use the unsubscribe link in any message, or contact us.',
+        ctx.policy.rights.consent.withdrawal_channels.includes('unsubscribe-link')
+          ? 'you can object to direct marketing at any time, free of charge, and we will stop. Use the unsubscribe link in any message, or contact us.'
+          : 'you can object to direct marketing at any time, free of charge, and we will stop. Just contact us.',
       ]),
     );
   }
@@ -1042,6 +1113,7 @@ function howToRequest(ctx: Context): NoticeSection {
         return address ? `In person: ${address}` : 'In person, at our offices';
     }
   });
+  if (ctx.centre) channelItems.unshift(['Online, with ', link('our request form', ctx.centre.requests)]);
   const blocks: Block[] = [];
   if (channelItems.length) {
     blocks.push(para('You can make a request:'));
@@ -1139,7 +1211,8 @@ function consent(ctx: Context): NoticeSection | undefined {
   } else if (ctx.privacyEmail) {
     blocks.push(para(['To withdraw your consent, email ', emailLink(ctx.privacyEmail), '.']));
   }
-  if (cookieConsent) blocks.push(para('You can change your cookie choices at any time using the cookie settings link on our website.'));
+  const settings = ctx.policy.cookie_controls?.settings;
+  if (cookieConsent && settings) blocks.push(para(['You can change your cookie choices at any time in ', link('our cookie settings', settings), '.']));
   if (c.validity) {
     const renewal = c.renewal_notice ? ` We will ask you to renew it ${formatDuration(c.renewal_notice)} before it lapses.` : '';
     blocks.push(para(`Your consent lasts ${formatDuration(c.validity)} unless you renew it; after that we stop relying on it.${renewal}`));
@@ -1151,7 +1224,11 @@ function automatedDecisions(ctx: Context): NoticeSection {
   const used = ctx.policy.purposes.filter((p) => p.automated_decision);
   if (used.length === 0) {
     return section('automated-decisions', 'Automated decisions', ['Art 13(2)(f)', 'Art 14(2)(g)'], [
-      para('We do not make decisions about you by automated means alone (without a person involved) that have legal or similarly significant effects on you, and we do not profile you for such decisions.'),
+      para(
+        ctx.policy.practices?.automated_decisions === false
+          ? 'We do not make decisions about you by automated means alone (without a person involved) that have legal or similarly significant effects on you, and we do not profile you for such decisions.'
+          : [{ missing: 'whether we make decisions about you by automated means alone' }],
+      ),
     ]);
   }
   const subsections = used.map((p) => {
@@ -1184,7 +1261,7 @@ function automatedDecisions(ctx: Context): NoticeSection {
 function cookies(ctx: Context): NoticeSection {
   const { policy } = ctx;
   if (policy.cookies.length === 0) {
-    return section('cookies', 'Cookies and similar technologies', ['PECR reg 6'], [para('Our website does not use cookies or similar technologies.')]);
+    return section('cookies', 'Cookies and similar technologies', ['PECR reg 6'], [para('This notice lists no cookies or similar technologies.')]);
   }
   const order = ['strictly-necessary', 'functional', 'analytics', 'marketing'] as const;
   const subsections = order
@@ -1192,8 +1269,15 @@ function cookies(ctx: Context): NoticeSection {
       const list = policy.cookies.filter((c) => c.category === category);
       if (list.length === 0) return undefined;
       const text = COOKIE_CATEGORY_TEXT[category];
+      const exemptHere = list.filter((c) => c.exemption);
+      const explanation =
+        exemptHere.length === 0
+          ? text.explanation
+          : exemptHere.length === list.length
+            ? 'We use these without asking for consent, as explained above; you can object to them.'
+            : `${text.explanation} Except ${joinAnd(exemptHere.map((c) => clean(c.name)))}, which we use without asking, as explained above.`;
       return section(`cookies-${category}`, text.heading, ['PECR reg 6'], [
-        para(text.explanation),
+        para(explanation),
         {
           type: 'table',
           caption: `${text.heading} cookies and similar technologies`,
@@ -1212,18 +1296,44 @@ function cookies(ctx: Context): NoticeSection {
   const blocks: Block[] = [
     para('Cookies are small files a website stores on your device. Similar technologies (local storage, pixels, scripts) work in much the same way, and we treat them the same.'),
   ];
-  if (ctx.nonEssentialCookies.length) {
+  const controls = policy.cookie_controls;
+  const needConsent = ctx.nonEssentialCookies.filter((c) => !c.exemption);
+  const exempt = policy.cookies.filter((c) => c.exemption);
+  if (needConsent.length) {
     blocks.push(
       para(
-        'We use strictly necessary cookies without asking, because the website cannot work without them. We use all others only if you agree. Rejecting them is as easy as accepting them, none is switched on until you choose, and you can change your mind at any time. If your browser sends a Global Privacy Control signal, we treat it as a refusal.',
+        controls?.settings
+          ? [
+              'We use strictly necessary cookies without asking, because the website cannot work without them. Others we use only if you agree: rejecting them is as easy as accepting them, none is switched on until you choose, and you can change your mind at any time in ',
+              link('our cookie settings', controls.settings),
+              '.',
+            ]
+          : ['We use strictly necessary cookies without asking, because the website cannot work without them. ', { missing: 'how you can accept or refuse the others' }],
       ),
+    );
+    if (controls?.global_privacy_control === true) blocks.push(para('If your browser sends a Global Privacy Control signal, we treat it as a refusal.'));
+  }
+  if (exempt.length) {
+    // PECR Sch A1: statistics and appearance cookies need no consent if people can object.
+    const names = joinAnd(exempt.map((c) => clean(c.name)));
+    blocks.push(
+      para([
+        `We use ${names} without asking for consent, as the law allows for statistics that help us improve our website and for remembering how you want it to look or work. You can object at any time, free of charge: `,
+        controls?.objection ? clean(controls.objection) : { missing: 'how to object' },
+        controls?.objection ? '.' : '',
+      ]),
     );
   }
   return section('cookies', 'Cookies and similar technologies', ['PECR reg 6'], blocks, subsections);
 }
 
 function children(ctx: Context): NoticeSection | undefined {
-  if (ctx.consentPurposes.length === 0 && ctx.nonEssentialCookies.length === 0) return undefined;
+  const declared = ctx.policy.practices?.services_for_children;
+  if (declared === false) return section('children', 'Children', ['Art 8'], [para('Our online services are not offered directly to children.')]);
+  if (declared === undefined) {
+    if (ctx.consentPurposes.length === 0 && ctx.nonEssentialCookies.length === 0) return undefined;
+    return section('children', 'Children', ['Art 8'], [para([{ missing: 'whether our online services are offered directly to children' }])]);
+  }
   const age = ctx.policy.rights.age_of_digital_consent;
   return section('children', 'Children', ['Art 8'], [
     para(
@@ -1249,8 +1359,41 @@ function complaints(ctx: Context): NoticeSection {
   const fields: Array<{ label: string; value: Rich }> = [{ label: 'Regulator', value: clean(sa.name) }];
   if (sa.website) fields.push({ label: 'Website', value: [link(sa.website, sa.website)] });
   if (sa.phone) fields.push({ label: 'Phone', value: [phoneLink(sa.phone)] });
-  return section('complaints', 'How to complain', ['Art 13(2)(d)', 'Art 14(2)(e)', 'Art 77'], [
-    para('If you are unhappy with how we have used your data, please tell us first, so that we can try to put it right.'),
+  const declared = ctx.policy.complaints;
+  const ways: Rich[] = [];
+  if (ctx.centre) ways.push(['Online, with ', link('our complaint form', ctx.centre.complaints)]);
+  for (const c of declared?.channels ?? []) {
+    const address = c.address ? clean(c.address) : undefined;
+    if (c.type === 'web-form' && address && address === ctx.centre?.complaints) continue;
+    switch (c.type) {
+      case 'web-form':
+        ways.push(address ? ['Online: ', link(address, address)] : 'Using the form on our website');
+        break;
+      case 'email':
+        ways.push(address ? ['By email: ', emailLink(address)] : 'By email');
+        break;
+      case 'phone':
+        ways.push(address ? ['By phone: ', phoneLink(address)] : 'By phone');
+        break;
+      case 'post':
+        ways.push(address ? `By post: ${address}` : 'By post, to the address in "Who we are"');
+        break;
+      case 'in-person':
+        ways.push(address ? `In person: ${address}` : 'In person, at our offices');
+        break;
+    }
+  }
+  const toUs: Block[] = ways.length
+    ? [
+        para('If you are unhappy with how we have used your data, please complain to us first, so that we can try to put it right. You can complain:'),
+        { type: 'list', items: ways },
+        para(
+          `${declared?.handled_by ? `${capitalise(clean(declared.handled_by))} deals with complaints. ` : ''}We will acknowledge your complaint within 30 days of receiving it, look into it, keep you informed, and tell you the outcome without undue delay.`,
+        ),
+      ]
+    : [para(['If you are unhappy with how we have used your data, please tell us first, so that we can try to put it right. ', { missing: 'how to complain to us' }])];
+  return section('complaints', 'How to complain', ['Art 13(2)(d)', 'Art 14(2)(e)', 'Art 77', 'DPA 2018 s.164A'], [
+    ...toUs,
     para(`You also have the right to complain to the ${clean(sa.name)}, the UK regulator for data protection:`),
     { type: 'fields', items: fields },
     para('You can also go to court.'),

@@ -8,20 +8,34 @@
  */
 import { escapeHtml } from '../shared/html.js';
 import type { LoadedPolicy } from './policy.loader.js';
-import { buildNoticeModel, type Block, type NoticeModel, type NoticeSection, type Rich, type Span } from './notice.model.js';
+import { buildNoticeModel, missingText, PRIVACY_CENTRE, type Block, type NoticeModel, type NoticeSection, type Rich, type Span } from './notice.model.js';
 
 export type NoticeFormat = 'html' | 'md';
 
 export interface RenderNoticeOptions {
   /** Where Steward is published, e.g. "https://privacy.example.com": relative links are made absolute against it. */
   baseUrl?: string | undefined;
+  /**
+   * "draft": every page says "Draft — not published" (a declaration not, or not yet, published);
+   * "earlier": a past publication, pointing to the current notice.
+   */
+  banner?: 'draft' | 'earlier' | undefined;
+  /** The notice is served beside Steward's privacy centre: link its request, preference and complaint forms. */
+  privacyCentre?: boolean | undefined;
 }
 
+export const DRAFT_MARK = 'Draft — not published';
+const BANNER_TEXT = {
+  draft: `${DRAFT_MARK}. This notice has not been published: it may be incomplete, and where the declaration is silent it says "Not stated".`,
+  earlier: 'This is an earlier version of the notice, kept for the record. It is no longer in force: the current notice is at /privacy.',
+} as const;
+
 export function renderNotice(loaded: LoadedPolicy, format: NoticeFormat, options: RenderNoticeOptions = {}): string {
-  const model = buildNoticeModel(loaded);
+  const model = buildNoticeModel(loaded, options.privacyCentre ? { privacyCentre: PRIVACY_CENTRE } : {});
   const { baseUrl } = options;
   const base = baseUrl && /^https?:\/\/[^\s]+$/i.test(baseUrl) ? baseUrl.replace(/\/+$/, '') : undefined;
-  return format === 'html' ? renderHtml(model, base) : renderMarkdown(model, base);
+  const banner = options.banner ? BANNER_TEXT[options.banner] : undefined;
+  return format === 'html' ? renderHtml(model, base, banner, options.banner === 'draft') : renderMarkdown(model, base, banner);
 }
 
 /**
@@ -70,10 +84,12 @@ th, td { border: 1px solid var(--line); padding: 0.4rem 0.55rem; text-align: lef
 thead th { background: var(--band); }
 footer { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid var(--line); color: var(--muted); font-size: 0.9rem; }
 code { font-size: 0.95em; }
+.banner { border: 2px solid #b3261e; background: #fdecea; color: #5f1410; padding: 0.6rem 0.9rem; border-radius: 6px; }
+mark.missing { background: #fff3bf; color: #3d2e00; padding: 0 0.2rem; border-radius: 3px; }
 @media print { nav, .skip { display: none; } a { color: inherit; } h2 { break-after: avoid; } }
 `;
 
-function renderHtml(model: NoticeModel, baseUrl: string | undefined): string {
+function renderHtml(model: NoticeModel, baseUrl: string | undefined, banner: string | undefined, draft: boolean): string {
   const e = escapeHtml;
   const inline = (rich: Rich): string => spans(rich).map((s) => htmlSpan(s, baseUrl)).join('');
   const block = (b: Block): string => {
@@ -123,7 +139,7 @@ function renderHtml(model: NoticeModel, baseUrl: string | undefined): string {
     '</nav>',
   ].join('\n');
   const v = model.version;
-  const title = `${model.title}: ${model.organisation}`;
+  const title = `${draft ? `${DRAFT_MARK}: ` : ''}${model.title}: ${model.organisation}`;
   return [
     '<!DOCTYPE html>',
     '<html lang="en-GB">',
@@ -134,6 +150,7 @@ function renderHtml(model: NoticeModel, baseUrl: string | undefined): string {
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'">`,
     '<meta name="referrer" content="no-referrer">',
     '<meta name="generator" content="Steward">',
+    ...(draft ? ['<meta name="robots" content="noindex">'] : []),
     `<meta name="steward-version" content="${e(v.hash)}">`,
     `<title>${e(title)}</title>`,
     `<style>${CSS}</style>`,
@@ -144,6 +161,7 @@ function renderHtml(model: NoticeModel, baseUrl: string | undefined): string {
     '<header>',
     `<p>${e(model.organisation)}</p>`,
     `<h1>${e(model.title)}</h1>`,
+    ...(banner ? [`<p class="banner" role="note"><strong>${e(banner)}</strong></p>`] : []),
     '</header>',
     toc,
     '<main id="main">',
@@ -163,6 +181,7 @@ function renderHtml(model: NoticeModel, baseUrl: string | undefined): string {
 function htmlSpan(span: Span, baseUrl: string | undefined): string {
   if (typeof span === 'string') return escapeHtml(span);
   if ('strong' in span) return `<strong>${escapeHtml(span.strong)}</strong>`;
+  if ('missing' in span) return `<mark class="missing">${escapeHtml(missingText(span))}</mark>`;
   const href = safeHref(span.href, baseUrl);
   return href === undefined ? escapeHtml(span.text) : `<a href="${escapeHtml(href)}">${escapeHtml(span.text)}</a>`;
 }
@@ -186,7 +205,7 @@ export function escapeMarkdown(text: string): string {
 /** Percent-encodes what would end a Markdown link destination early. */
 const mdHref = (href: string): string => href.replace(/[()<> ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
-function renderMarkdown(model: NoticeModel, baseUrl: string | undefined): string {
+function renderMarkdown(model: NoticeModel, baseUrl: string | undefined, banner: string | undefined): string {
   const inline = (rich: Rich): string => spans(rich).map((s) => mdSpan(s, baseUrl)).join('');
   const cell = (rich: Rich): string => inline(rich) || ' ';
   const block = (b: Block): string => {
@@ -215,6 +234,7 @@ function renderMarkdown(model: NoticeModel, baseUrl: string | undefined): string
     for (const sub of s.subsections) renderSection(sub, Math.min(level + 1, 4));
   };
   out.push(`# ${escapeMarkdown(model.title)}`, '', `**${escapeMarkdown(model.organisation)}**`, '');
+  if (banner) out.push(`> **${escapeMarkdown(banner)}**`, '');
   out.push('## Contents', '');
   for (const s of model.sections) {
     out.push(`- [${escapeMarkdown(s.heading)}](#${s.id})`);
@@ -239,6 +259,7 @@ function mdSpan(span: Span, baseUrl: string | undefined): string {
     const [, before = '', inner = '', after = ''] = /^(\s*)([\s\S]*?)(\s*)$/.exec(span.strong) ?? [];
     return inner ? `${before ? ' ' : ''}**${escapeMarkdown(inner)}**${after ? ' ' : ''}` : escapeMarkdown(span.strong);
   }
+  if ('missing' in span) return `**\\[${escapeMarkdown(missingText(span))}\\]**`;
   const href = safeHref(span.href, baseUrl);
   return href === undefined ? escapeMarkdown(span.text) : `[${escapeMarkdown(span.text)}](${mdHref(href)})`;
 }

@@ -357,23 +357,96 @@ describe('notice wording', () => {
     expect(seenMd).not.toContain('emails and texts to existing customers');
   });
 
-  it('says so when there are no transfers, recipients, automated decisions or cookies', () => {
+  it('says "none" only where the declaration says so, and "Not stated" where it is silent', () => {
     const bare = withPolicy(loaded, (p) => {
       p.recipients = [];
       p.transfers = [];
       p.cookies = [];
-      p.organisation.privacy_contact = undefined;
+      p.practices = { automated_decisions: false };
       for (const purpose of p.purposes) {
-        purpose.recipients = undefined;
+        purpose.recipients = [];
         purpose.automated_decision = undefined;
       }
     });
     const text = mdText(renderNotice(bare, 'md'));
-    expect(text).toContain('We do not send your personal data outside the UK.');
+    expect(text).toContain('This notice lists no transfers of your personal data outside the UK.');
     expect(text).toContain('We do not share your personal data with other organisations.');
     expect(text).toContain('We do not make decisions about you by automated means alone');
-    expect(text).toContain('Our website does not use cookies or similar technologies.');
-    expect(text).toContain('We have not appointed a Data Protection Officer.');
+    expect(text).toContain('This notice lists no cookies or similar technologies.');
+    const silent = withPolicy(bare, (p) => {
+      p.practices = undefined;
+      p.organisation.privacy_contact = undefined;
+      for (const purpose of p.purposes) purpose.recipients = undefined;
+    });
+    const silentText = mdText(renderNotice(silent, 'md'));
+    expect(silentText).toContain('Not stated: whether we make decisions about you by automated means alone');
+    expect(silentText).toContain('Not stated: whether we have appointed a Data Protection Officer');
+    expect(silentText).toContain('Not stated: who receives your personal data');
+    expect(silentText).not.toContain('We do not share');
+    expect(silentText).not.toContain('We do not make decisions');
+    expect(renderNotice(silent, 'html')).toContain('<mark class="missing">Not stated: whether we have appointed a Data Protection Officer</mark>');
+  });
+
+  /**
+   * Each optional fact in turn: with it, the notice states it; without it, no sentence asserts it
+   * (the issue's list: transfers, cookies, GPC, unsubscribe, recruitment, children, automated
+   * decisions, DPO). `claim` is what the notice may only say when the fact is declared.
+   */
+  const OPTIONAL_FACTS: Array<{ fact: string; claim: RegExp; remove: (p: Policy) => void; keep?: (p: Policy) => void }> = [
+    {
+      fact: 'transfers (every recipient\'s countries)',
+      claim: /do not send your personal data outside the UK/i,
+      keep: (p) => {
+        p.transfers = [];
+        p.recipients = p.recipients.map((r) => ({ ...r, countries: ['GB'], safeguard: undefined }));
+      },
+      remove: (p) => {
+        p.transfers = [];
+        p.recipients = p.recipients.map((r, i) => ({ ...r, countries: i === 0 ? undefined : ['GB'], kind: i === 0 ? 'processor' : r.kind, safeguard: undefined }));
+      },
+    },
+    { fact: 'cookie settings', claim: /cookie settings|rejecting them is as easy/i, remove: (p) => void (p.cookie_controls = { ...p.cookie_controls, settings: undefined }) },
+    { fact: 'Global Privacy Control', claim: /global privacy control/i, remove: (p) => void (p.cookie_controls = { ...p.cookie_controls, global_privacy_control: undefined }) },
+    {
+      fact: 'unsubscribe link',
+      claim: /unsubscribe link/i,
+      remove: (p) => void (p.rights.consent.withdrawal_channels = p.rights.consent.withdrawal_channels.filter((c) => c !== 'unsubscribe-link')),
+    },
+    {
+      fact: 'recruitment',
+      claim: /apply to work with us|if you are a job applicant/i,
+      keep: (p) => void p.relationships.push({ id: 'candidate', name: 'Job applicant', role: 'controller' }),
+      remove: () => undefined,
+    },
+    { fact: 'services for children', claim: /parent or guardian|under 13/i, remove: (p) => void (p.practices = { ...p.practices, services_for_children: undefined }) },
+    {
+      fact: 'no automated decisions',
+      claim: /we do not make decisions about you by automated means/i,
+      keep: (p) => {
+        p.practices = { ...p.practices, automated_decisions: false };
+        for (const purpose of p.purposes) purpose.automated_decision = undefined;
+      },
+      remove: (p) => {
+        p.practices = { ...p.practices, automated_decisions: undefined };
+        for (const purpose of p.purposes) purpose.automated_decision = undefined;
+      },
+    },
+    { fact: 'a DPO', claim: /appointed a data protection officer \(dpo\)|contact our dpo directly|have not appointed a data protection officer/i, remove: (p) => void (p.organisation.privacy_contact = undefined) },
+  ];
+
+  it.each(OPTIONAL_FACTS)('asserts $fact only when it is declared', ({ claim, remove, keep }) => {
+    const base = keep ? withPolicy(loaded, keep) : loaded;
+    const withFact = mdText(renderNotice(base, 'md'));
+    expect(withFact).toMatch(claim);
+    const without = withPolicy(base, (p) => {
+      remove(p);
+      // Recruitment: the job applicant relationship is what the claim derives from.
+      p.relationships = p.relationships.filter((r) => r.id !== 'candidate');
+    });
+    for (const format of ['md', 'html'] as const) {
+      const text = format === 'md' ? mdText(renderNotice(without, 'md')) : htmlText(renderNotice(without, 'html'));
+      expect(text).not.toMatch(claim);
+    }
   });
 
   it('groups data by relationship under a heading that reads as English', () => {
@@ -445,6 +518,7 @@ function modelText(model: NoticeModel): string[] {
     for (const span of typeof r === 'string' ? [r] : r) {
       if (typeof span === 'string') out.push(span);
       else if ('strong' in span) out.push(span.strong);
+      else if ('missing' in span) out.push(span.missing);
       else out.push(span.text);
     }
   };

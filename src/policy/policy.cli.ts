@@ -1,12 +1,14 @@
 /**
- * `steward policy check|render|ropa|promises|schema` and `steward init`.
+ * `steward policy check|render|publish|versions|ropa|promises|schema` and `steward init`.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
-import { commandConfig, type CliIo } from '../cli/io.js';
+import { commandConfig, withRuntime, type CliIo } from '../cli/io.js';
+import { cliActor, openRuntime } from '../runtime/runtime.js';
+import { listPublications, publishNotice } from './publishing.service.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { lintPolicy, type Finding } from './policy.lint.js';
 import { loadPolicy } from './policy.loader.js';
@@ -100,14 +102,71 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
 
   policy
     .command('render')
-    .description('render the privacy notice')
+    .description('render the privacy notice (exit 1 without output when the declaration has lint errors, unless --draft)')
     .argument('[file]', 'the declaration (default --policy)')
     .addOption(new Option('--format <format>', 'output format').choices(['html', 'md']).default('html'))
     .option('--out <file>', 'write to a file instead of standard output')
-    .option('--base-url <url>', 'public address of the privacy centre, for links')
-    .action(async (file: string | undefined, opts: { format: 'html' | 'md'; out?: string; baseUrl?: string }, cmd: Command) => {
-      const loaded = await loadPolicy(policyFileOf(cmd, io, file));
-      await writeOutput(io, opts.out, renderNotice(loaded, opts.format, opts.baseUrl ? { baseUrl: opts.baseUrl } : {}));
+    .option('--base-url <url>', "public address of Steward's privacy centre: links its request, preference and complaint forms")
+    .option('--draft', 'render even with errors, every page marked "Draft — not published"')
+    .action(async (file: string | undefined, opts: { format: 'html' | 'md'; out?: string; baseUrl?: string; draft?: boolean }, cmd: Command) => {
+      const target = policyFileOf(cmd, io, file);
+      const loaded = await loadPolicy(target);
+      const errors = lintPolicy(loaded).filter((f) => f.severity === 'error').length;
+      if (errors > 0 && !opts.draft) {
+        io.stderr(`${path.relative(io.cwd, target) || target}: ${errors} lint error(s), so the notice is not ready to publish. See them with "steward policy check"; render a marked draft with --draft.\n`);
+        io.exitCode = 1;
+        return;
+      }
+      await writeOutput(io, opts.out, renderNotice(loaded, opts.format, { ...(opts.baseUrl ? { baseUrl: opts.baseUrl, privacyCentre: true } : {}), ...(opts.draft ? { banner: 'draft' as const } : {}) }));
+    });
+
+  policy
+    .command('publish')
+    .description('publish the declaration as the notice in force at /privacy (refused when it has lint errors, unless --force with --reason)')
+    .argument('[file]', 'the declaration (default --policy)')
+    .option('--force', 'publish although the declaration has lint errors (needs --reason, which is recorded)')
+    .option('--reason <text>', 'why it is published with errors')
+    .option('--json', 'print the publication as JSON')
+    .action(async (file: string | undefined, opts: { force?: boolean; reason?: string; json?: boolean }, cmd: Command) => {
+      if (opts.force && !opts.reason?.trim()) throw new StewardError('CONFIG_INVALID', '--force needs --reason: say why the notice is published with errors; it is recorded');
+      const config = commandConfig(cmd, io, file ? { policy: path.resolve(io.cwd, file) } : {});
+      const rt = await openRuntime(config);
+      try {
+        const r = await publishNotice(rt, cliActor(), { force: Boolean(opts.force), ...(opts.reason !== undefined ? { reason: opts.reason } : {}) });
+        const p = r.publication;
+        if (opts.json) io.stdout(`${JSON.stringify({ alreadyInForce: r.alreadyInForce, publication: p }, null, 2)}\n`);
+        else if (r.alreadyInForce) io.stdout(`already in force: version ${p.hash.slice(0, 12)} (publication ${p.id}, published ${p.publishedAt}); nothing to do\n`);
+        else {
+          io.stdout(
+            [
+              `published: version ${p.hash.slice(0, 12)}, effective ${p.effectiveDate}, as publication ${p.id}`,
+              ...(p.forcedReason ? [`  forced past ${p.errors} error(s); reason recorded: ${p.forcedReason}`] : []),
+              ...p.changes.map((c) => `  ${c}`),
+              '',
+            ].join('\n'),
+          );
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+
+  policy
+    .command('versions')
+    .description('the publications of the notice, newest first')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      await withRuntime(cmd, io, async (rt) => {
+        const list = await listPublications(rt.database.db);
+        if (opts.json) io.stdout(`${JSON.stringify({ versions: list }, null, 2)}\n`);
+        else if (list.length === 0) io.stdout('nothing published yet: /privacy serves the loaded declaration marked "Draft — not published"\n');
+        else
+          io.stdout(
+            `${list
+              .map((p, i) => `${String(p.id).padStart(4)}  ${p.hash.slice(0, 12)}  effective ${p.effectiveDate}  published ${p.publishedAt} by ${p.publishedBy}${i === 0 ? '  (in force)' : ''}${p.forcedReason ? `  FORCED: ${p.forcedReason}` : ''}\n${p.changes.map((c) => `        ${c}`).join('\n')}`)
+              .join('\n')}\n`,
+          );
+      });
     });
 
   policy

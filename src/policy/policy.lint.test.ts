@@ -16,8 +16,10 @@ type Mutate = (d: Doc) => void;
 function lint(mutate?: Mutate): Finding[] {
   const doc: Doc = parse(MINIMAL);
   mutate?.(doc);
-  return lintPolicy(parsePolicy(stringify(doc), 'test.yaml'));
+  return lintPolicy(parsePolicy(stringify(doc), 'test.yaml'), { today: LINT_TODAY });
 }
+/** A fixed "today" for the rules about a notice's age. */
+const LINT_TODAY = '2026-12-01';
 
 /** Lints a textual edit of minimal.yaml, so that line numbers are known. */
 function lintText(edit: (text: string) => string): { text: string; findings: Finding[] } {
@@ -65,6 +67,43 @@ const softOptIn = (d: Doc): void => {
  * A test below fails if a rule in LINT_RULES has no entry here.
  */
 const CASES: Record<string, { trigger: Mutate; clean: Mutate }> = {
+  // --- The Data (Use and Access) Act 2025 and notice precision (policy.lint.2025.ts) ---
+  'complaints-channel-missing': {
+    trigger: (d) => delete d.complaints,
+    clean: (d) => (d.complaints = { channels: [{ type: 'web-form', address: 'https://example.co.uk/complaints' }] }),
+  },
+  'cookie-exemption-invalid': {
+    trigger: (d) => d.cookies.push({ id: 'ads', name: '_ads', category: 'marketing', purpose: 'Advertising.', duration: '1 year', exemption: 'statistics' }),
+    clean: (d) => {
+      d.cookies.push({ id: 'stats', name: '_stats', category: 'analytics', purpose: 'Counting visits.', duration: '1 year', exemption: 'statistics', shared_with: ['courier'] });
+      d.recipients[0].kind = 'processor';
+      d.cookie_controls = { objection: 'Use the Object button in our cookie settings' };
+    },
+  },
+  'charity-soft-opt-in-misused': {
+    trigger: (d) => Object.assign(purpose(d), { direct_marketing: true, channels: ['email', 'phone'], charity_soft_opt_in: true }),
+    clean: (d) => {
+      d.organisation.charity = true;
+      d.rights.consent = { withdrawal_channels: ['unsubscribe-link'] };
+      Object.assign(purpose(d), { direct_marketing: true, channels: ['email'], charity_soft_opt_in: true });
+    },
+  },
+  'notice-before-2025-act': {
+    trigger: (d) => (d.notice.effective_date = '2018-05-23'),
+    clean: (d) => (d.notice.effective_date = '2026-02-05'),
+  },
+  'notice-over-a-year-old': {
+    trigger: (d) => (d.notice.effective_date = '2025-11-30'),
+    clean: (d) => (d.notice.effective_date = '2025-12-01'),
+  },
+  'retention-criteria-vague': {
+    trigger: (d) => (d.retention[0] = { id: d.retention[0].id, criteria: 'We keep your data for as long as necessary for the purposes for which it was collected.' }),
+    clean: (d) => (d.retention[0] = { id: d.retention[0].id, criteria: 'As long as necessary, which is until your warranty ends.' }),
+  },
+  'legal-references-missing': {
+    trigger: (d) => (d.notice.legal_references = []),
+    clean: (d) => (d.notice.legal_references = ['UK GDPR']),
+  },
   'controller-contact-missing': {
     trigger: (d) => (d.organisation.contact = {}),
     clean: (d) => (d.organisation.contact = { web: 'https://example.co.uk' }),

@@ -15,6 +15,7 @@
  */
 import type { LoadedPolicy, PolicyPath } from './policy.loader.js';
 import { formatPath } from './policy.loader.js';
+import { LINT_RULES_2025 } from './policy.lint.2025.js';
 import {
   LAWFUL_BASES,
   RECOGNISED_INTERESTS,
@@ -698,7 +699,8 @@ export const LINT_RULES: readonly LintRule[] = [
     fix: 'Add countries: two-letter codes, e.g. [GB] or [GB, US].',
     check: ({ policy }) =>
       policy.recipients.flatMap((r, i) =>
-        r.countries && r.countries.length > 0
+        // A public authority receiving data under UK law is taken to be in the UK.
+        (r.countries && r.countries.length > 0) || r.kind === 'public-authority'
           ? []
           : [{ path: ['recipients', i, 'countries'], message: `The declaration does not say where ${q(r.name)} holds the data, so it cannot be checked whether this is a transfer abroad that needs a safeguard, and the notice cannot say. Add countries, e.g. [GB]; if any are outside the UK and EEA, add a safeguard too.` }],
       ),
@@ -1030,6 +1032,8 @@ export const LINT_RULES: readonly LintRule[] = [
   ...ACCOUNTABILITY_RULES,
   // --- Retention promises the declaration defeats: src/promises/promises.lint.ts
   ...PROMISE_RULES,
+  // --- The law as amended by the Data (Use and Access) Act 2025, and notice precision: policy.lint.2025.ts
+  ...LINT_RULES_2025,
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /**
- * The declaration over HTTP: the published notice at /privacy, and the API under /api/v1/policy.
+ * The declaration over HTTP, under /api/v1/policy. The published notice (/privacy) and its
+ * versions are in publishing.routes.ts.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -9,7 +10,7 @@ import { API_PREFIX } from '../server/app.js';
 import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
 import { lintPolicy } from './policy.lint.js';
 import { policyJsonSchema } from './policy.schema.js';
-import { listPolicyVersions } from './policy.service.js';
+import { currentPublication } from './publishing.service.js';
 import { renderNotice } from './notice.render.js';
 import { renderRopaCsv, renderRopaXlsx } from './ropa.js';
 
@@ -22,29 +23,16 @@ const findingSchema = z.object({
   message: z.string(),
 });
 
-const versionSchema = z.object({ id: z.number(), hash: z.string(), effectiveDate: z.string(), organisation: z.string(), firstLoadedAt: z.string() });
-
 export const policyRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const loaded = deps.policy;
-    // The notice only changes when the declaration does, which needs a restart: render it once.
-    const notice = {
-      html: renderNotice(loaded, 'html', { baseUrl: deps.config.baseUrl }),
-      md: renderNotice(loaded, 'md', { baseUrl: deps.config.baseUrl }),
+    // The loaded declaration's notice, for review: marked as a draft unless it is the one published.
+    const renderLoaded = async (format: 'html' | 'md'): Promise<string> => {
+      const published = (await currentPublication(deps.database.db))?.hash === loaded.hash;
+      return renderNotice(loaded, format, { baseUrl: deps.config.baseUrl, privacyCentre: true, ...(published ? {} : { banner: 'draft' as const }) });
     };
-    const etag = `"${loaded.hash.slice(0, 32)}"`;
-
-    app.get('/privacy', { schema: { summary: 'The privacy notice (HTML)', tags: ['notice'] } }, async (req, reply) => {
-      reply.header('etag', etag).header('cache-control', 'public, max-age=300');
-      if (req.headers['if-none-match'] === etag) return reply.status(304).send();
-      return reply.type('text/html; charset=utf-8').send(notice.html);
-    });
-    app.get('/privacy.md', { schema: { summary: 'The privacy notice (Markdown)', tags: ['notice'] } }, async (_req, reply) =>
-      reply.header('etag', etag).header('cache-control', 'public, max-age=300').type('text/markdown; charset=utf-8').send(notice.md),
-    );
-
     app.get(
       `${API_PREFIX}/policy`,
       {
@@ -82,15 +70,15 @@ export const policyRoutes =
       `${API_PREFIX}/policy/notice`,
       {
         schema: {
-          summary: 'The privacy notice in a chosen format',
+          summary: 'The loaded declaration\'s privacy notice in a chosen format (marked as a draft unless it is the published one)',
           tags: ['policy'],
           querystring: z.object({ format: z.enum(['html', 'md']).default('html') }),
         },
       },
       async (req, reply) =>
         req.query.format === 'md'
-          ? reply.type('text/markdown; charset=utf-8').send(notice.md)
-          : reply.type('text/html; charset=utf-8').send(notice.html),
+          ? reply.type('text/markdown; charset=utf-8').send(await renderLoaded('md'))
+          : reply.type('text/html; charset=utf-8').send(await renderLoaded('html')),
     );
 
     app.get(
@@ -114,12 +102,6 @@ export const policyRoutes =
         }
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}.csv"`).send(renderRopaCsv(loaded));
       },
-    );
-
-    app.get(
-      `${API_PREFIX}/policy/versions`,
-      { schema: { summary: 'Every version of the declaration this server has published', tags: ['policy'], response: { 200: z.object({ versions: z.array(versionSchema) }) } } },
-      async () => ({ versions: await listPolicyVersions(deps.database.db) }),
     );
 
     app.get(`${API_PREFIX}/policy/schema`, { schema: { summary: 'JSON Schema of the declaration format', tags: ['policy'] } }, async () => policyJsonSchema());

@@ -463,6 +463,10 @@ const purpose = z
       .default(false)
       .describe('PECR reg 22(3): email/SMS marketing of our own similar products to people whose details we got in a sale or negotiation, with an opt-out offered then and in every message.'),
     channels: z.array(z.enum(CHANNELS)).optional().describe('For marketing: the channels used.'),
+    charity_soft_opt_in: z
+      .boolean()
+      .optional()
+      .describe('PECR reg 22 as amended in 2025: a charity emails or texts supporters without consent, solely to further its charitable purposes, with details obtained when they expressed interest or gave support, and a free refusal offered then and in every message.'),
     automated_decision: automatedDecision.optional(),
     dpia: url.optional().describe('Link to the data protection impact assessment, if one was needed.'),
     dpia_screening: dpiaScreening.optional(),
@@ -484,7 +488,8 @@ const cookie = z
     exemption: z
       .enum(['statistics', 'appearance'])
       .optional()
-      .describe('PECR Schedule A1 (Data (Use and Access) Act 2025): used without consent, but with a simple way to object, because its sole purpose is statistics to improve the website or its appearance or functions adapted to the visitor\'s preferences.'),
+      .describe('Used without consent under PECR Sch A1 (since 5 February 2026): solely for statistics to improve the service, or to adapt the appearance or functions to the user\'s preferences; needs cookie_controls.objection.'),
+    shared_with: z.array(id).optional().describe('Recipients the data from this cookie is shared with (for statistics, only a processor helping to improve the service).'),
   })
   .describe('A cookie or similar technology on the website.');
 
@@ -575,9 +580,47 @@ const organisation = z
       .default({ name: "Information Commissioner's Office", website: 'https://ico.org.uk', phone: '0303 123 1113' })
       .describe('Where people can complain; the ICO unless you say otherwise.'),
     bank_holiday_region: z.enum(UK_REGIONS).default('england-and-wales').describe('The UK region whose bank holidays count for deadlines.'),
+    charity: z.boolean().optional().describe('A charity: may use the charity soft opt-in for email and text marketing (PECR reg 22 as amended in 2025).'),
     public_authority: z.boolean().default(false).describe('A public authority cannot rely on legitimate interests for its tasks, and must appoint a DPO.'),
   })
   .describe('Who the organisation is.');
+
+/** Facts the notice states only when declared: where one is missing it says "Not stated" instead of guessing. */
+const practices = z
+  .strictObject({
+    automated_decisions: z
+      .boolean()
+      .optional()
+      .describe('Whether any decision about people is made by automated means alone with legal or similarly significant effects. false lets the notice say none is; true needs purposes with automated_decision.'),
+    services_for_children: z
+      .boolean()
+      .optional()
+      .describe('Whether online services are offered directly to children (Art 8): true adds the parental consent section, false lets the notice say they are not.'),
+  })
+  .describe('Facts the notice states only when declared.');
+
+const cookieControls = z
+  .strictObject({
+    settings: url.optional().describe('Where people accept, refuse or change their cookie choices (a settings page, or the page with the banner).'),
+    global_privacy_control: z.boolean().optional().describe('Whether the website treats a Global Privacy Control signal (Sec-GPC: 1) as a refusal of non-essential cookies.'),
+    objection: text.optional().describe('How people object, simply and free of charge, to cookies exempt from consent for statistics or appearance (PECR Sch A1).'),
+  })
+  .describe('How people control cookies: the notice promises only what is declared here.');
+
+const complaints = z
+  .strictObject({
+    channels: z
+      .array(
+        z.strictObject({
+          type: z.enum(['web-form', 'email', 'phone', 'post', 'in-person']).describe('How a complaint is made.'),
+          address: shortText.optional().describe('The web address, email, number or postal address.'),
+        }),
+      )
+      .min(1)
+      .describe('Ways to complain to the organisation (DPA 2018 s.164A: electronically and by other means).'),
+    handled_by: shortText.optional().describe('Who deals with complaints, e.g. "Our Data Protection Officer".'),
+  })
+  .describe('Complaints to the organisation about its use of personal data (DPA 2018 s.164A, since 19 June 2026).');
 
 export const policySchema = z
   .strictObject({
@@ -614,6 +657,9 @@ export const policySchema = z
       age_of_digital_consent: 13,
     }),
     security_measures: z.array(shortText).default([]).describe('Technical and organisational security measures, for the record of processing.'),
+    practices: practices.optional(),
+    cookie_controls: cookieControls.optional(),
+    complaints: complaints.optional(),
   })
   .describe('A Steward declaration: an organisation\'s processing of personal data.');
 

@@ -35,6 +35,7 @@ const WRAPPED_KEY_TABLES: WrappedKeyTable[] = [
   { table: 'subject_keys', idColumn: 'subject_id', owner: (id) => id },
   { table: 'breaches', idColumn: 'id', owner: (id) => `breach:${id}` },
   { table: 'requests', idColumn: 'id', owner: (id) => `request:${id}` },
+  { table: 'complaints', idColumn: 'id', owner: (id) => `complaint:${id}` },
 ];
 
 /** What epoch retirement did: versions deleted, versions due that the source cannot delete, versions kept and why. */

@@ -1,3 +1,4 @@
+import { complaintsOfSubject } from '../complaints/complaints.service.js';
 /**
  * Fulfilment of each kind of request, ending in a response letter: access (a pack behind an
  * expiring signed link, with staff redaction), portability, erasure with exceptions, rectification
@@ -6,6 +7,7 @@
  * the categories a rectification, erasure or restriction affected.
  */
 import { art19Recipients, insertDisclosure } from '../accountability/disclosures.service.js';
+import { versionInForce } from '../policy/publishing.service.js';
 import { timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
@@ -196,7 +198,11 @@ export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: 
   for (const [i, r] of (input.redactions ?? []).entries()) if (!known.has(r.recordId)) throw invalid(`redactions[${i}].recordId`, 'is not one of this person\'s records');
   const { records: released, replaced } = applyRedactions(records, input.redactions ?? []);
   const org = ctx.policy.policy.organisation.name;
-  const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access' }));
+  const notice = await versionInForce(ctx.database.db, ctx.policy);
+  // Complaints the person made to us are their personal data too (DPA 2018 s.164A).
+  const complaints = await complaintsOfSubject(ctx, row.subject_id);
+  const extra = complaints.length ? [{ name: 'complaints.json', content: `${JSON.stringify(complaints, null, 2)}\n` }] : [];
+  const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access', notice }, extra));
   return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'access', zip);
     await logPackDisclosure(trx, ctx, actor, r.subject_id!, released);
@@ -204,7 +210,7 @@ export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: 
     return {
       set: { status: 'completed', outcome: 'provided', closed_at: ctx.clock.now().toISOString() },
       event: { type: 'fulfilled', details: { records: released.length, redactions: replaced, bytes: zip.length, expiresOn } },
-      audit: { action: 'request.access.release', details: { records: released.length, redactions: replaced } },
+      audit: { action: 'request.access.release', details: { records: released.length, redactions: replaced, complaints: complaints.length } },
       letter: 'access',
     };
   });
@@ -218,7 +224,8 @@ export async function fulfilPortability(ctx: RequestsContext, actor: Actor, idOr
   const records = (await readAll(ctx, actor, subjectId)).filter(
     (r) => cats.get(r.category)?.provided_by_subject === true && r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'),
   );
-  const zip = await zipFiles(packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today: ukToday(ctx.clock.now()), kind: 'portability' }));
+  const notice = await versionInForce(ctx.database.db, ctx.policy);
+  const zip = await zipFiles(packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today: ukToday(ctx.clock.now()), kind: 'portability', notice }));
   return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'portability', zip);
     await logPackDisclosure(trx, ctx, actor, subjectId, records);

@@ -7,7 +7,7 @@
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { contactText } from '../policy/notice.model.js';
 import { escapeHtml } from '../shared/html.js';
-import { AWAITING_START, type RequestDoc, type RequestRow } from './requests.store.js';
+import { AWAITING_START, citeNotice, type RequestDoc, type RequestRow } from './requests.store.js';
 
 export type LetterKind =
   | 'clarification'
@@ -239,6 +239,7 @@ export function renderLetter(policy: LoadedPolicy, kind: LetterKind, row: Row, d
   const rights = [
     `If you are unhappy with how we have handled your request, please contact us${contact ? ` at ${contact}` : ''}. You also have the right to complain to the ${sa.name}${sa.website ? ` (${sa.website}` : ''}${sa.phone ? `${sa.website ? ', ' : ' ('}${sa.phone})` : sa.website ? ')' : ''}.`,
     ...(court ? ['You also have the right to seek to enforce your rights through the courts.'] : []),
+    ...(doc.noticeVersion ? [`Our privacy notice in force when we received your request: ${citeNotice(doc.noticeVersion)}.`] : []),
   ];
   const sign = [`Yours sincerely,`, org.privacy_contact?.title ?? org.privacy_contact?.name ?? 'Privacy team', org.name];
   const lines: string[] = [ukLong(today), `Our reference: ${row.reference}`, '', greeting, ''];

@@ -5,6 +5,7 @@
  * right to complain). Pure: takes decrypted records, returns files.
  */
 import type { LoadedPolicy } from '../policy/policy.loader.js';
+import { citeNotice, type NoticeCitation } from './requests.store.js';
 import { lawfulBasisLabel, RECIPIENT_KIND_TEXT, retentionText, RIGHT_LABEL, rightsForPurpose, SOURCE_KIND_TEXT, type RightKey } from '../policy/notice.model.js';
 import type { RecordView } from '../register/register.service.js';
 import { escapeHtml } from '../shared/html.js';
@@ -95,7 +96,7 @@ export function recordsJson(policy: LoadedPolicy, records: readonly RecordView[]
 }
 
 /** The Art 15(1)(a)–(h) information for the purposes this person's records are held for. */
-export function supplementaryHtml(policy: LoadedPolicy, records: readonly RecordView[], meta: { reference: string; organisation: string; today: string }): string {
+export function supplementaryHtml(policy: LoadedPolicy, records: readonly RecordView[], meta: { reference: string; organisation: string; today: string; notice?: NoticeCitation }): string {
   const p = policy.policy;
   const e = escapeHtml;
   const used = new Set(records.flatMap((r) => r.purposes.map((x) => x.purpose)));
@@ -131,19 +132,21 @@ ${sections.join('\n')}
 ${transfers.length ? `<h2>Transfers outside the UK</h2><ul>${transfers.map((r) => `<li>${e(r.name)}: ${e((r.countries ?? []).join(', '))}${r.safeguard ? `, under ${e(r.safeguard)}` : ''}${r.safeguard_copy ? ` (${e(r.safeguard_copy)})` : ''}</li>`).join('')}</ul>` : ''}
 <h2>Your rights</h2><ul>${[...rights].map((k) => `<li>${e(RIGHT_LABEL[k])}</li>`).join('')}</ul>
 <h2>Complaints</h2><p>You have the right to complain to the ${e(sa.name)}${sa.website ? ` (${e(sa.website)})` : ''}${sa.phone ? `, telephone ${e(sa.phone)}` : ''}.</p>
+${meta.notice ? `<p>Our privacy notice in force when this pack was prepared: ${e(citeNotice(meta.notice))}.</p>` : ''}
 </body></html>`;
 }
 
-export function packFiles(policy: LoadedPolicy, records: readonly RecordView[], meta: { reference: string; organisation: string; today: string; kind: 'access' | 'portability' }): PackFile[] {
+export function packFiles(policy: LoadedPolicy, records: readonly RecordView[], meta: { reference: string; organisation: string; today: string; kind: 'access' | 'portability'; notice?: NoticeCitation }, extra: readonly PackFile[] = []): PackFile[] {
   const files: PackFile[] = [
     { name: 'records.json', content: recordsJson(policy, records) },
     { name: 'records.csv', content: recordsCsv(policy, records) },
   ];
   if (meta.kind === 'access') files.push({ name: 'your-information.html', content: supplementaryHtml(policy, records, meta) });
   for (const r of records) if (r.file) files.push({ name: `files/${fileName(r)}`, content: r.file.data });
+  files.push(...extra);
   files.push({
     name: 'README.txt',
-    content: `${meta.kind === 'access' ? 'Your subject access pack' : 'Your data (portability)'} from ${meta.organisation}, reference ${meta.reference}, prepared ${meta.today}.\r\nrecords.json and records.csv hold the same records; ${meta.kind === 'access' ? 'your-information.html explains why we hold them and your rights.' : 'both are machine-readable formats you can give to another organisation.'}\r\n`,
+    content: `${meta.kind === 'access' ? 'Your subject access pack' : 'Your data (portability)'} from ${meta.organisation}, reference ${meta.reference}, prepared ${meta.today}.\r\nrecords.json and records.csv hold the same records; ${meta.kind === 'access' ? 'your-information.html explains why we hold them and your rights.' : 'both are machine-readable formats you can give to another organisation.'}\r\n${meta.notice ? `Our privacy notice in force when this pack was prepared: ${citeNotice(meta.notice)}.\r\n` : ''}`,
   });
   return files;
 }

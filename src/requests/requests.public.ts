@@ -32,10 +32,17 @@ const EMAIL = /^[^\s@<>()",;]{1,64}@[^\s@<>()",;]{1,255}\.[^\s@<>()",;]{2,63}$/;
 
 const publicActor = (ip?: string): Actor => ({ kind: 'system', id: 'public:privacy-centre', role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) });
 const normalise = (email: string): string => email.trim().toLowerCase();
-const emailHash = (ctx: RequestsContext, email: string): string => ctx.keyring.linkMac('request-email', normalise(email));
+/**
+ * What a code proves control of an address for. Each scope keys its address hashes apart, so a
+ * code mailed for a complaint cannot be spent on a rights request, nor the other way round.
+ */
+export type CodeScope = 'request' | 'complaint';
+const SCOPE_WORDS: Record<CodeScope, string> = { request: 'a privacy request', complaint: 'a complaint' };
+const emailHash = (ctx: RequestsContext, email: string, scope: CodeScope = 'request'): string =>
+  ctx.keyring.linkMac(scope === 'request' ? 'request-email' : `${scope}-email`, normalise(email));
 const codeMac = (ctx: RequestsContext, id: string, code: string): string => ctx.keyring.linkMac('request-code', `${id}:${code}`);
 
-function checkEmail(email: unknown): string {
+export function checkEmail(email: unknown): string {
   if (typeof email !== 'string' || email.length > 320 || !EMAIL.test(email.trim())) {
     throw new StewardError('VALIDATION_FAILED', 'email: that is not an email address', [{ path: 'email', message: 'not an email address' }]);
   }
@@ -43,9 +50,9 @@ function checkEmail(email: unknown): string {
 }
 
 /** Step 1: mails a code (limited per requester and per address: CODE_LIMITS). `delivery` settles when the mail is handed over. */
-export async function requestCode(ctx: RequestsContext, email: string, ip?: string): Promise<{ delivery: Promise<void> }> {
+export async function requestCode(ctx: RequestsContext, email: string, ip?: string, scope: CodeScope = 'request'): Promise<{ delivery: Promise<void> }> {
   const to = checkEmail(email);
-  const hash = emailHash(ctx, to);
+  const hash = emailHash(ctx, to, scope);
   const requester = ip ?? 'unknown';
   const now = ctx.clock.now();
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -63,11 +70,11 @@ export async function requestCode(ctx: RequestsContext, email: string, ip?: stri
       .insertInto('request_codes')
       .values({ id, email_hash: hash, code_mac: codeMac(ctx, id, code), created_at: now.toISOString(), expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(), attempts: 0, used_at: null })
       .execute();
-    await appendAudit(trx, ctx, publicActor(ip), [{ action: 'request.code-sent', details: {} }]);
+    await appendAudit(trx, ctx, publicActor(ip), [{ action: `${scope}.code-sent`, details: {} }]);
   });
   const org = ctx.policy.policy.organisation.name;
   const delivery = ctx.mailer
-    .send({ to, subject: `Your code for a privacy request to ${org}`, text: `Your code is ${code}\n\nEnter it within 15 minutes to send your request to ${org}.\nIf you did not ask for it, ignore this message.` })
+    .send({ to, subject: `Your code for ${SCOPE_WORDS[scope]} to ${org}`, text: `Your code is ${code}\n\nEnter it within 15 minutes to send your ${scope} to ${org}.\nIf you did not ask for it, ignore this message.` })
     .then(() => undefined);
   return { delivery };
 }
@@ -77,9 +84,9 @@ export async function requestCode(ctx: RequestsContext, email: string, ip?: stri
  * replace the person's own). A wrong try counts against the requester for that address first; past
  * their limit nothing is checked, so one requester cannot burn the person's code.
  */
-async function spendCode(ctx: RequestsContext, email: string, code: string, ip?: string): Promise<boolean> {
+export async function spendCode(ctx: RequestsContext, email: string, code: string, ip?: string, scope: CodeScope = 'request'): Promise<boolean> {
   if (!/^\d{6}$/.test(code.trim())) return false;
-  const hash = emailHash(ctx, email);
+  const hash = emailHash(ctx, email, scope);
   const nowIso = ctx.clock.now().toISOString();
   const tries = await hit(ctx, CODE_LIMITS.wrongTries, `${ip ?? 'unknown'}\n${hash}`);
   if (!tries.allowed) return false;

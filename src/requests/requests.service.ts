@@ -7,6 +7,7 @@
  * the change to the encrypted document, recomputes the clock, appends the history event and the
  * audit entry (ids, dates, counts and enum values only), and then, after commit, sends any letter.
  */
+import { versionInForce } from '../policy/publishing.service.js';
 import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, type Actor, type Permission } from '../auth/roles.js';
@@ -347,6 +348,7 @@ export async function openRequest(ctx: RequestsContext, actor: Actor, input: Ope
   const rule = identityRule(ctx);
   const evidence = (input.identity ?? []).map((k, i) => checkEvidence(ctx, k, `identity[${i}]`));
   const id = newId();
+  const notice = await versionInForce(ctx.database.db, ctx.policy);
   const doc: RequestDoc = {
     requester,
     ...(representative ? { representative } : {}),
@@ -355,6 +357,7 @@ export async function openRequest(ctx: RequestsContext, actor: Actor, input: Ope
     identity: evidence.map((kind) => ({ kind, checkedBy: actor.id, checkedAt: nowIso, receivedOn })),
     clarifications: [],
     letters: [],
+    noticeVersion: { hash: notice.hash, effectiveDate: notice.effectiveDate, published: notice.published },
   };
   const base = {
     received_on: receivedOn,

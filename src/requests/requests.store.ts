@@ -82,7 +82,19 @@ export interface RequestDoc {
   result?: Record<string, unknown>;
   letters: LetterEntry[];
   restrictionLift?: { toldOn: string; method: string; by: string; at: string };
+  /** The privacy notice in force when the request was received (absent on documents from before publishing). */
+  noticeVersion?: NoticeCitation;
 }
+
+/** A notice version as letters and packs cite it. */
+export interface NoticeCitation {
+  hash: string;
+  effectiveDate: string;
+  published: boolean;
+}
+
+/** "version 1a2b3c4d5e6f, effective 2026-03-01" (or "…, not yet published"). */
+export const citeNotice = (n: NoticeCitation): string => `version ${n.hash.slice(0, 12)}, effective ${n.effectiveDate}${n.published ? '' : ', not yet published'}`;
 
 const keyOwner = (id: string): string => `request:${id}`;
 const docAad = (id: string, version: number): string => aad('request-doc', id, version);

@@ -91,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(deps.policy)));
 
   await app.register(policyRoutes(deps));
+  await app.register((await import('../policy/publishing.routes.js')).publishingRoutes(deps));
   await app.register(authRoutes(deps));
   await app.register(registerRoutes(deps));
   await app.register(auditRoutes(deps));
@@ -106,5 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../console/dashboard.routes.js')).dashboardRoutes(deps));
   await app.register((await import('../requests/requests.preview.routes.js')).requestPreviewRoutes(deps));
   await app.register((await import('../console/console.routes.js')).consoleRoutes());
+  await app.register((await import('../complaints/complaints.routes.js')).complaintRoutes(deps));
+  await app.register((await import('../complaints/complaints.routes.js')).complaintPages(deps));
   return app;
 }

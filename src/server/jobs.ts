@@ -6,6 +6,7 @@ import { sendReviewReminders } from '../accountability/reviews.service.js';
 import type { Logger } from 'pino';
 import { auditCheckpointJob } from '../audit/audit.checkpoint.js';
 import { sendBreachReminders } from '../breaches/breaches.reminders.js';
+import { sendComplaintReminders } from '../complaints/complaints.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
 import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
 import { sendRequestReminders } from '../requests/requests.reminders.js';
@@ -60,6 +61,14 @@ export function serverJobs(rt: Runtime, logger: Logger | false = false): Job[] {
           await writeTx(rt, (trx) => appendAudit(trx, rt, systemActor('key-epochs'), [{ action: 'keys.retire', details: { retired: r.retired, current: r.current } }]));
         }
         return `mirrored ${m.appended} ledger entries; retired epochs ${r.retired.join(', ') || 'none'}${r.due.length ? `; due in the key source: ${r.due.join(', ')}` : ''}`;
+      },
+    },
+    {
+      name: 'complaint-reminders',
+      everyMs: HOUR,
+      run: async (now) => {
+        const r = await sendComplaintReminders(rt, now);
+        return JSON.stringify(r).slice(0, 200);
       },
     },
     {

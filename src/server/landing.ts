@@ -1,7 +1,7 @@
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { escapeHtml } from '../shared/html.js';
 
-/** The front page: where to find the notice and the API. */
+/** The front page: where to find the notice, the privacy centre's forms and the API. */
 export function landingPage(loaded: LoadedPolicy): string {
   const org = escapeHtml(loaded.policy.organisation.name);
   return `<!doctype html>
@@ -12,10 +12,13 @@ export function landingPage(loaded: LoadedPolicy): string {
 <h1>${org}</h1>
 <p>This server keeps ${org}'s personal-data register and publishes its privacy notice.</p>
 <ul>
-<li><a href="/privacy">Privacy notice</a> (also as <a href="/privacy.md">Markdown</a>)</li>
+<li><a href="/privacy">Privacy notice</a> (also as <a href="/privacy.md">Markdown</a>; <a href="/privacy/versions">earlier versions</a>)</li>
+<li><a href="/privacy/requests">Ask about your personal information</a>: a copy, a correction, deletion, or to stop a use</li>
+<li><a href="/preferences">Your marketing preferences</a></li>
+<li><a href="/privacy/complaints">Make a complaint</a> about how we have used your personal information</li>
 <li><a href="/api/v1/docs">API reference</a> · <a href="/api/v1/openapi.json">OpenAPI document</a></li>
 <li><a href="/healthz">Health</a></li>
 </ul>
-<p><small>Declaration version <code>${escapeHtml(loaded.hash.slice(0, 12))}</code>, effective ${escapeHtml(loaded.policy.notice.effective_date)}.</small></p>
+<p><small>Declaration loaded: version <code>${escapeHtml(loaded.hash.slice(0, 12))}</code>, effective ${escapeHtml(loaded.policy.notice.effective_date)}; the notice served is the latest published version.</small></p>
 </body></html>`;
 }

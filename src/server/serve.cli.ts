@@ -34,10 +34,16 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           ].join('\n'),
         );
       }
+      const { published, lint } = server;
+      const loadedHash = server.runtime.policy.hash;
+      const notice = !published
+        ? 'DRAFT, not published: run "steward policy publish"'
+        : `published version ${published.hash.slice(0, 12)}, effective ${published.effectiveDate}${published.hash === loadedHash ? '' : '; the declaration loaded differs from it: publish it to put it in force'}`;
       io.stderr(
         [
           `Steward is serving ${org} on ${server.url}`,
-          `  privacy notice   ${server.url}/privacy   (version ${server.version.hash.slice(0, 12)}, effective ${server.version.effectiveDate})`,
+          `  declaration      ${lint.errors} error(s), ${lint.warnings} warning(s)${lint.errors ? ': run "steward policy check" to see them; it cannot be published until they are fixed' : ''}`,
+          `  privacy notice   ${server.url}/privacy   (${notice})`,
           `  API reference    ${server.url}/api/v1/docs`,
           `  database         ${server.runtime.database.description}`,
           'Press Ctrl+C to stop.',

@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ensureOwner, type UserView } from '../auth/auth.service.js';
 import type { Config } from '../config/config.js';
-import { publishPolicyVersion, type PolicyVersion } from '../policy/policy.service.js';
+import { lintPolicy } from '../policy/policy.lint.js';
+import { currentPublication, type Publication } from '../policy/publishing.service.js';
 import { openRuntime, systemActor, type Runtime } from '../runtime/runtime.js';
 import type { Clock } from '../shared/clock.js';
 import { buildApp } from './app.js';
@@ -18,7 +19,10 @@ import { Scheduler } from './scheduler.js';
 export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
-  version: PolicyVersion;
+  /** The publication in force, if any: starting a server publishes nothing (steward policy publish does). */
+  published: Publication | undefined;
+  /** Lint counts of the loaded declaration, printed at start so problems are not silent. */
+  lint: { errors: number; warnings: number };
   url: string;
   /** Set on first run only: the owner account created, with its one-time password. */
   firstOwner?: { user: UserView; password: string };
@@ -68,7 +72,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const runtime = await openRuntime(config, opts.clock ? { clock: opts.clock } : {});
   try {
-    const version = await publishPolicyVersion(runtime.database.db, runtime.policy, runtime.clock);
+    const published = await currentPublication(runtime.database.db);
+    const findings = lintPolicy(runtime.policy);
+    const lint = { errors: findings.filter((f) => f.severity === 'error').length, warnings: findings.filter((f) => f.severity === 'warning').length };
     // The first owner's password is generated, so it is one-time: changed at the first sign-in.
     const firstOwner = await ensureOwner(runtime, systemActor('first-run'), { mustChangePassword: true });
     const firstOwnerFile = firstOwner ? writeFirstRunCredentials(config.dataDir, firstOwner) : undefined;
@@ -85,7 +91,8 @@ export async function startServer(
     return {
       app,
       runtime,
-      version,
+      published,
+      lint,
       url,
       ...(firstOwner ? { firstOwner } : {}),
       ...(firstOwnerFile ? { firstOwnerFile } : {}),

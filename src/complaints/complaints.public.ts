@@ -1,0 +1,31 @@
+/**
+ * A complaint made on the public form: the person proves control of their email address with a
+ * mailed code, exactly as for a rights request (requests.public.ts, in its own "complaint" scope),
+ * then the complaint is logged (channel web) and acknowledged at once by email, which meets the
+ * 30-day duty the day it is received.
+ */
+import type { Actor } from '../auth/roles.js';
+import { checkEmail, requestCode, spendCode } from '../requests/requests.public.js';
+import { acknowledgeComplaint, logComplaint, type ComplaintsContext } from './complaints.service.js';
+
+const publicActor = (ip?: string): Actor => ({ kind: 'system', id: 'public:complaint-form', role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) });
+/** Acknowledging is a privacy-officer act; the form does it on the organisation's behalf. */
+const ackActor: Actor = { kind: 'system', id: 'system:complaint-form', role: 'dpo', jobRoles: [] };
+
+export const complaintCode = (ctx: ComplaintsContext, email: string, ip?: string) => requestCode(ctx, email, ip, 'complaint');
+
+export async function submitPublicComplaint(
+  ctx: ComplaintsContext,
+  input: { email: string; code: string; name?: string; summary: string },
+  ip?: string,
+): Promise<{ reference: string; receivedOn: string } | undefined> {
+  const email = checkEmail(input.email);
+  if (!(await spendCode(ctx, email, String(input.code ?? ''), ip, 'complaint'))) return undefined;
+  const view = await logComplaint(ctx, publicActor(ip), {
+    channel: 'web',
+    complainant: { email, ...(input.name ? { name: input.name } : {}) },
+    summary: input.summary,
+  });
+  await acknowledgeComplaint(ctx, ackActor, view.id);
+  return { reference: view.reference, receivedOn: view.receivedOn };
+}
