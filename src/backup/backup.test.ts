@@ -4,7 +4,7 @@
  * once the epoch is retired (after the backup retention), old backups and old copies of the
  * database cannot be read with the current key file.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -207,6 +207,8 @@ describe.each(dialects)('key-encryption-key epochs on %s', (kind) => {
     if (kind === 'sqlite') {
       copy = path.join(dir, 'copy.sqlite');
       await sql`vacuum into ${copy}`.execute(rt.database.db);
+      // Steward opens only private database files (0600).
+      chmodSync(copy, 0o600);
     }
     await eraseSubject(rt, dpo, eve);
 

@@ -49,7 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  registerSecurityHeaders(app, { docsPrefix: `${API_PREFIX}/docs` });
+  registerSecurityHeaders(app, { docsPrefix: `${API_PREFIX}/docs`, consolePrefix: '/console' });
   registerInputGuard(app);
 
   await app.register(fastifySwagger, {

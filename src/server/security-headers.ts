@@ -2,8 +2,8 @@
  * Security headers on every response, set in one place (an onSend hook on the root instance, so it
  * also covers 404s, errors, static files and the API reference).
  *
- * The Content-Security-Policy allows no script anywhere except the API reference (Swagger UI),
- * whose scripts are files served from this origin (no inline script: its initialiser is a file
+ * The Content-Security-Policy allows no script anywhere except the API reference (Swagger UI) and
+ * the console, whose scripts are files served from this origin (no inline script: its initialiser is a file
  * too). Steward's own pages are plain HTML with one inline <style> block: rather than allowing
  * every inline style ('unsafe-inline'), the policy names the hash of each style block the page
  * actually carries (CSP Level 2 hash sources), so an injected <style> or style attribute is still
@@ -13,9 +13,10 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
-/** Where Swagger UI is served; its page and files need their own allowances. */
+/** Where Swagger UI and the console are served; their pages and files need their own allowances. */
 export interface SecurityHeaderOptions {
   docsPrefix: string;
+  consolePrefix: string;
 }
 
 const COMMON = ["base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"];
@@ -35,6 +36,21 @@ export const DOCS_CSP = [
   "img-src 'self' data:",
   "font-src 'self' data:",
   "connect-src 'self'",
+  ...COMMON,
+].join('; ');
+
+/**
+ * The console (a React app built by Vite): its script and stylesheet are hashed files from this
+ * origin, and it talks only to this origin's API. No inline script or style, nothing from elsewhere.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
   ...COMMON,
 ].join('; ');
 
@@ -59,6 +75,7 @@ export function registerSecurityHeaders(app: FastifyInstance, opts: SecurityHead
     const type = String(reply.getHeader('content-type') ?? '');
     let csp: string;
     if (path === opts.docsPrefix || path.startsWith(`${opts.docsPrefix}/`)) csp = DOCS_CSP;
+    else if (path === opts.consolePrefix || path.startsWith(`${opts.consolePrefix}/`)) csp = CONSOLE_CSP;
     else if (type.startsWith('text/html')) csp = htmlPageCsp(typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '');
     else csp = NON_HTML_CSP;
     reply.header('content-security-policy', csp);
