@@ -12,7 +12,8 @@ import { actorWith, createTestRuntime, type TestRuntime } from '../../test/suppo
 import { ensureOwner } from '../auth/auth.service.js';
 import type { Mail, Mailer } from '../mail/mailer.js';
 import { createSubject } from '../register/register.service.js';
-import { fulfilRequest } from '../requests/requests.fulfil.js';
+import { downloadPack, fulfilRequest } from '../requests/requests.fulfil.js';
+import { unzipFiles } from '../requests/requests.zip.js';
 import { confirmMatch, matchRequest, openRequest, verifyRequest } from '../requests/requests.service.js';
 import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
@@ -123,16 +124,26 @@ describe.each(dialects)('the disclosure log on %s', (kind) => {
     expect((await subjectDisclosures(rt, dpo, a.id)).map((d) => [d.recipient, d.note])).toEqual([['courier', null]]);
   });
 
-  it('logs an access pack as a disclosure to the person, by Steward', async () => {
+  it('logs an access pack as a disclosure to the person, by Steward, and lists in it who actually received their data', async () => {
     const c = await customer();
+    await recordDisclosure(rt, staff, { subjectId: c.id, recipient: 'hmrc', categories: ['orders'], reason: 'legal-obligation', disclosedAt: '2026-02-20', note: 'not for the pack' });
     const opened = await openRequest(rt, staff, { type: 'access', channel: 'email', receivedOn: '2026-03-02', requester: { name: 'A Person', email: c.email } });
     await verifyRequest(rt, dpo, opened.reference, { evidence: ['passport', 'utility-bill'], receivedOn: '2026-03-02' });
     const { candidates } = await matchRequest(rt, dpo, opened.reference);
     await confirmMatch(rt, dpo, opened.reference, candidates[0]!.id);
-    await fulfilRequest(rt, dpo, opened.reference);
+    const done = await fulfilRequest(rt, dpo, opened.reference);
     const log = await subjectDisclosures(rt, dpo, c.id);
-    expect(log.map((d) => [d.recipient, d.reason, d.origin])).toEqual([['data-subject', 'access-request', 'automatic']]);
+    expect(log.map((d) => [d.recipient, d.reason, d.origin])).toEqual([
+      ['data-subject', 'access-request', 'automatic'],
+      ['hmrc', 'legal-obligation', 'manual'],
+    ]);
     expect(log[0]!.categories).toEqual(expect.arrayContaining(['email-address', 'name', 'orders', 'phone']));
+    const token = new URL(String(done.view.doc.result!.link), 'http://x').searchParams.get('t')!;
+    const files = await unzipFiles((await downloadPack(rt, token))!.data);
+    const recipients = files.get('recipients.txt')!.toString();
+    expect(recipients).toContain('2026-02-20: HM Revenue & Customs received');
+    expect(recipients).toContain('(legal obligation)');
+    expect(recipients).not.toContain('not for the pack');
   });
 });
 

@@ -239,3 +239,18 @@ export async function art19Recipients(trx: Kysely<Tables>, policy: Policy, subje
   }
   return out;
 }
+
+/**
+ * The pack's account of who actually received the person's data (Art 15(1)(c)), from the log:
+ * a plain-text file the person can read. Notes are left out (they may name other people); the
+ * person themselves (earlier packs) is not a recipient.
+ */
+export async function recipientsFileForPack(db: Kysely<Tables>, policy: Policy, subjectId: string): Promise<{ name: string; content: string }> {
+  const rows = await db.selectFrom('disclosures').select(['recipient', 'categories', 'disclosed_at', 'reason']).where('subject_id', '=', subjectId).where('recipient', '!=', 'data-subject').orderBy('disclosed_at').execute();
+  const categoryName = (id: string): string => policy.data_categories.find((c) => c.id === id)?.name ?? id;
+  const lines = rows.map((r) => `- ${r.disclosed_at.slice(0, 10)}: ${recipientName(policy, r.recipient) ?? r.recipient} received ${(JSON.parse(r.categories) as string[]).map(categoryName).join(', ')} (${r.reason.replace(/-/g, ' ')})`);
+  const content = rows.length
+    ? `Who has received your personal data, from our record of disclosures:\n\n${lines.join('\n')}\n`
+    : `Our record of disclosures shows no one outside ${policy.organisation.name} has received your personal data.\nThe privacy notice lists who may receive it.\n`;
+  return { name: 'recipients.txt', content };
+}

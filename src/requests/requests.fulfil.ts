@@ -6,7 +6,7 @@ import { complaintsOfSubject } from '../complaints/complaints.service.js';
  * marketing, absolute) and withdrawal of consent. Art 19 tasks are created for each recipient of
  * the categories a rectification, erasure or restriction affected.
  */
-import { art19Recipients, insertDisclosure } from '../accountability/disclosures.service.js';
+import { art19Recipients, insertDisclosure, recipientsFileForPack } from '../accountability/disclosures.service.js';
 import { versionInForce } from '../policy/publishing.service.js';
 import { timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -201,7 +201,11 @@ export async function fulfilAccess(ctx: RequestsContext, actor: Actor, idOrRef: 
   const notice = await versionInForce(ctx.database.db, ctx.policy);
   // Complaints the person made to us are their personal data too (DPA 2018 s.164A).
   const complaints = await complaintsOfSubject(ctx, row.subject_id);
-  const extra = complaints.length ? [{ name: 'complaints.json', content: `${JSON.stringify(complaints, null, 2)}\n` }] : [];
+  const extra = [
+    ...(complaints.length ? [{ name: 'complaints.json', content: `${JSON.stringify(complaints, null, 2)}\n` }] : []),
+    // Who actually received the person's data (Art 15(1)(c)), from the disclosure log.
+    await recipientsFileForPack(ctx.database.db, ctx.policy.policy, row.subject_id),
+  ];
   const zip = await zipFiles(packFiles(ctx.policy, released, { reference: row.reference, organisation: org, today: ukToday(ctx.clock.now()), kind: 'access', notice }, extra));
   return fulfilChange(ctx, actor, row, async (r, doc, trx) => {
     const { token, expiresOn } = await storePack(trx, ctx, r, 'access', zip);
