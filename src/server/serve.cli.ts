@@ -29,7 +29,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         io.stderr(
           [
             `First run: created the owner account; its one-time password is in ${server.firstOwnerFile} (readable by you only).`,
-            '  Sign in with it, choose a new password (POST /api/v1/auth/password), then delete the file.',
+            `  Sign in as "owner" at ${server.url.replace(/\/$/, '')}/console with it, choose your own password there`,
+            '  (or POST /api/v1/auth/password), then delete the file.',
             '',
           ].join('\n'),
         );
