@@ -5,13 +5,13 @@
  * already past), however many servers run the job.
  */
 import { appendAudit } from '../audit/audit.service.js';
+import { toDayNumber } from '../deadline/plain-date.js';
 import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
 import type { Mailer } from '../mail/mailer.js';
 import { reviewDateOf } from '../policy/accountability.lint.js';
 import type { Policy } from '../policy/policy.schema.js';
 import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { systemActor } from '../runtime/runtime.js';
-import { isStewardError } from '../shared/errors.js';
 import './accountability.tables.js';
 
 /** How long before a review falls due the reminder is sent. */
@@ -29,8 +29,7 @@ export interface DueReview {
   overdue: boolean;
 }
 
-const DAY = 86_400_000;
-const dayDiff = (from: string, to: string): number => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY);
+const dayDiff = (from: string, to: string): number => toDayNumber(to) - toDayNumber(from);
 
 /** Every declared review date, soonest first; `within` limits to those due within that many days (past ones always included). */
 export function reviewsDue(policy: Policy, today: string, within?: number): DueReview[] {
@@ -100,8 +99,8 @@ export async function sendReviewReminders(ctx: RegisterContext & { mailer: Maile
     try {
       await ctx.mailer.send({ to, subject: `Review due: ${d.title}`, text, headers: { 'X-Steward-Review': d.item } });
       ok = true;
-    } catch (e) {
-      void (isStewardError(e) ? e.message : e);
+    } catch {
+      // Marked failed below and retried on the next run.
     }
     await writeTx(ctx, async (trx) => {
       await trx

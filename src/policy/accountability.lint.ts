@@ -6,14 +6,12 @@
  * Rules about dates compare with the lint context's `today`, so a declaration that was clean when
  * written starts to warn once a review falls due.
  */
+import { q, list } from './lint.types.js';
 import { UK_ADEQUATE_COUNTRIES } from './adequacy.js';
 import { assessmentsCovering, screenPurpose } from './dpia-screening.js';
 import type { LintContext, LintRule, RuleHit } from './lint.types.js';
 import { ART28_TERMS, type Recipient, type Safeguard } from './policy.schema.js';
 
-const q = (s: string): string => `"${s}"`;
-const list = (items: readonly string[]): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
 
 /** Art 46 appropriate safeguards: a transfer under one of them needs the data protection test. */
 const APPROPRIATE_SAFEGUARDS: ReadonlySet<Safeguard> = new Set(['idta', 'eu-scc-with-uk-addendum', 'binding-corporate-rules']);

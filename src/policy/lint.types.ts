@@ -1,4 +1,4 @@
-/** The linter's types, shared by the rule files. */
+/** The linter's types and wording helpers, shared by the rule files. */
 import type { PolicyPath } from './policy.loader.js';
 import type { DataCategory, Policy, Recipient, Relationship, RetentionRule, Source } from './policy.schema.js';
 
@@ -43,3 +43,10 @@ export interface LintRule {
   check(ctx: LintContext): RuleHit[];
 }
 
+
+/** A name in quotes, as rule messages show declared names. */
+export const q = (s: string): string => `"${s}"`;
+
+/** "a", "a and b", "a, b and c". */
+export const list = (items: readonly string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;

@@ -3,19 +3,16 @@
  * notice needs to be truthful. Registered in LINT_RULES (policy.lint.ts); same shape, documented
  * and tested the same way.
  */
+import { q } from './lint.types.js';
 import type { LintContext, LintRule, RuleHit } from './lint.types.js';
 import type { PolicyPath } from './policy.loader.js';
-import type { Safeguard } from './policy.schema.js';
 
 /** PECR Sch A1 and the other main changes took effect on this day. */
 export const ACT_2025_IN_FORCE = '2026-02-05';
-/** Art 46 safeguards after which the exporter must consider the data protection test (Art 46(1A)). */
-const SAFEGUARDS_NEEDING_TEST: ReadonlySet<Safeguard> = new Set(['idta', 'eu-scc-with-uk-addendum', 'binding-corporate-rules']);
 /** Criteria that say nothing beyond "as long as necessary", however phrased. */
 const ONLY_AS_LONG_AS_NECESSARY =
   /^\s*(?:(?:we\s+)?(?:keep|retain|hold)\s+(?:it|(?:your\s+)?(?:personal\s+)?(?:data|information))\s+|kept\s+|retained\s+)?(?:for\s+)?(?:only\s+)?(?:as|so)\s+long\s+as\s+(?:is\s+|it\s+is\s+)?(?:(?:strictly|reasonably)\s+)?(?:necessary|needed|required|we\s+need\s+(?:it|to))(?:\s+(?:for|to\s+fulfil)\s+(?:the|these|those|our)\s+purposes?(?:\s+(?:for\s+which\s+it\s+was|it\s+was|we)\s+collected(?:\s+it)?(?:\s+for)?)?)?\s*\.?\s*$/i;
 
-const q = (s: string): string => `"${s}"`;
 const today = (ctx: LintContext): string => ctx.today ?? new Date().toISOString().slice(0, 10);
 const yearBefore = (iso: string): string => `${String(Number(iso.slice(0, 4)) - 1).padStart(4, '0')}${iso.slice(4)}`;
 

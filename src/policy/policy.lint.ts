@@ -13,6 +13,7 @@
  * processor (every relationship of the purpose has role "processor"): for that data the client is
  * the controller and gives the notice (Art 28; Arts 13/14 bind controllers).
  */
+import { q, list } from './lint.types.js';
 import type { LoadedPolicy, PolicyPath } from './policy.loader.js';
 import { formatPath } from './policy.loader.js';
 import { LINT_RULES_2025 } from './policy.lint.2025.js';
@@ -23,16 +24,13 @@ import {
   type Entity,
   type Policy,
   type Purpose,
-  type Recipient,
   type Relationship,
-  type RetentionRule,
   type Safeguard,
-  type Source,
 } from './policy.schema.js';
 import { PROMISE_RULES } from '../promises/promises.lint.js';
 
 export type { Finding, LintContext, LintRule, RuleHit, Severity } from './lint.types.js';
-import type { Finding, LintContext, LintRule, RuleHit, Severity } from './lint.types.js';
+import type { Finding, LintContext, LintRule, Severity } from './lint.types.js';
 import { ACCOUNTABILITY_RULES } from './accountability.lint.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -86,10 +84,7 @@ const BASIS_LIST = LAWFUL_BASES.join(', ');
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-const q = (s: string): string => `"${s}"`;
 const purposeLabel = (p: Purpose): string => `The purpose ${q(p.name)}`;
-const list = (items: readonly string[]): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
 
 /** The entity named as controller, or the first one (as the notice assumes). */
 const controllerEntity = (policy: Policy): Entity | undefined =>

@@ -2,13 +2,11 @@
  * Lint rules from the promises simulation (promises.simulate.ts): a retention promise the notice
  * makes that the declaration itself defeats. Registered in LINT_RULES with one line.
  */
+import { q, list } from '../policy/lint.types.js';
 import type { LintRule } from '../policy/lint.types.js';
 import type { Policy } from '../policy/policy.schema.js';
 import { modelOf, outcomeWords, simulatePromises, type CategoryPath, type PromisesReport, type RelationshipPaths } from './promises.simulate.js';
 
-const q = (s: string): string => `"${s}"`;
-const list = (items: readonly string[]): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
 
 /** Defeated promises of one kind, one entry per relationship and purpose, with the categories they fail for. */
 const reports = new WeakMap<Policy, PromisesReport>();
