@@ -86,7 +86,18 @@ describe.each(dialects)('steward breaches on %s', (kind) => {
     const ico = await cli('breaches', 'notify', ref, '--ico', '--phase', 'initial', '--ico-reference', 'IC-42');
     expect(ico.stdout).toContain('reported to the ICO within time');
 
-    const told = await cli('breaches', 'notify', ref, '--people');
+    // A dry run: the count and the letter, nothing sent; then a send that must match the count.
+    const dry = await cli('breaches', 'notify', ref, '--people', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`${ref}: dry run, nothing sent. Would email 3 people; 0 affected have no email address (use --post); 0 told before.`);
+    expect(dry.stdout).toContain(`--people --expect 3`);
+    expect(dry.stdout).toContain('What we have done\n-----------------\nThe supplier deleted it.');
+    expect(dry.stdout).not.toContain('example.org');
+    expect(smtp.messages).toHaveLength(1);
+    const wrong = await cli('breaches', 'notify', ref, '--people', '--expect', '2');
+    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringContaining('preview again')]);
+    expect(smtp.messages).toHaveLength(1);
+    const told = await cli('breaches', 'notify', ref, '--people', '--expect', '3');
     expect([told.code, told.stdout]).toEqual([0, `${ref}: emailed 3 of 3 (0 failed, 0 without an email address); 0 told before\n`]);
     await smtp.waitFor(4);
     expect(smtp.messages.slice(1).flatMap((m) => m.envelopeTo).sort()).toEqual(['ada@example.org', 'charles@example.org', 'grace@example.org']);

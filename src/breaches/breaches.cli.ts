@@ -18,8 +18,8 @@ import { selectAffected, type AffectedInput } from './breaches.affected.js';
 import { formatUk } from './breaches.clock.js';
 import { EXEMPTIONS, ICO_PHASES, NATURES, RISK_LEVELS, type FactsUpdateInput, type OpenInput } from './breaches.events.js';
 import { exportRegisterCsv } from './breaches.export.js';
-import { exportLetters, notifyPeopleByEmail } from './breaches.notify.js';
-import { csvCell, presentBreach, presentIcoReport, presentNotify, presentReminderRun, presentSelection, presentSummary } from './breaches.presenter.js';
+import { exportLetters, notifyPeopleByEmail, previewNotify } from './breaches.notify.js';
+import { csvCell, presentBreach, presentIcoReport, presentNotify, presentNotifyPreview, presentReminderRun, presentSelection, presentSummary } from './breaches.presenter.js';
 import { sendBreachReminders } from './breaches.reminders.js';
 import { buildIcoReport } from './breaches.report.js';
 import { addNote, assessRisk, closeBreach, getBreach, listBreaches, openBreach, recordDecision, recordIcoReport, updateFacts, type BreachView } from './breaches.service.js';
@@ -367,6 +367,8 @@ export function registerBreachCommands(program: Command, io: CliIo): void {
     .description('tell the people affected (--people: by email, or --post for letters) or record a report made to the ICO (--ico)')
     .argument('<breach>', 'the breach id or reference')
     .option('--people', 'email the letter to every person affected not yet told; delivery is recorded per person')
+    .option('--dry-run', 'with --people: show how many would be emailed and the letter; send nothing')
+    .option('--expect <n>', 'with --people: send only if this many would be emailed (the number a --dry-run showed)', wholeNumber('--expect'))
     .option('--post', 'with --people: write letters for post to --out instead of emailing')
     .option('--out <file>', 'with --post: the letters file (CSV, readable by you only)')
     .option('--address-category <id>', 'with --post: a category holding name or address lines, in order (repeatable)', collect, [])
@@ -383,6 +385,8 @@ export function registerBreachCommands(program: Command, io: CliIo): void {
         id: string,
         opts: {
           people?: boolean;
+          dryRun?: boolean;
+          expect?: number;
           post?: boolean;
           out?: string;
           addressCategory: string[];
@@ -399,6 +403,7 @@ export function registerBreachCommands(program: Command, io: CliIo): void {
       ) => {
         if (Boolean(opts.people) === Boolean(opts.ico)) cmd.error('error: give one of --people or --ico', { exitCode: 2 });
         if (opts.post && !opts.people) cmd.error('error: --post goes with --people', { exitCode: 2 });
+        if ((opts.dryRun || opts.expect !== undefined) && (!opts.people || opts.post)) cmd.error('error: --dry-run and --expect go with --people (email)', { exitCode: 2 });
         if (opts.post && !opts.out) cmd.error('error: --post needs --out FILE for the letters', { exitCode: 2 });
         if (opts.ico && !opts.phase) cmd.error('error: --ico needs --phase initial|update|final', { exitCode: 2 });
         await withRuntime(cmd, io, async (rt) => {
@@ -424,7 +429,19 @@ export function registerBreachCommands(program: Command, io: CliIo): void {
             if (opts.json) io.stdout(`${JSON.stringify({ reference: r.reference, letters: r.letters.length, withoutAddress: r.withoutAddress, file: target }, null, 2)}\n`);
             return;
           }
-          const r = await notifyPeopleByEmail(rt, actor(), id);
+          if (opts.dryRun) {
+            const p = await previewNotify(rt, actor(), id);
+            if (opts.json) io.stdout(`${JSON.stringify(presentNotifyPreview(p), null, 2)}\n`);
+            else {
+              io.stdout(
+                `${p.reference}: dry run, nothing sent. Would email ${p.recipients} ${p.recipients === 1 ? 'person' : 'people'}; ${p.withoutEmail} affected have no email address (use --post); ${p.alreadyTold} told before.\n` +
+                  `To send: steward breaches notify ${id} --people --expect ${p.recipients}\n\n` +
+                  `Subject: ${p.letter.subject}\n\n${plain(p.letter.text)}\n`,
+              );
+            }
+            return;
+          }
+          const r = await notifyPeopleByEmail(rt, actor(), id, opts.expect !== undefined ? { expectedRecipients: opts.expect } : {});
           if (opts.json) io.stdout(`${JSON.stringify(presentNotify(r), null, 2)}\n`);
           else io.stdout(`${r.reference}: emailed ${r.sent} of ${r.attempted} (${r.failed} failed, ${r.noAddress} without an email address); ${r.alreadyTold} told before\n`);
           io.exitCode = r.failed > 0 ? 1 : 0;

@@ -94,9 +94,16 @@ const categoriesOf = (ctx: RegisterContext, ids: readonly string[]): DataCategor
 };
 
 /** Emails the letter to every affected person not yet told (privacy officer, owner). */
-export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: string): Promise<NotifyResult> {
+export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: string, opts: { expectedRecipients?: number } = {}): Promise<NotifyResult> {
   authorise(actor, 'breaches:manage');
   const db = ctx.database.db;
+  if (opts.expectedRecipients !== undefined) {
+    // Sent after a preview: if the people to email changed since, the person sending must look again.
+    const now = await previewNotify(ctx, actor, id);
+    if (now.recipients !== opts.expectedRecipients) {
+      throw new StewardError('CONFLICT', `the preview showed ${opts.expectedRecipients} recipients but ${now.recipients} would be emailed now: preview again before sending`);
+    }
+  }
   const start = await loadBreach(ctx, db, id);
   const { people, told } = await linkedPeople(db, start.row.id);
   assertMayTell(start.row, start.state, people.size);
@@ -197,6 +204,50 @@ export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: 
     ]);
   });
   return result;
+}
+
+export interface NotifyPreview {
+  reference: string;
+  /** People the email would go to now: affected, not yet told, with an email address in the register. */
+  recipients: number;
+  /** Affected and not yet told, but with no email address in the register (a letter by post instead). */
+  withoutEmail: number;
+  alreadyTold: number;
+  /** The letter as it will be sent, greeting aside (each person is greeted by name where known). */
+  letter: Letter;
+}
+
+/**
+ * What notifyPeopleByEmail would do now, without sending anything: how many people it would email
+ * and the letter they would get. Counts come from which records exist; no address is decrypted.
+ */
+export async function previewNotify(ctx: RegisterContext, actor: Actor, id: string): Promise<NotifyPreview> {
+  authorise(actor, 'breaches:manage');
+  const db = ctx.database.db;
+  const start = await loadBreach(ctx, db, id);
+  const { people, told } = await linkedPeople(db, start.row.id);
+  assertMayTell(start.row, start.state, people.size);
+  const emailCategories = ctx.policy.policy.data_categories.filter((c) => c.identifier === 'email').map((c) => c.id);
+  const pending = [...people.keys()].filter((s) => !told.has(s));
+  let recipients = 0;
+  if (emailCategories.length > 0) {
+    for (let i = 0; i < pending.length; i += 500) {
+      const rows = await db
+        .selectFrom('records')
+        .innerJoin('subjects', 'subjects.id', 'records.subject_id')
+        .select('records.subject_id')
+        .distinct()
+        .where('records.subject_id', 'in', pending.slice(i, i + 500))
+        .where('records.category', 'in', emailCategories)
+        .where('records.kind', '=', 'value')
+        .where('subjects.erased_at', 'is', null)
+        .execute();
+      recipients += rows.length;
+    }
+  }
+  const involved = [...new Set([...people.values()].flat())];
+  const letter = renderLetter({ policy: ctx.policy, reference: start.row.reference, facts: start.state.facts, contactPoint: contactPointFor(ctx, start.state.facts), categories: categoriesOf(ctx, involved) });
+  return { reference: start.row.reference, recipients, withoutEmail: pending.length - recipients, alreadyTold: told.size, letter };
 }
 
 export interface PostLetter extends Letter {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { SelectionResult, AffectedListing } from './breaches.affected.js';
 import { formatUk, type BreachClock } from './breaches.clock.js';
 import type { AffectedCounts, BreachFacts, BreachState, EventData } from './breaches.events.js';
-import type { NotifyResult } from './breaches.notify.js';
+import type { NotifyPreview, NotifyResult } from './breaches.notify.js';
 import type { ReminderRun } from './breaches.reminders.js';
 import type { IcoReport } from './breaches.report.js';
 import type { BreachSummary, BreachView, HistoryEntry } from './breaches.service.js';
@@ -102,6 +102,7 @@ export const breachResponse = z.object({
     post: z.object({ exported: z.number() }),
     notYetTold: z.number(),
   }),
+  reminders: z.array(z.object({ stage: z.string(), status: z.string(), dueAt: z.string(), sentAt: z.string().nullable() })),
   closed: z.object({ at: z.string(), by: z.string(), reason: z.string() }).nullable(),
   history: z.array(historyEntry).optional(),
 });
@@ -241,6 +242,7 @@ export function presentBreach(v: BreachView): z.infer<typeof breachResponse> {
     })),
     affected: s.affected ? presentCounts(s.affected) : null,
     notifications: { email: { ...v.notifications.email }, post: { ...v.notifications.post }, notYetTold: v.notifications.notYetTold },
+    reminders: v.reminders.map((r) => ({ ...r })),
     closed: s.closed ? { ...s.closed } : null,
     ...(v.history ? { history: v.history.map(presentHistory) } : {}),
   };
@@ -319,6 +321,22 @@ export const presentNotify = (r: NotifyResult): z.infer<typeof notifyResponse> =
   failed: r.failed,
   noAddress: r.noAddress,
   alreadyTold: r.alreadyTold,
+});
+
+export const notifyPreviewResponse = z.object({
+  reference: z.string(),
+  recipients: z.number(),
+  withoutEmail: z.number(),
+  alreadyTold: z.number(),
+  letter: z.object({ subject: z.string(), text: z.string() }),
+});
+
+export const presentNotifyPreview = (p: NotifyPreview): z.infer<typeof notifyPreviewResponse> => ({
+  reference: p.reference,
+  recipients: p.recipients,
+  withoutEmail: p.withoutEmail,
+  alreadyTold: p.alreadyTold,
+  letter: { subject: p.letter.subject, text: p.letter.text },
 });
 
 export const presentReminderRun = (r: ReminderRun) => ({

@@ -83,7 +83,7 @@ describe.each(dialects)('breaches over HTTP on %s', (kind) => {
     expect((await post('/assessment', { level: 'high', reasons: 'Names and emails disclosed to other customers.' })).statusCode).toBe(200);
     expect((await post('/decisions', { about: 'ico', decision: 'notify', reason: 'Risk to people.' })).statusCode).toBe(200);
     expect((await post('/decisions', { about: 'people', decision: 'notify', reason: 'High risk.' })).statusCode).toBe(200);
-    const facts = await post('/facts', { consequences: 'Unwanted contact.', measuresTaken: 'Template fixed.', expectedVersion: 5 });
+    const facts = await post('/facts', { consequences: 'Unwanted contact.', measuresTaken: 'Template fixed.', measuresProposed: 'A second check before each send.', expectedVersion: 5 });
     expect(facts.statusCode).toBe(200);
     expect(facts.json().version).toBe(6);
     expect((await post('/facts', { consequences: 'Stale.', expectedVersion: 5 })).json().error.code).toBe('CONFLICT');
@@ -107,14 +107,35 @@ describe.each(dialects)('breaches over HTTP on %s', (kind) => {
     expect(html.headers['content-type']).toContain('text/html');
     expect(html.headers['content-security-policy']).toContain("default-src 'none'");
     expect(html.body).toContain('Personal data breach report');
+    // The label says what the row is once; the contact's own kind (here a DPO) follows it.
+    expect(html.body).not.toContain('(contact point)');
+    expect(html.body).toContain('<th scope="row">Contact point</th><td>Data Protection Officer<br>Priya Shah');
 
     rt.clock.set('2026-03-07T09:00:00Z');
     const ico = await post('/ico-reports', { phase: 'initial', icoReference: 'IC-1' });
     expect(ico.json().clock.state).toBe('reported');
 
-    const notified = await post('/notify', undefined);
+    // A dry run first: the count and the letter, and nothing sent.
+    const preview = await post('/notify/preview', undefined);
+    expect(preview.statusCode).toBe(200);
+    expect(preview.json()).toMatchObject({ reference: b.reference, recipients: 2, withoutEmail: 0, alreadyTold: 0 });
+    const letter: string = preview.json().letter.text;
+    // What was done and what is only planned each under their own heading (Art 34(2)).
+    expect(letter).toMatch(/What we have done\n-+\nTemplate fixed\.\n/);
+    expect(letter).toMatch(/What we are going to do\n-+\nA second check before each send\.\n/);
+    expect(letter.indexOf('A second check')).toBeGreaterThan(letter.indexOf('What we are going to do'));
+    expect(smtp.messages).toHaveLength(0);
+    expect((await post('/notify/preview', undefined, 'staff')).statusCode).toBe(403);
+    // Sending with a count that no longer holds is refused, and sends nothing.
+    const stale = await post('/notify', { expectedRecipients: 5 });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.message).toContain('preview again');
+    expect(smtp.messages).toHaveLength(0);
+
+    const notified = await post('/notify', { expectedRecipients: 2 });
     expect(notified.json()).toMatchObject({ attempted: 2, sent: 2, failed: 0 });
     await smtp.waitFor(2);
+    expect((await post('/notify/preview', undefined)).json()).toMatchObject({ recipients: 0, alreadyTold: 2 });
     expect(smtp.messages.flatMap((m) => m.envelopeTo).sort()).toEqual(['mary@example.org', 'rosalind@example.org']);
 
     const csv = await app.inject({ url: '/api/v1/breaches/export', headers: auth('auditor') });
@@ -124,9 +145,10 @@ describe.each(dialects)('breaches over HTTP on %s', (kind) => {
     const full = await app.inject({ url: `/api/v1/breaches/${b.id}?history=true`, headers: auth('dpo') });
     expect(full.json().history.map((h: { type: string }) => h.type)).toEqual(['opened', 'affected-selected', 'risk-assessed', 'decision', 'decision', 'facts-updated', 'ico-reported', 'people-notified']);
     expect(full.json().notifications).toEqual({ email: { sent: 2, failed: 0, noAddress: 0 }, post: { exported: 0 }, notYetTold: 0 });
+    expect(full.json().reminders).toEqual([]);
 
     const doc = (await app.inject('/api/v1/openapi.json')).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/breaches', '/api/v1/breaches/{id}', '/api/v1/breaches/{id}/report', '/api/v1/breaches/{id}/affected']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/breaches', '/api/v1/breaches/{id}', '/api/v1/breaches/{id}/report', '/api/v1/breaches/{id}/affected', '/api/v1/breaches/{id}/notify/preview']));
   });
 
   it('answers bad input with a clear error and a stable code, never a 500', async () => {

@@ -13,16 +13,18 @@ import { errorResponses } from '../server/schemas.js';
 import { affectedInput, listAffected, selectAffected } from './breaches.affected.js';
 import { assessInput, closeInput, decideInput, factsUpdateInput, icoReportInput, noteInput, openInput } from './breaches.events.js';
 import { exportRegisterCsv } from './breaches.export.js';
-import { notifyPeopleByEmail } from './breaches.notify.js';
+import { notifyPeopleByEmail, previewNotify } from './breaches.notify.js';
 import {
   affectedResponse,
   breachResponse,
   icoReportResponse,
+  notifyPreviewResponse,
   notifyResponse,
   presentAffected,
   presentBreach,
   presentIcoReport,
   presentNotify,
+  presentNotifyPreview,
   presentSelection,
   presentSummary,
   selectionResponse,
@@ -184,17 +186,36 @@ export const breachRoutes =
     );
 
     app.post(
-      `${BASE}/:id/notify`,
+      `${BASE}/:id/notify/preview`,
       {
         schema: {
-          summary: 'Email the letter to every person affected not yet told (after a decision to notify); delivery is tracked per person',
+          summary: 'A dry run of notify: how many people would be emailed now, how many have no email address, and the letter; nothing is sent',
           tags,
           security: bearerSecurity,
           params,
+          response: { 200: notifyPreviewResponse, ...errorResponses },
+        },
+      },
+      async (req) => presentNotifyPreview(await previewNotify(deps, await actorFrom(deps, req), req.params.id)),
+    );
+
+    app.post(
+      `${BASE}/:id/notify`,
+      {
+        schema: {
+          summary:
+            'Email the letter to every person affected not yet told (after a decision to notify); delivery is tracked per person. With expectedRecipients (the count a preview showed), refuses if that number changed.',
+          tags,
+          security: bearerSecurity,
+          params,
+          body: z.preprocess((v) => v ?? {}, z.strictObject({ expectedRecipients: z.number().int().min(0).optional() })),
           response: { 200: notifyResponse, ...errorResponses },
         },
       },
-      async (req) => presentNotify(await notifyPeopleByEmail(deps, await actorFrom(deps, req), req.params.id)),
+      async (req) =>
+        presentNotify(
+          await notifyPeopleByEmail(deps, await actorFrom(deps, req), req.params.id, req.body.expectedRecipients !== undefined ? { expectedRecipients: req.body.expectedRecipients } : {}),
+        ),
     );
 
     app.get(

@@ -153,6 +153,8 @@ export interface BreachView {
   clock: BreachClock;
   contactPoint: ContactPoint & { kind: string };
   notifications: NotificationSummary;
+  /** Reminders to the privacy officer as the 72 hours run out, oldest first. */
+  reminders: Array<{ stage: string; status: string; dueAt: string; sentAt: string | null }>;
   /** Set when the view is of the breach as known at an earlier moment. */
   asOf: string | null;
   history?: HistoryEntry[];
@@ -238,6 +240,12 @@ async function buildView(
     clock: clockOf(state, opts.asOf ? new Date(opts.asOf) : now),
     contactPoint: contactPointFor(ctx, state.facts),
     notifications: await notificationSummary(db, row.id),
+    reminders: (await db.selectFrom('breach_reminders').select(['stage', 'status', 'due_at', 'sent_at']).where('breach_id', '=', row.id).orderBy('due_at').execute()).map((r) => ({
+      stage: r.stage,
+      status: r.status,
+      dueAt: r.due_at,
+      sentAt: r.sent_at,
+    })),
     asOf: opts.asOf ?? null,
     ...(opts.history ? { history: history(events, opts.asOf) } : {}),
   };

@@ -62,7 +62,7 @@ ${row('Organisation', `${e(r.controller.legalName)}${r.controller.name !== r.con
 ${r.controller.companyNumber ? row('Company number', e(r.controller.companyNumber)) : ''}
 ${r.controller.icoRegistration ? row('ICO registration', e(r.controller.icoRegistration)) : ''}
 ${r.controller.address ? row('Address', e(r.controller.address)) : ''}
-${row(`${cp.kind} (contact point)`, contact || text(null))}
+${row('Contact point', contact ? `${cp.kind !== 'Contact point' ? `${e(cp.kind)}<br>` : ''}${contact}` : text(null))}
 </table>
 <h2>When</h2>
 <table>
@@ -161,14 +161,16 @@ export function renderLetter(l: LetterContext): Letter {
     : `We found out on ${formatUk(f.awareAt)}.`;
   const cats = l.categories.length ? l.categories.map((c) => c.name) : ['some of your personal information'];
   const consequences = f.consequences ?? 'We are still working out what this could mean for you. Please take the steps below to protect yourself.';
-  const measures = [f.measuresTaken, f.measuresProposed].filter((x): x is string => Boolean(x));
   const cp = l.contactPoint;
   const contact = [cp.name ? `${cp.name}${cp.title ? `, ${cp.title}` : ''}` : cp.kind, cp.email ? `Email: ${cp.email}` : '', cp.phone ? `Phone: ${cp.phone}` : ''].filter(Boolean);
   const sections: Array<[string, string[]]> = [
     ['What happened', [what, happened]],
     ['What information was involved', cats.map((c) => `• ${c}`)],
     ['What this could mean for you', [consequences]],
-    ['What we have done', measures.length ? measures : ['We are looking into how this happened and what we need to do, and will tell you if anything changes.']],
+    // Art 34(2) with 33(3)(d): what was done and what is only planned are different promises, so
+    // each has its own heading; a plan is never presented as done.
+    ['What we have done', [f.measuresTaken ?? 'We are looking into how this happened and will tell you what we have done.']],
+    ...(f.measuresProposed ? [['What we are going to do', [f.measuresProposed]] as [string, string[]]] : []),
     ['What you can do', advice(l)],
     [
       'Who to contact',
