@@ -16,6 +16,8 @@ const People = lazy(() => import('../features/people/components/People'));
 const Person = lazy(() => import('../features/people/components/Person'));
 const Requests = lazy(() => import('../features/requests/components/Requests'));
 const RequestPage = lazy(() => import('../features/requests/components/RequestPage'));
+const Breaches = lazy(() => import('../features/breaches/components/Breaches'));
+const BreachPage = lazy(() => import('../features/breaches/components/BreachPage'));
 
 function route(path: string): ReactNode {
   if (path === '/') return <Dashboard />;
@@ -26,6 +28,9 @@ function route(path: string): ReactNode {
   if (path === '/requests') return <Requests />;
   const request = match('/requests/:id', path);
   if (request) return <RequestPage id={request.id!} />;
+  if (path === '/breaches') return <Breaches />;
+  const breach = match('/breaches/:id', path);
+  if (breach) return <BreachPage id={breach.id!} />;
   return (
     <>
       <h1>Page not found</h1>
@@ -94,6 +99,11 @@ export function App() {
               {session.permissions.includes('requests:read') ? (
                 <li>
                   <Link to="/requests">Requests</Link>
+                </li>
+              ) : null}
+              {session.permissions.includes('breaches:report') ? (
+                <li>
+                  <Link to="/breaches">Breaches</Link>
                 </li>
               ) : null}
               <li>

@@ -16337,6 +16337,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -16835,6 +16841,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -17183,6 +17195,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -17508,6 +17526,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -17835,6 +17859,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -18162,6 +18192,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -18484,6 +18520,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -18806,6 +18848,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -19128,6 +19176,12 @@ export interface paths {
                                 };
                                 notYetTold: number;
                             };
+                            reminders: {
+                                stage: string;
+                                status: string;
+                                dueAt: string;
+                                sentAt: string | null;
+                            }[];
                             closed: {
                                 at: string;
                                 by: string;
@@ -19722,7 +19776,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/breaches/{id}/notify": {
+    "/api/v1/breaches/{id}/notify/preview": {
         parameters: {
             query?: never;
             header?: never;
@@ -19731,7 +19785,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email the letter to every person affected not yet told (after a decision to notify); delivery is tracked per person */
+        /** A dry run of notify: how many people would be emailed now, how many have no email address, and the letter; nothing is sent */
         post: {
             parameters: {
                 query?: never;
@@ -19742,6 +19796,203 @@ export interface paths {
                 cookie?: never;
             };
             requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            reference: string;
+                            recipients: number;
+                            withoutEmail: number;
+                            alreadyTold: number;
+                            letter: {
+                                subject: string;
+                                text: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/breaches/{id}/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email the letter to every person affected not yet told (after a decision to notify); delivery is tracked per person. With expectedRecipients (the count a preview showed), refuses if that number changed. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        expectedRecipients?: number;
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
