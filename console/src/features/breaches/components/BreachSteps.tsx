@@ -100,7 +100,7 @@ export function Steps({ b, onChanged }: { b: Breach; onChanged(what: string): vo
       <Step title="Decide whether to report to the ICO">
         <form onSubmit={(e: FormEvent) => (e.preventDefault(), run('Decision recorded.', () => decide(b.id, { about: 'ico', decision: icoDecision as 'notify', reason: icoReason })))}>
           <SelectField
-            label="Report to the ICO"
+            label="Decision on reporting to the ICO"
             value={icoDecision}
             onChange={(e) => setIcoDecision(e.target.value)}
             options={[
@@ -116,7 +116,7 @@ export function Steps({ b, onChanged }: { b: Breach; onChanged(what: string): vo
       <Step title="Decide whether to tell the people affected">
         <form onSubmit={(e: FormEvent) => (e.preventDefault(), run('Decision recorded.', () => decide(b.id, { about: 'people', decision: peopleDecision as 'notify', reason: peopleReason })))}>
           <SelectField
-            label="Tell the people affected"
+            label="Decision on telling people"
             value={peopleDecision}
             onChange={(e) => setPeopleDecision(e.target.value)}
             options={[
