@@ -29,6 +29,7 @@
  *  6. consent withdrawn                                            → blocked
  *  7. purpose rests on consent                                     → blocked: lapsed, child
  *     without parental consent, or no consent
+ *  5a. the purpose rests on neither consent nor legitimate interests → blocked: no lawful basis
  *  8. otherwise (legitimate interests): the person must be in one of the purpose's relationships;
  *     email/SMS to an individual subscriber needs the soft opt-in; to a corporate subscriber it
  *     may rest on legitimate interests; calls need a fresh TPS (individuals) or CTPS (corporates)
@@ -64,6 +65,7 @@ export const BLOCK_REASONS = [
   'tps-registered',
   'ctps-registered',
   'tps-stale',
+  'no-lawful-basis',
 ] as const;
 export type AllowReason = (typeof ALLOW_REASONS)[number];
 export type BlockReason = (typeof BLOCK_REASONS)[number];
@@ -232,6 +234,7 @@ const RANK: Record<Reason, number> = {
   'tps-registered': 1,
   'ctps-registered': 1,
   'tps-stale': 1,
+  'no-lawful-basis': 1,
   consent: 2,
   'soft-opt-in': 2,
   'corporate-legitimate-interest': 2,
@@ -295,6 +298,9 @@ export async function checkAudience(
   const codes = new Uint8Array(n);
   const per = Math.max(100, ctx.database.adapter.maxParameters - 10);
   const onConsent = purpose.lawful_basis === 'consent';
+  // Direct marketing rests on consent or on legitimate interests (Art 6(1)(a), (f) and 6(9)). A
+  // purpose declared with neither allows no one: never a default of legitimate interests.
+  const noBasis = !onConsent && purpose.lawful_basis !== 'legitimate-interests';
   const STATUS_OF: ConsentStatus[] = ['active', 'lapsed', 'withdrawn', 'none', 'child-without-parental-consent'];
   // Profile codes: one encoding for this thread and the database (P, used by profileEntry).
   const { active: ACTIVE, lapsed: LAPSED, withdrawn: WITHDRAWN, none: NONE, child: CHILD, soft: SOFT, individual: INDIVIDUAL, corporate: CORPORATE } = P;
@@ -569,6 +575,7 @@ export async function checkAudience(
   // 7. The rules, in memory: the answer for one holder of an address.
   const softOptIn = purpose.soft_opt_in && (channel === 'email' || channel === 'sms');
   const decide = (profile: number, slot: number): Reason => {
+    if (noBasis) return 'no-lawful-basis';
     if ((profile & P.restricted) !== 0) return 'restricted';
     const st = profile & 15;
     const status = STATUS_OF[st & 7]!;

@@ -10,7 +10,8 @@ import { type CliIo, withRuntime } from '../cli/io.js';
 import { cliActor } from '../runtime/runtime.js';
 import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
-import { checkAudience, isAllowed, reasonOf } from './audience.service.js';
+import { explain } from './audience.reasons.js';
+import { checkAudience, isAllowed, reasonOf, type Reason } from './audience.service.js';
 import { presentAudience, presentConsentResult, presentOverview } from './consent.presenter.js';
 import { CONSENT_ACTIONS, getConsent, METHODS, recordConsent, type ConsentInput } from './consent.service.js';
 import { sendRenewalRequests } from './renewal.service.js';
@@ -111,6 +112,8 @@ export function registerConsentCommands(program: Command, io: CliIo): void {
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
         io.stderr(`${r.recipients} recipients for ${r.purpose} by ${r.channel}: ${r.allowed} allowed, ${r.blocked} blocked (${reasons})\n`);
+        // The codes in the list above, in plain words (the same words as the API and the docs).
+        for (const k of Object.keys(r.byReason) as Reason[]) io.stderr(`  ${k}: ${explain(k)}\n`);
         for (const t of r.tps ?? []) if (t.stale) io.stderr(`warning: the ${t.register.toUpperCase()} register ${t.importedAt ? `was last imported ${t.importedAt.slice(0, 10)}` : 'has never been imported'}: calls relying on it are blocked until it is refreshed (steward marketing tps import)\n`);
       });
     });

@@ -4,7 +4,8 @@
  * a reason; never anything else about the person.
  */
 import { z } from 'zod';
-import { isAllowed, reasonOf, type AudienceResult } from './audience.service.js';
+import { explain } from './audience.reasons.js';
+import { ALLOW_REASONS, isAllowed, reasonOf, type AudienceResult, type Reason } from './audience.service.js';
 import type { ConsentEntryView, ConsentOverview, ConsentResult, ConsentStateView } from './consent.service.js';
 
 export const stateResponse = z.object({
@@ -91,7 +92,9 @@ export const audienceResponse = z.object({
   checkedAt: z.string(),
   counts: z.object({ recipients: z.number(), allowed: z.number(), blocked: z.number(), byReason: z.record(z.string(), z.number()) }),
   tps: z.array(z.object({ register: z.string(), importedAt: z.string().nullable(), stale: z.boolean() })).optional(),
-  results: z.array(z.object({ index: z.number(), identifier: z.string(), allowed: z.boolean(), reason: z.string() })),
+  /** Each reason found, with what it means in plain words (the same words as docs/marketing-reasons.md). */
+  reasons: z.array(z.object({ reason: z.string(), allowed: z.boolean(), count: z.number(), explanation: z.string() })),
+  results: z.array(z.object({ index: z.number(), identifier: z.string(), allowed: z.boolean(), reason: z.string(), explanation: z.string() })),
 });
 
 export function presentAudience(r: AudienceResult, recipients: readonly string[], only: 'all' | 'allowed' | 'blocked' = 'all'): z.infer<typeof audienceResponse> {
@@ -100,7 +103,8 @@ export function presentAudience(r: AudienceResult, recipients: readonly string[]
     const c = r.codes[i]!;
     const allowed = isAllowed(c);
     if ((only === 'allowed' && !allowed) || (only === 'blocked' && allowed)) continue;
-    results.push({ index: i, identifier: recipients[i]!, allowed, reason: reasonOf(c) });
+    const reason = reasonOf(c);
+    results.push({ index: i, identifier: recipients[i]!, allowed, reason, explanation: explain(reason) });
   }
   return {
     purpose: r.purpose,
@@ -108,6 +112,7 @@ export function presentAudience(r: AudienceResult, recipients: readonly string[]
     checkedAt: r.checkedAt,
     counts: { recipients: r.recipients, allowed: r.allowed, blocked: r.blocked, byReason: r.byReason as Record<string, number> },
     ...(r.tps ? { tps: r.tps } : {}),
+    reasons: (Object.entries(r.byReason) as Array<[Reason, number]>).map(([reason, count]) => ({ reason, allowed: (ALLOW_REASONS as readonly string[]).includes(reason), count, explanation: explain(reason) })),
     results,
   };
 }

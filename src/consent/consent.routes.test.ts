@@ -54,7 +54,7 @@ describe.each(dialects)('consent over HTTP on %s', (kind) => {
     expect(given.statusCode).toBe(201);
     expect(given.json().states[0]).toMatchObject({ status: 'active' });
     const before = await audience('newsletter', ['grace@example.org']);
-    expect(before.json().results).toEqual([{ index: 0, identifier: 'grace@example.org', allowed: true, reason: 'consent' }]);
+    expect(before.json().results).toEqual([{ index: 0, identifier: 'grace@example.org', allowed: true, reason: 'consent', explanation: expect.stringMatching(/^Allowed: the person gave consent/) }]);
 
     const headers = marketingHeaders(rt, id, 'newsletter');
     expect(headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');

@@ -21,7 +21,7 @@ import { askCode, askEmail, choicesPage, linkProblem, renewConfirm, renewDone, u
 import { preferenceChoices, requestPreferenceCode, savePreferences, unsubscribeByLink, verifyPreferenceCode } from './preferences.service.js';
 import { RateLimiter } from './rate-limit.js';
 import { renewByLink, sendRenewalRequests } from './renewal.service.js';
-import { exportSuppressions, liftSuppression, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS } from './suppression.service.js';
+import { checkSuppression, exportSuppressions, liftSuppression, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS } from './suppression.service.js';
 import { tpsStatus } from './tps.service.js';
 import { policyIndex } from '../register/register.service.js';
 
@@ -190,6 +190,23 @@ export const consentRoutes =
           ...(b.scope ? { scope: b.scope } : {}),
         });
       },
+    );
+
+    app.post(
+      `${API_PREFIX}/marketing/suppressions/check`,
+      {
+        schema: {
+          summary: 'Is this email address or phone number on the suppression list, and for which channels and purposes? (in the body: never in a URL)',
+          tags,
+          security: bearerSecurity,
+          body: z.object({ identifier: z.string().min(1).max(AUDIENCE_LIMITS.identifierChars) }),
+          response: {
+            200: z.object({ suppressed: z.boolean(), entries: z.array(z.object({ channel: z.string(), scope: z.string(), reason: z.string(), createdAt: z.string() })) }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req) => checkSuppression(deps, await actorFrom(deps, req), req.body.identifier),
     );
 
     app.post(

@@ -263,3 +263,18 @@ export async function isSuppressed(db: Kysely<Tables>, ctx: RegisterContext, ide
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * Whether an address or number is on the list, and for what: each entry's channel, purpose scope,
+ * reason and date (marketing:check, so staff can look one up before a call). Audited with the
+ * answer only, never the identifier.
+ */
+export async function checkSuppression(ctx: RegisterContext, actor: Actor, identifier: string): Promise<{ suppressed: boolean; entries: Omit<SuppressionView, 'hash'>[] }> {
+  authorise(actor, 'marketing:check');
+  const s = identifier.trim();
+  const hash = ctx.keyring.indexer.suppressionHash(guessKind(s), s);
+  if (!hash) throw invalid('identifier', 'is not a valid email address or phone number');
+  const rows = await ctx.database.db.selectFrom('suppressions').select(['channel', 'scope', 'reason', 'created_at']).where('hash', '=', hash).orderBy('id').execute();
+  await writeTx(ctx, (trx) => appendAudit(trx, ctx, actor, [{ action: 'suppression.check', details: { entries: rows.length } }]));
+  return { suppressed: rows.length > 0, entries: rows.map((r) => ({ channel: r.channel, scope: r.scope, reason: r.reason, createdAt: r.created_at })) };
+}
