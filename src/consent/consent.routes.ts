@@ -22,7 +22,7 @@ import { preferenceChoices, requestPreferenceCode, savePreferences, unsubscribeB
 import { RateLimiter } from './rate-limit.js';
 import { renewByLink, sendRenewalRequests } from './renewal.service.js';
 import { checkSuppression, exportSuppressions, liftSuppression, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS } from './suppression.service.js';
-import { tpsStatus } from './tps.service.js';
+import { importTpsRegister, tpsStatus } from './tps.service.js';
 import { policyIndex } from '../register/register.service.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(64);
@@ -237,6 +237,26 @@ export const consentRoutes =
         },
       },
       async (req) => ({ registers: await tpsStatus(deps, await actorFrom(deps, req)) }),
+    );
+
+    app.post(
+      `${API_PREFIX}/marketing/tps/:register`,
+      {
+        // The TPS file is about 20 million numbers; a CTPS file far fewer. Bigger files: the CLI.
+        bodyLimit: 64 * 1024 * 1024,
+        schema: {
+          summary: 'Replace the TPS or CTPS register with the numbers given (one per line of the file; stored as keyed hashes only); calls are screened against it for 28 days',
+          tags,
+          security: bearerSecurity,
+          params: z.object({ register: z.enum(['tps', 'ctps']) }),
+          body: z.object({ lines: z.array(z.string().max(200)).min(1).max(5_000_000) }),
+          response: {
+            200: z.object({ register: z.string(), numbers: z.number(), duplicates: z.number(), rejected: z.array(z.object({ line: z.number(), problem: z.string() })), importedAt: z.string() }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (req) => importTpsRegister(deps, await actorFrom(deps, req), req.params.register, req.body.lines),
     );
 
     app.post(

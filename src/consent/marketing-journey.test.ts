@@ -104,4 +104,14 @@ describe.each(dialects)('marketing rules over HTTP on %s', (kind) => {
     const bad = await app.inject({ method: 'POST', url: '/api/v1/marketing/suppressions/check', headers: auth(), payload: { identifier: 'not an address' } });
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
+
+  it('imports a TPS register over HTTP, so calls can be screened from the console', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/marketing/tps/ctps', headers: auth(), payload: { lines: ['01632 960001', '01632960001', 'nonsense'] } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ register: 'ctps', numbers: 1, duplicates: 1, rejected: [{ line: 3, problem: 'not a phone number' }] });
+    const status = await app.inject({ url: '/api/v1/marketing/tps', headers: auth() });
+    expect(status.json().registers).toEqual(expect.arrayContaining([expect.objectContaining({ register: 'ctps', numbers: 1, stale: false })]));
+    const bad = await app.inject({ method: 'POST', url: '/api/v1/marketing/tps/dnc', headers: auth(), payload: { lines: ['01632 960001'] } });
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
 });

@@ -18,6 +18,8 @@ const Requests = lazy(() => import('../features/requests/components/Requests'));
 const RequestPage = lazy(() => import('../features/requests/components/RequestPage'));
 const Breaches = lazy(() => import('../features/breaches/components/Breaches'));
 const BreachPage = lazy(() => import('../features/breaches/components/BreachPage'));
+const Marketing = lazy(() => import('../features/marketing/components/Marketing'));
+const PersonConsent = lazy(() => import('../features/marketing/components/PersonConsent'));
 
 function route(path: string): ReactNode {
   if (path === '/') return <Dashboard />;
@@ -31,6 +33,9 @@ function route(path: string): ReactNode {
   if (path === '/breaches') return <Breaches />;
   const breach = match('/breaches/:id', path);
   if (breach) return <BreachPage id={breach.id!} />;
+  if (path === '/marketing') return <Marketing />;
+  const consent = match('/people/:id/consent', path);
+  if (consent) return <PersonConsent id={consent.id!} />;
   return (
     <>
       <h1>Page not found</h1>
@@ -104,6 +109,11 @@ export function App() {
               {session.permissions.includes('breaches:report') ? (
                 <li>
                   <Link to="/breaches">Breaches</Link>
+                </li>
+              ) : null}
+              {session.permissions.includes('marketing:check') ? (
+                <li>
+                  <Link to="/marketing">Marketing</Link>
                 </li>
               ) : null}
               <li>

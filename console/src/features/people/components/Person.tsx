@@ -126,6 +126,9 @@ export default function Person({ id }: { id: string }) {
       ) : null}
 
       <h2>Consent</h2>
+      <p>
+        <Link to={`/people/${id}/consent`}>Record consent, a withdrawal or an objection to marketing</Link>
+      </p>
       <ErrorMessage error={consent.error} />
       {consent.data ? <Generic value={consent.data} /> : null}
 
