@@ -57,7 +57,8 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
           return;
         }
         for (const e of entries) {
-          io.stdout(`${String(e.seq).padStart(6)}  ${e.at}  ${e.actor.padEnd(24)} ${e.action.padEnd(18)} ${e.subjectId ?? '-'}  ${e.purpose ?? ''} ${JSON.stringify(e.details)}\n`);
+          // The origin beside the actor: an IP address, or for the CLI the operating-system account.
+          io.stdout(`${String(e.seq).padStart(6)}  ${e.at}  ${`${e.actor}${e.ip ? ` (${e.ip})` : ''}`.padEnd(24)} ${e.action.padEnd(18)} ${e.subjectId ?? '-'}  ${e.purpose ?? ''} ${JSON.stringify(e.details)}\n`);
         }
       });
     });

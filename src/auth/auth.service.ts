@@ -249,7 +249,7 @@ export async function createToken(ctx: AuthContext, actor: Actor, input: { name:
   }
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   const now = ctx.clock.now();
-  const userId = actor.kind === 'cli' ? await cliUserId(ctx) : actor.id;
+  const userId = actor.kind === 'cli' ? (actor.userId ?? (await cliUserId(ctx))) : actor.id;
   const row: Tables['api_tokens'] = {
     id: newId(),
     user_id: userId,

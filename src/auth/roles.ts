@@ -49,7 +49,7 @@ const RANK: Record<Role, number> = { owner: 3, dpo: 2, staff: 1, auditor: 1 };
 
 export interface Actor {
   kind: 'user' | 'token' | 'cli' | 'system';
-  /** A user id, or "cli:<os user>", or "system:<job>". Never personal data of data subjects. */
+  /** A user id (also for a CLI command run --as a user), or "os:<os account>", or "system:<job>". Never personal data of data subjects. */
   id: string;
   role: Role;
   /** Job roles (e.g. "it-manager") that the declaration's restricted_to_roles may name. */

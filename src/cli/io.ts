@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
+import { asCliUser } from './identity.js';
 
 /** What a command may touch of its process: injected so commands run in-process in tests. */
 export interface CliIo {
@@ -53,11 +54,14 @@ export function commandConfig(cmd: Command, io: CliIo, extra: Record<string, unk
   );
 }
 
+/** The Steward user a command acts as: --as, else STEWARD_USER, else none (the operating-system account). */
+export const cliUsername = (cmd: Command, io: CliIo): string | undefined => cmd.optsWithGlobals<{ as?: string }>().as ?? io.env.STEWARD_USER;
+
 /** Opens the runtime for a command from its options, runs `fn`, and always closes it. */
 export async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await openRuntime(commandConfig(cmd, io));
   try {
-    return await fn(rt);
+    return await asCliUser(rt, cliUsername(cmd, io), () => fn(rt));
   } finally {
     await rt.close();
   }

@@ -34,6 +34,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--data-dir <dir>', 'data folder: SQLite file, key file, outbox, exports (default ./data; env STEWARD_DATA_DIR)'))
     .addOption(new Option('--db <url>', 'database: sqlite:FILE or postgres://… (default the SQLite file in the data folder; env STEWARD_DATABASE_URL)'))
     .addOption(new Option('--config <file>', 'optional settings file (YAML; env STEWARD_CONFIG)'))
+    .addOption(new Option('--as <username>', 'act as this Steward user, recorded in the audit trail with your operating-system account (env STEWARD_USER); refused if unknown or disabled'))
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => io.stdout(s),

@@ -6,7 +6,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
-import { commandConfig, withRuntime, type CliIo } from '../cli/io.js';
+import { cliUsername, commandConfig, withRuntime, type CliIo } from '../cli/io.js';
+import { asCliUser } from '../cli/identity.js';
 import { cliActor, openRuntime } from '../runtime/runtime.js';
 import { listPublications, publishNotice } from './publishing.service.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
@@ -132,7 +133,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       const config = commandConfig(cmd, io, file ? { policy: path.resolve(io.cwd, file) } : {});
       const rt = await openRuntime(config);
       try {
-        const r = await publishNotice(rt, cliActor(), { force: Boolean(opts.force), ...(opts.reason !== undefined ? { reason: opts.reason } : {}) });
+        const r = await asCliUser(rt, cliUsername(cmd, io), () => publishNotice(rt, cliActor(), { force: Boolean(opts.force), ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }));
         const p = r.publication;
         if (opts.json) io.stdout(`${JSON.stringify({ alreadyInForce: r.alreadyInForce, publication: p }, null, 2)}\n`);
         else if (r.alreadyInForce) io.stdout(`already in force: version ${p.hash.slice(0, 12)} (publication ${p.id}, published ${p.publishedAt}); nothing to do\n`);

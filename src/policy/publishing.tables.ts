@@ -7,7 +7,7 @@ export interface PolicyPublicationsTable {
   hash: string;
   effective_date: string;
   published_at: string;
-  /** The actor id: a user id, "cli:<os user>" or "system:<job>"; never personal data of data subjects. */
+  /** The actor id: a user id, "os:<os account>" or "system:<job>"; never personal data of data subjects. */
   published_by: string;
   /** Set when the declaration had lint errors and was published anyway: why. */
   forced_reason: string | null;

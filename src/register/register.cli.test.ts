@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/database.js';
 import { runCli } from '../../test/support/cli.js';
 import { dialects, postgresUrl } from '../../test/support/databases.js';
+import { osAccount } from '../runtime/runtime.js';
 import { csvCell } from './register.cli.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/register');
@@ -197,7 +198,8 @@ describe.each(dialects)('steward subjects on %s', (kind) => {
     expect(count('subject.search')).toBeGreaterThanOrEqual(4);
     expect(count('subject.read')).toBe(2);
     expect(count('subjects.export')).toBe(2);
-    expect(entries.every((e) => e.actor.startsWith('cli:') && e.actor_role === 'owner')).toBe(true);
+    // Without --as or STEWARD_USER: the operating-system account, in both the actor and the origin.
+    expect(entries.every((e) => e.actor === `os:${osAccount()}` && e.ip === `os:${osAccount()}` && e.actor_role === 'owner')).toBe(true);
     const all = JSON.stringify(entries);
     for (const v of ['jane.smith', 'JANE.SMITH', 'Jane Smith', '812222', 'Acme Ltd', 'nobody@example.com', 'not-an-email']) expect(all, v).not.toContain(v);
     const check = await cli('audit', 'verify');

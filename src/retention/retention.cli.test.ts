@@ -74,7 +74,7 @@ describe.each(dialects)('steward events, holds and retention on %s', (kind) => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`^recorded account-closed on 2015-06-30 for subject ${ids[0]} \\(customer\\): event `));
     const listed = await cli('events', 'list', '--subject', ids[0]!, '--json');
-    expect(JSON.parse(listed.stdout).events).toEqual([expect.objectContaining({ type: 'account-closed', origin: 'cli', recordedBy: expect.stringMatching(/^cli:/) })]);
+    expect(JSON.parse(listed.stdout).events).toEqual([expect.objectContaining({ type: 'account-closed', origin: 'cli', recordedBy: expect.stringMatching(/^os:/) })]);
     const bad = await cli('events', 'add', '--subject', ids[0]!, '--type', 'exploded', '--date', '2015-06-30');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/error \[VALIDATION_FAILED\]: type: "exploded" is not an event type/);

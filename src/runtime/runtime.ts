@@ -2,6 +2,7 @@
  * Everything a transport (HTTP server, CLI command, scheduled job) needs, opened once:
  * configuration → declaration → database (migrated) → keys.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { createMailer, type Mailer } from '../mail/mailer.js';
@@ -76,15 +77,32 @@ export async function openRuntime(config: Config, opts: { clock?: Clock; policy?
   }
 }
 
-/** The operator at the console: holds the key file, so acts with the owner's rights. */
-export function cliActor(): Actor {
-  let name = 'unknown';
+/** The operating-system account running a command ("unknown" where there is no passwd entry). */
+export function osAccount(): string {
   try {
-    name = userInfo().username;
+    return userInfo().username || 'unknown';
   } catch {
-    // No passwd entry (some containers): keep "unknown".
+    // No passwd entry (some containers).
+    return 'unknown';
   }
-  return { kind: 'cli', id: `cli:${name}`, role: 'owner', jobRoles: [], allCategories: true };
+}
+
+/** The Steward user a CLI command acts as (steward --as, STEWARD_USER), set by withRuntime. */
+const cliIdentity = new AsyncLocalStorage<Actor>();
+
+/** Runs `fn` with `actor` as the CLI's actor (see cliActor). */
+export const runAsCliActor = <T>(actor: Actor, fn: () => Promise<T>): Promise<T> => cliIdentity.run(actor, fn);
+
+/**
+ * The operator at the console. Named (--as or STEWARD_USER): that Steward user, with their role,
+ * and the operating-system account beside it in the audit trail. Unnamed: the operating-system
+ * account itself ("os:<account>"), who holds the key file and so acts with the owner's rights.
+ */
+export function cliActor(): Actor {
+  const named = cliIdentity.getStore();
+  if (named) return named;
+  const os = `os:${osAccount()}`;
+  return { kind: 'cli', id: os, role: 'owner', jobRoles: [], allCategories: true, ip: os };
 }
 
 export const systemActor = (job: string): Actor => ({ kind: 'system', id: `system:${job}`, role: 'owner', jobRoles: [], allCategories: true });
