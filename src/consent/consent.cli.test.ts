@@ -71,6 +71,8 @@ describe.each(dialects)('steward marketing and consent on %s', (kind) => {
     const text = await cli('marketing', 'check', file('list.csv', 'Name,Email\nAnn,ann@example.org\nBen,ben@example.org\n'), '--purpose', 'newsletter', '--channel', 'email', '--only', 'blocked');
     expect(text.stdout).toBe('3\tblocked\tno-consent\tben@example.org\n');
     expect(text.stderr).toMatch(/2 recipients for newsletter by email: 1 allowed, 1 blocked/);
+    // Each code printed is explained in plain words beneath the summary.
+    expect(text.stderr).toContain('  no-consent: Blocked: this purpose needs consent and the person has not given it for this channel.\n');
 
     // Calls on legitimate interests: stale until the TPS register is imported.
     const calls = await cli('marketing', 'check', file('calls.txt', '07700900201\n07700900202\n'), '--purpose', 'offers', '--channel', 'phone');
@@ -95,6 +97,12 @@ describe.each(dialects)('steward marketing and consent on %s', (kind) => {
     expect(JSON.parse((await cli('marketing', 'check', 'list.txt', '--purpose', 'newsletter', '--channel', 'email', '--json')).stdout).results[1].reason).toBe('suppressed');
 
     expect(JSON.parse((await cli('consent', 'renewals', '--json')).stdout)).toEqual({ due: 0, sent: 0, skipped: 0, failed: 0 });
+
+    // Ann objects to direct marketing by phone: every consent withdrawn, every channel blocked.
+    const objected = await cli('consent', 'object', ann, '--method', 'phone');
+    expect([objected.code, objected.stdout]).toEqual([0, expect.stringMatching(/^objection recorded: 1 consent\(s\) withdrawn, [1-9]\d* suppression entr(y|ies) added; no marketing by any channel from now on\n$/)]);
+    const after = await cli('marketing', 'check', file('ann.txt', 'ann@example.org\n'), '--purpose', 'offers', '--channel', 'post', '--json');
+    expect(JSON.parse(after.stdout).results[0]).toMatchObject({ allowed: false, reason: 'suppressed' });
   });
 
   it('answers bad usage with a clear error and exit code 2, bad data with 1', async () => {

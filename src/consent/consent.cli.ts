@@ -13,7 +13,7 @@ import { StewardError } from '../shared/errors.js';
 import { explain } from './audience.reasons.js';
 import { checkAudience, isAllowed, reasonOf, type Reason } from './audience.service.js';
 import { presentAudience, presentConsentResult, presentOverview } from './consent.presenter.js';
-import { CONSENT_ACTIONS, getConsent, METHODS, recordConsent, type ConsentInput } from './consent.service.js';
+import { CONSENT_ACTIONS, getConsent, METHODS, objectToDirectMarketing, recordConsent, type ConsentInput } from './consent.service.js';
 import { sendRenewalRequests } from './renewal.service.js';
 import { exportSuppressions, importSuppressions, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS, type SuppressionReason } from './suppression.service.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
@@ -241,6 +241,18 @@ export function registerConsentCommands(program: Command, io: CliIo): void {
           ...(opts.optOutOffered ? { optOutOffered: true } : {}),
         });
         io.stdout(opts.json ? `${JSON.stringify(presentConsentResult(r), null, 2)}\n` : r.states.map((s) => `${s.purpose} by ${s.channel}: ${s.status}${s.expiresAt ? ` until ${s.expiresAt.slice(0, 10)}` : ''}${s.softOptIn ? ' (soft opt-in)' : ''}\n`).join('') + (r.stillSuppressed.length ? `warning: still on the suppression list for all marketing on ${r.stillSuppressed.join(', ')}: a privacy officer must lift it\n` : ''));
+      });
+    });
+  consent
+    .command('object')
+    .description('record an objection to direct marketing (Art 21(3), absolute): withdraws every marketing consent and suppresses every address and number of the person for all marketing')
+    .argument('<subject-id>')
+    .addOption(new Option('--method <method>', 'how they objected').choices([...METHODS]).makeOptionMandatory())
+    .option('--json', 'print the counts as JSON')
+    .action(async (subjectId: string, opts: { method: string; json?: boolean }, cmd: Command) => {
+      await withRuntime(cmd, io, async (rt) => {
+        const r = await objectToDirectMarketing(rt, cliActor(), subjectId, opts.method);
+        io.stdout(opts.json ? `${JSON.stringify(r)}\n` : `objection recorded: ${r.withdrawn} consent(s) withdrawn, ${r.suppressed} suppression entr${r.suppressed === 1 ? 'y' : 'ies'} added; no marketing by any channel from now on\n`);
       });
     });
   consent

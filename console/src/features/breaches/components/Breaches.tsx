@@ -67,6 +67,8 @@ export default function Breaches() {
 }
 
 function RecordBreach() {
+  const mayRead = useCan('breaches:read');
+  const [recorded, setRecorded] = useState('');
   const [decl, setDecl] = useState<Declaration | null>(null);
   const [title, setTitle] = useState('');
   const [aware, setAware] = useState('');
@@ -91,7 +93,16 @@ function RecordBreach() {
         ...(natures.length ? { natures: natures as ('confidentiality' | 'integrity' | 'availability')[] } : {}),
         ...(categories.length ? { categories } : {}),
       });
-      navigate(`/breaches/${b.id}`);
+      // Staff may record a breach but not read the register: they get the reference to quote.
+      if (mayRead) navigate(`/breaches/${b.id}`);
+      else {
+        setRecorded(`Recorded as ${b.reference}. The privacy officer will take it from here; quote the reference if you learn more.`);
+        setTitle('');
+        setAware('');
+        setDescription('');
+        setNatures([]);
+        setCategories([]);
+      }
     } catch (err) {
       // What was typed stays in the form.
       setError(err);
@@ -104,6 +115,7 @@ function RecordBreach() {
       <h2 id="record-h">Record a breach</h2>
       <p>Record it as soon as you know: the 72 hours to report to the ICO run from when the organisation became aware, weekends included.</p>
       <ErrorMessage error={error} />
+      {recorded ? <p role="status">{recorded}</p> : null}
       <form onSubmit={submit}>
         <TextField label="Title" hint="A short description, without the names of people." required value={title} onChange={(e) => setTitle(e.target.value)} />
         <TextField label="When we became aware" hint="UK time. The clock starts here." type="datetime-local" required value={aware} onChange={(e) => setAware(e.target.value)} />
