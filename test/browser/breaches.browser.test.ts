@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../src/auth/auth.service.js';
+import { systemActor } from '../../src/runtime/runtime.js';
 import { browserAvailable } from '../support/browser.js';
 import { startConsoleServer, signedIn, expectStatus, noSeriousAxe, type ConsoleServer } from '../support/console-server.js';
 import { dialects } from '../support/databases.js';
@@ -123,4 +125,18 @@ describe.runIf(browserAvailable).each(dialects)('the breach journey in Chromium 
     await noSeriousAxe(page);
     await page.context().close();
   }, 300_000);
+
+  it('lets staff record a breach and gives them its reference, without showing them the register', async () => {
+    const { password } = await createUser(s.rt, systemActor('test'), { username: 'sam-staff', role: 'staff' });
+    const page = await signedIn(s, 'sam-staff', password);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Breaches' }).click();
+    await page.getByText('Your role records breaches; the privacy officer sees the register.').waitFor();
+    await noSeriousAxe(page);
+    await page.getByLabel('Title').fill('Letter posted to the wrong address');
+    await page.getByLabel('When we became aware').fill(new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(Date.now() - 600_000)).replace(' ', 'T'));
+    await page.getByRole('button', { name: 'Record the breach' }).click();
+    await expectStatus(page, /^Recorded as BR-\d{4}-\d+\. The privacy officer will take it from here/);
+    expect(await page.getByRole('table').count()).toBe(0);
+    await page.context().close();
+  }, 120_000);
 });
