@@ -184,7 +184,7 @@ export function formatBreach(v: BreachView): string {
   if (s.closed) lines.push(`  closed          ${formatUk(s.closed.at)}: ${s.closed.reason}`);
   if (v.history) {
     lines.push('history:');
-    for (const h of v.history) lines.push(`  ${String(h.seq).padStart(3)}  ${h.atUk.padEnd(26)} ${h.actor.padEnd(22)} ${h.summary}`);
+    for (const h of v.history) lines.push(`  ${String(h.seq).padStart(3)}  ${h.atUk.padEnd(26)} ${h.actorName.padEnd(22)} ${h.summary}`);
   }
   return `${plain(lines.join('\n'))}\n`;
 }

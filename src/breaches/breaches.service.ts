@@ -132,6 +132,8 @@ export interface HistoryEntry {
   at: string;
   atUk: string;
   actor: string;
+  /** The Steward user's name when the actor is a user (on the web or through the CLI's --as); else the actor id. */
+  actorName: string;
   actorRole: string | null;
   type: EventData['type'];
   summary: string;
@@ -216,11 +218,23 @@ export async function notificationSummary(db: Kysely<Tables>, breachId: string):
   return out;
 }
 
-function history(events: readonly BreachEvent[], asOf?: string): HistoryEntry[] {
+async function history(db: Kysely<Tables>, events: readonly BreachEvent[], asOf?: string): Promise<HistoryEntry[]> {
   const limit = asOf ? Date.parse(asOf) : Number.POSITIVE_INFINITY;
-  return events
-    .filter((e) => e.seq === 1 || Date.parse(e.at) <= limit)
-    .map((e) => ({ seq: e.seq, at: e.at, atUk: formatUk(e.at), actor: e.actor, actorRole: e.actorRole, type: e.data.type, summary: describeEvent(e.data), data: e.data }));
+  const shown = events.filter((e) => e.seq === 1 || Date.parse(e.at) <= limit);
+  // Who did each step, by name: staff names are not data subjects' data.
+  const ids = [...new Set(shown.map((e) => e.actor))];
+  const names = new Map((ids.length ? await db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute() : []).map((u) => [u.id, u.username]));
+  return shown.map((e) => ({
+    seq: e.seq,
+    at: e.at,
+    atUk: formatUk(e.at),
+    actor: e.actor,
+    actorName: names.get(e.actor) ?? e.actor,
+    actorRole: e.actorRole,
+    type: e.data.type,
+    summary: describeEvent(e.data),
+    data: e.data,
+  }));
 }
 
 async function buildView(
@@ -247,7 +261,7 @@ async function buildView(
       sentAt: r.sent_at,
     })),
     asOf: opts.asOf ?? null,
-    ...(opts.history ? { history: history(events, opts.asOf) } : {}),
+    ...(opts.history ? { history: await history(db, events, opts.asOf) } : {}),
   };
 }
 

@@ -116,6 +116,7 @@ describe.runIf(browserAvailable).each(dialects)('the breach journey in Chromium 
     // The timeline records each step, by whom.
     const timeline = (await page.getByRole('list', { name: 'Timeline' }).textContent())!;
     for (const step of ['risk assessed', 'decision on reporting to the ico', 'people affected added', 'people told by email']) expect(timeline.toLowerCase()).toContain(step);
+    expect(timeline).toContain('(owner)');
     await page.getByText(/\d+ by email \(0 failed/).waitFor();
     await noSeriousAxe(page);
 

@@ -16751,6 +16751,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;
@@ -17255,6 +17256,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;
@@ -17609,6 +17611,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;
@@ -17940,6 +17943,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;
@@ -18273,6 +18277,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;
@@ -18606,6 +18611,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;
@@ -18934,6 +18940,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;
@@ -19262,6 +19269,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;
@@ -19590,6 +19598,7 @@ export interface paths {
                                 at: string;
                                 atUk: string;
                                 actor: string;
+                                actorName: string;
                                 actorRole: string | null;
                                 type: string;
                                 summary: string;

@@ -139,7 +139,7 @@ export default function BreachPage({ id }: { id: string }) {
       <ol aria-label="Timeline">
         {(b.history ?? []).map((h) => (
           <li key={h.seq}>
-            {h.atUk}: {h.summary} ({h.actor})
+            {h.atUk}: {h.summary} ({h.actorName})
           </li>
         ))}
       </ol>
