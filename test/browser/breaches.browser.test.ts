@@ -124,6 +124,11 @@ describe.runIf(browserAvailable).each(dialects)('the breach journey in Chromium 
     await page.getByRole('link', { name: 'All breaches' }).click();
     await page.getByRole('link', { name: reference }).waitFor();
     await noSeriousAxe(page);
+
+    // The dashboard lists it on its clock and leads to it.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('main').getByRole('link', { name: reference }).click();
+    await page.getByRole('heading', { name: `Breach ${reference}` }).waitFor();
     await page.context().close();
   }, 300_000);
 

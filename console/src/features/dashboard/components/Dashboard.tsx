@@ -71,7 +71,7 @@ function DashboardBody({ data }: { data: DashboardData }) {
               <ul>
                 {data.breaches.list.map((b) => (
                   <li key={b.id}>
-                    {b.reference}: report to the ICO {b.icoState === 'pending' ? (b.hoursLeft < 0 ? <span className="overdue">{-b.hoursLeft} hours past the 72-hour deadline</span> : `${b.hoursLeft} hours left of 72`) : b.icoState}
+                    <Link to={`/breaches/${b.id}`}>{b.reference}</Link>: report to the ICO {b.icoState === 'pending' ? (b.hoursLeft < 0 ? <span className="overdue">{-b.hoursLeft} hours past the 72-hour deadline</span> : `${b.hoursLeft} hours left of 72`) : b.icoState}
                   </li>
                 ))}
               </ul>
