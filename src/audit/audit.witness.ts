@@ -73,6 +73,17 @@ export class AuditWitness implements AuditWitnessSink {
     while (this.#writing) await this.#writing;
   }
 
+  /**
+   * Puts `head` on disk even though it is behind what the file holds: only a restore does this,
+   * after recording in the chain (under the key) the head it replaces.
+   */
+  async replace(head: AuditHead): Promise<void> {
+    await this.flush();
+    this.#best = head;
+    await this.#write(head);
+    this.#written = head.count;
+  }
+
   async read(): Promise<WitnessReading> {
     let text: string;
     try {
@@ -93,7 +104,7 @@ export class AuditWitness implements AuditWitnessSink {
     if (j.mac !== anchorMac(this.#keyring, 'witness', j.count, j.hash, j.at)) {
       return this.#invalid('does not carry a valid MAC for this database (altered, or from another database)');
     }
-    return { state: 'ok', anchor: { source: `the witness file ${this.path} (${j.at})`, count: j.count, hash: j.hash }, at: j.at };
+    return { state: 'ok', anchor: { source: `the witness file ${this.path} (${j.at})`, count: j.count, hash: j.hash, at: j.at }, at: j.at };
   }
 
   #invalid(why: string): WitnessReading {
