@@ -19,9 +19,13 @@
  *   BENCH_MEMORY_SECONDS    (d) time cap, default 30
  *   BENCH_HTTP_SECONDS      (c) per measurement, default 10; BENCH_HTTP_CONCURRENCY default 32
  *   BENCH_ONLY              a comma list of crypto,import,memory,lookup,http (the default), and
- *                           retention,consent,requests,cookies,console: other features'
+ *                           retention,consent,requests,cookies,console,soak: other features'
  *                           benchmarks, run only when named
  *   STEWARD_BENCH_DATABASE_URL  run (a) and (b) on PostgreSQL too, each in a fresh schema
+ *   soak (in BENCH_ONLY)    two `steward serve` instances on one PostgreSQL database (a scratch
+ *                           database beside STEWARD_BENCH_DATABASE_URL's) under a mixed load
+ *                           (bench/soak.ts); SOAK_SECONDS, default 60, or 10 with BENCH_QUICK=1;
+ *                           SOAK_CONCURRENCY default 16
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { httpBench } from './http.bench.js';
 import { importBench, parseOnlyBench, plainInsertBench, registerRowsFloorBench, type MemoryResult } from './import.bench.js';
 import { lookupBench, seedSubjects } from './lookup.bench.js';
+import { describeSoak, runSoak } from './soak.js';
 import { createTarget, fmtInt, fmtMiB, fmtMs, intEnv, log, type BenchTarget } from './support.js';
 
 interface Line {
@@ -203,6 +208,27 @@ async function featureSection(name: string, file: string, fn: string): Promise<v
   }
 }
 
+async function soakSection(): Promise<void> {
+  if (!pgUrl) {
+    lines.push({ name: 'soak: two instances on PostgreSQL', result: 'skipped', goal: '', note: 'needs STEWARD_BENCH_DATABASE_URL' });
+    return;
+  }
+  const seconds = intEnv('SOAK_SECONDS', process.env.BENCH_QUICK === '1' ? 10 : 60);
+  const concurrency = intEnv('SOAK_CONCURRENCY', 16);
+  log(`soak: two instances on one PostgreSQL database, ${seconds} s…`);
+  const r = await runSoak({ baseUrl: pgUrl, seconds, concurrency, people: intEnv('SOAK_PEOPLE', 500) });
+  for (const l of describeSoak(r, seconds, concurrency)) log(`    ${l}`);
+  const once = r.jobs.filter((j) => j.runs === 1).length;
+  lines.push({
+    name: `soak: 2 instances, 1 PostgreSQL, mixed load, ${seconds} s`,
+    result: `${fmtInt(r.load.perSec)} requests/s`,
+    goal: '0 errors',
+    note:
+      `${fmtInt(r.load.requests)} requests at ${concurrency} connections, p99 ${fmtMs(r.load.p99Ms)}, ${r.load.errors} errors; ` +
+      `audit verify ${r.verify.every((v) => v.ok) ? 'OK' : 'FAILED'} from both data folders; ${once} of ${r.jobs.length} jobs ran exactly once${r.ok ? '' : ' — FAILED'}`,
+  });
+}
+
 function printTable(): void {
   const w1 = Math.max(...lines.map((l) => l.name.length), 9);
   const w2 = Math.max(...lines.map((l) => l.result.length), 6);
@@ -228,6 +254,7 @@ try {
   if (only.has('requests')) await featureSection('requests', './requests.bench.ts', 'runRequestsBench');
   if (only.has('cookies')) await featureSection('cookies', './cookies.bench.ts', 'runCookiesBench');
   if (only.has('console')) await featureSection('console', './console.bench.ts', 'runConsoleBench');
+  if (only.has('soak')) await soakSection();
 } finally {
   printTable();
   process.stdout.write(`\n${((performance.now() - started) / 1000).toFixed(0)} s in all; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
