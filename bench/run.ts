@@ -17,7 +17,8 @@
  *   BENCH_PG_SUBJECTS       (b) on PostgreSQL, default BENCH_SUBJECTS
  *   BENCH_IMPORT_ROWS       (d) rows in the CSV, default 1 000 000
  *   BENCH_MEMORY_SECONDS    (d) time cap, default 30
- *   BENCH_HTTP_SECONDS      (c) per measurement, default 10; BENCH_HTTP_CONCURRENCY default 32
+ *   BENCH_HTTP_SECONDS      (c) per measurement, default 10; BENCH_HTTP_CONCURRENCY default 32;
+ *                           (c) runs the in-repo generator, then autocannon (BENCH_AUTOCANNON=0: not)
  *   BENCH_ONLY              a comma list of crypto,import,memory,lookup,http (the default), and
  *                           retention,consent,requests,cookies,console,soak: other features'
  *                           benchmarks, run only when named
@@ -163,13 +164,13 @@ async function lookupSection(kind: 'sqlite' | 'postgres', withHttp: boolean, loo
     if (withHttp) {
       await t.close();
       log(`(c) HTTP load on ${kind} (${httpSeconds} s, ${httpConcurrency} connections)…`);
-      const { search: h, healthz } = await httpBench(t, lookupN, { seconds: httpSeconds, concurrency: httpConcurrency });
+      const { search: h, healthz, outside } = await httpBench(t, lookupN, { seconds: httpSeconds, concurrency: httpConcurrency, outside: process.env.BENCH_AUTOCANNON !== '0' });
       if (h.errors > 0) log(`    ${h.errors} errors; first: ${h.firstError}`);
       lines.push({
         name: `lookup over HTTP among ${k(lookupN)} (${kind})`,
         result: `${fmtInt(h.perSec)} requests/s`,
         goal: '≥ 6,600/s',
-        note: `${fmtInt(h.requests)} POST /api/v1/subjects/search, ${h.concurrency} keep-alive connections, p50 ${fmtMs(h.p50Ms)}, p99 ${fmtMs(h.p99Ms)}, ${h.errors} errors`,
+        note: `${(h.perSec / healthz.perSec).toFixed(2)} of /healthz on this run; ${fmtInt(h.requests)} POST /api/v1/subjects/search, ${h.concurrency} keep-alive connections, p50 ${fmtMs(h.p50Ms)}, p99 ${fmtMs(h.p99Ms)}, ${h.errors} errors; in-repo generator (bench/loadgen.worker.ts)`,
       });
       lines.push({
         name: `  same server and client, GET /healthz (${kind})`,
@@ -177,6 +178,24 @@ async function lookupSection(kind: 'sqlite' | 'postgres', withHttp: boolean, loo
         goal: '',
         note: `the ceiling here: routing and one \`select 1\`; p50 ${fmtMs(healthz.p50Ms)}, ${healthz.errors} errors`,
       });
+      if (outside) {
+        const o = outside.search;
+        const cpu = (r: typeof o) => (r.cpuUsPerRequest === undefined ? '' : `; server CPU ${fmtInt(r.cpuUsPerRequest)} µs per request`);
+        lines.push(
+          {
+            name: `  the same search, autocannon (${kind})`,
+            result: `${fmtInt(o.perSec)} requests/s`,
+            goal: '≥ 6,600/s',
+            note: `${(o.perSec / outside.healthz.perSec).toFixed(2)} of /healthz by autocannon; ${fmtInt(o.requests)} requests, p50 ${o.p50Ms} ms, p99 ${o.p99Ms} ms, ${o.errors} errors${cpu(o)}`,
+          },
+          {
+            name: `  GET /healthz, autocannon (${kind})`,
+            result: `${fmtInt(outside.healthz.perSec)} requests/s`,
+            goal: '',
+            note: `p99 ${outside.healthz.p99Ms} ms, ${outside.healthz.errors} errors${cpu(outside.healthz)}`,
+          },
+        );
+      }
     }
   }, keep);
 }
