@@ -66,6 +66,7 @@ export const auditRoutes =
               entries: z.number(),
               problem: z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() }).optional(),
               problems: z.array(z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() })).optional(),
+              superseded: z.array(z.string()).optional(),
             }),
             ...errorResponses,
           },

@@ -5281,6 +5281,7 @@ export interface paths {
                                 seq: number | null;
                                 message: string;
                             }[];
+                            superseded?: string[];
                         };
                     };
                 };
