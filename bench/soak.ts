@@ -88,6 +88,11 @@ function startInstance(name: string, dataDir: string, env: NodeJS.ProcessEnv): P
       }
     });
     child.once('exit', (code) => reject(new Error(`instance ${name} exited with ${code} before serving:\n${inst.stderr}`)));
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`instance ${name} did not start serving within 120 s:\n${inst.stderr}`));
+    }, 120_000);
+    timer.unref();
   });
 }
 
@@ -146,7 +151,12 @@ export async function runSoak(opts: { baseUrl: string; seconds: number; concurre
     const verify = [];
     for (const inst of instances) {
       const r = await cli(['audit', 'verify', '--json', '--policy', SOAK_POLICY, '--data-dir', inst.dataDir], env);
-      const parsed = JSON.parse(r.stdout || '{}') as { ok?: boolean; entries?: number };
+      let parsed: { ok?: boolean; entries?: number } = {};
+      try {
+        parsed = JSON.parse(r.stdout) as typeof parsed;
+      } catch {
+        // not JSON: an error, reported below with its output
+      }
       verify.push({ instance: inst.name, ok: r.code === 0 && parsed.ok === true, entries: parsed.entries ?? 0, output: r.code === 0 ? '' : (r.stdout + r.stderr).slice(0, 500) });
     }
 
