@@ -6,6 +6,7 @@ import { authorise } from '../auth/roles.js';
 import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
+import { StewardError } from '../shared/errors.js';
 import { listAudit, verifyAudit } from './audit.service.js';
 import { witnessAnchors } from './audit.witness.js';
 
@@ -20,7 +21,14 @@ const entrySchema = z.object({
   recordId: z.string().nullable(),
   purpose: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
+  /** The username when the actor is a Steward user (null for the CLI, jobs and the public). */
+  actorName: z.string().nullable(),
 });
+
+const day = z.iso.date('use the form YYYY-MM-DD');
+
+/** The day after a YYYY-MM-DD, as the start of that day in UTC: "to" includes the whole day. */
+const dayAfter = (d: string): string => new Date(Date.parse(`${d}T00:00:00.000Z`) + 86_400_000).toISOString();
 
 export const auditRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
@@ -30,12 +38,16 @@ export const auditRoutes =
       `${API_PREFIX}/audit`,
       {
         schema: {
-          summary: 'The audit trail, newest first: who did what to whose data, when and why (privacy officer, owner, auditor)',
+          summary:
+            'The audit trail, newest first, a page at a time (next: pass it as before): who did what to whose data, when and why. Filters: subject, action, user (a username, or an actor id such as system:retention), from and to (days, UTC, inclusive). Privacy officer, owner, auditor',
           tags: ['audit'],
           security: bearerSecurity,
           querystring: z.object({
             subject: z.uuid().optional(),
             action: z.string().max(64).optional(),
+            user: z.string().min(1).max(100).optional(),
+            from: day.optional(),
+            to: day.optional(),
             before: z.coerce.number().int().min(1).optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
           }),
@@ -44,12 +56,22 @@ export const auditRoutes =
       },
       async (req) => {
         authorise(await actorFrom(deps, req), 'audit:read');
-        return listAudit(deps.database.db, {
-          limit: req.query.limit,
-          ...(req.query.subject ? { subjectId: req.query.subject } : {}),
-          ...(req.query.action ? { action: req.query.action } : {}),
-          ...(req.query.before ? { after: req.query.before } : {}),
+        const q = req.query;
+        if (q.from && q.to && q.from > q.to) throw new StewardError('VALIDATION_FAILED', 'to: the last day comes before the first', [{ path: 'to', message: 'before from' }]);
+        // Users are few: one read gives every username, to filter by name and to show names.
+        const users = await deps.database.db.selectFrom('users').select(['id', 'username']).execute();
+        const names = new Map(users.map((u) => [u.id, u.username]));
+        const actor = q.user ? (users.find((u) => u.username === q.user)?.id ?? q.user) : undefined;
+        const page = await listAudit(deps.database.db, {
+          limit: q.limit,
+          ...(q.subject ? { subjectId: q.subject } : {}),
+          ...(q.action ? { action: q.action } : {}),
+          ...(actor ? { actor } : {}),
+          ...(q.from ? { from: `${q.from}T00:00:00.000Z` } : {}),
+          ...(q.to ? { until: dayAfter(q.to) } : {}),
+          ...(q.before ? { after: q.before } : {}),
         });
+        return { entries: page.entries.map((e) => ({ ...e, actorName: names.get(e.actor) ?? null })), next: page.next };
       },
     );
 
@@ -66,6 +88,8 @@ export const auditRoutes =
               entries: z.number(),
               problem: z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() }).optional(),
               problems: z.array(z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() })).optional(),
+              /** The anchors kept outside the database that the chain was checked against (the witness file). */
+              anchors: z.array(z.object({ source: z.string(), count: z.number() })),
             }),
             ...errorResponses,
           },
@@ -73,7 +97,9 @@ export const auditRoutes =
       },
       async (req) => {
         authorise(await actorFrom(deps, req), 'audit:read');
-        return verifyAudit(deps.database.db, deps.keyring, await witnessAnchors(deps.witness));
+        const outside = await witnessAnchors(deps.witness);
+        const result = await verifyAudit(deps.database.db, deps.keyring, outside);
+        return { ...result, anchors: outside.anchors.map((a) => ({ source: a.source, count: a.count })) };
       },
     );
   };
