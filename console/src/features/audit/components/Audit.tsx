@@ -3,6 +3,7 @@
  * chain verified, with what the witness kept outside the database says.
  */
 import { useEffect, useState, type FormEvent } from 'react';
+import { Link } from '../../../app/router';
 import { ErrorMessage, Page, Status, TextField } from '../../../components/ui/ui';
 import { listAudit, verifyAudit, type AuditEntry, type AuditQuery, type Verification } from '../api/audit';
 
@@ -173,7 +174,7 @@ function Log() {
                       {e.actorRole ? ` (${e.actorRole})` : ''}
                     </td>
                     <td>{e.action}</td>
-                    <td>{e.subjectId ? <span className="code">{e.subjectId.slice(0, 8)}</span> : '—'}</td>
+                    <td className="code">{e.subjectId ? <Link to={`/people/${e.subjectId}`}>{e.subjectId}</Link> : '—'}</td>
                     <td className="code">{Object.keys(e.details).length > 0 ? JSON.stringify(e.details) : ''}</td>
                   </tr>
                 ))}

@@ -23,8 +23,8 @@ function useList<T>(load: () => Promise<T>, onChange: () => Promise<void>) {
     setMessage('');
     try {
       await what();
-      setMessage(done);
       await Promise.all([reload(), onChange()]);
+      setMessage(done);
       return true;
     } catch (e) {
       setError(e);
@@ -35,7 +35,7 @@ function useList<T>(load: () => Promise<T>, onChange: () => Promise<void>) {
 }
 
 const holdTarget = (h: Hold): string =>
-  [h.subjectId ? `person ${h.subjectId.slice(0, 8)}` : null, h.relationship ? `relationship ${h.relationship}` : null, h.category ? `category ${h.category}` : null].filter(Boolean).join(', ') || 'everything';
+  [h.subjectId ? `person ${h.subjectId}` : null, h.relationship ? `relationship ${h.relationship}` : null, h.category ? `category ${h.category}` : null].filter(Boolean).join(', ') || 'everything';
 
 export function Holds({ mayManage, onChange }: { mayManage: boolean; onChange(): Promise<void> }) {
   const load = useCallback(() => listHolds().then((r) => r.holds), []);
@@ -144,7 +144,7 @@ function ReviewCard({ review, mayManage, act }: { review: ReviewDue; mayManage: 
   const [reason, setReason] = useState('');
   const [nextReviewOn, setNext] = useState('');
   const [decision, setDecision] = useState<'keep' | 'delete'>('keep');
-  const label = `Review of person ${review.subjectId.slice(0, 8)} under ${review.rule}`;
+  const label = `Review of person ${review.subjectId} under ${review.rule}`;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     await act(
@@ -181,7 +181,7 @@ function ReviewCard({ review, mayManage, act }: { review: ReviewDue; mayManage: 
 export function PendingEvents({ mayManage, onChange }: { mayManage: boolean; onChange(): Promise<void> }) {
   const load = useCallback(() => listPending().then((r) => r.events), []);
   const { data, error, message, act } = useList(load, onChange);
-  const describe = (e: LifeEvent) => `${e.type} on ${e.date} for person ${e.subjectId.slice(0, 8)}`;
+  const describe = (e: LifeEvent) => `${e.type} on ${e.date} for person ${e.subjectId}`;
   return (
     <section aria-labelledby="pending-h">
       <h2 id="pending-h">Life events awaiting approval</h2>

@@ -23,9 +23,7 @@ function Secret({ label, value, onDone }: { label: string; value: string; onDone
       <p>
         {label} <strong>It is shown only now</strong>: copy it and pass it on safely.
       </p>
-      <p>
-        <code aria-label={label}>{value}</code>
-      </p>
+      <TextField label={label} readOnly value={value} className="code" onFocus={(e) => e.target.select()} />
       <button type="button" className="secondary" onClick={onDone}>
         I have copied it
       </button>
@@ -59,8 +57,8 @@ export default function Users() {
     setMessage('');
     try {
       await what();
-      setMessage(done);
       await reload();
+      setMessage(done);
     } catch (e) {
       setError(e);
     }
