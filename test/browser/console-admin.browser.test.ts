@@ -13,8 +13,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachAuditWitness } from '../../src/audit/audit.service.js';
 import { AuditWitness } from '../../src/audit/audit.witness.js';
-import { ensureOwner, hashPassword } from '../../src/auth/auth.service.js';
+import { createUser, ensureOwner, hashPassword } from '../../src/auth/auth.service.js';
 import { publishNotice } from '../../src/policy/publishing.service.js';
+import { createSubject } from '../../src/register/register.service.js';
 import { addLifeEvent } from '../../src/retention/events.service.js';
 import { systemActor } from '../../src/runtime/runtime.js';
 import { buildApp } from '../../src/server/app.js';
@@ -24,6 +25,7 @@ import { dialects } from '../support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../support/runtime.js';
 
 const KESTRONICS = path.resolve(import.meta.dirname, '../../examples/kestronics.yaml');
+const SMART_COMPUTERS = path.resolve(import.meta.dirname, '../../examples/smart-computers.yaml');
 const OWNER_PASSWORD = 'the owner passphrase for tests';
 
 const noSeriousAxe = async (page: Page) => expect(await seriousAxeViolations(page)).toEqual([]);
@@ -307,5 +309,74 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
     await sam.reload();
     await sam.getByRole('heading', { name: 'Sign in' }).waitFor();
     await samContext.close();
+  }, 240_000);
+});
+
+describe.runIf(browserAvailable).each(dialects)('retention reviews in the console in Chromium on %s', (kind) => {
+  let rt: TestRuntime;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let baseURL: string;
+
+  beforeAll(async () => {
+    rt = await createTestRuntime(kind, { policyFile: SMART_COMPUTERS });
+    for (const [username, role] of [['officer', 'dpo'], ['inspector', 'auditor']] as const) {
+      await createUser(rt, systemActor('test'), { username, role, password: OWNER_PASSWORD });
+    }
+    app = await buildApp({ ...rt, logger: false });
+    baseURL = await listenOnLoopback(app);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await rt?.close();
+  });
+
+  it('journey 4: a privacy officer decides a review that is due; an auditor sees it and is offered no decision or run', async () => {
+    // A contact collected in 2022 under a rule reviewed every 3 years: due in January 2025.
+    const contact = (
+      await createSubject(rt, actorWith('staff'), {
+        relationships: [{ relationship: 'third-party-contact' }],
+        records: [{ category: 'contact-details', value: 'pat.contact@example.org', purposes: ['contacts-database'], collectedAt: '2022-01-10' }],
+      })
+    ).id;
+    const label = `Review of person ${contact} under contacts-review`;
+
+    const auditorContext = await newContext(browser, { baseURL });
+    auditorContext.setDefaultTimeout(15_000);
+    const auditor = await auditorContext.newPage();
+    await signIn(auditor, 'inspector', OWNER_PASSWORD);
+    await nav(auditor).getByRole('link', { name: 'Retention' }).click();
+    await auditor.getByRole('group', { name: label }).waitFor();
+    await noSeriousAxe(auditor);
+    expect(await auditor.getByRole('button', { name: 'Run retention now' }).count()).toBe(0);
+    expect(await auditor.getByRole('button', { name: 'Record decision' }).count()).toBe(0);
+    expect(await auditor.getByRole('button', { name: 'Place hold' }).count()).toBe(0);
+    expect(await nav(auditor).getByRole('link', { name: 'Users' }).count()).toBe(0);
+    await auditorContext.close();
+
+    const context = await newContext(browser, { baseURL });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    await signIn(page, 'officer', OWNER_PASSWORD);
+    await nav(page).getByRole('link', { name: 'Retention' }).click();
+    const review = page.getByRole('group', { name: label });
+    await review.waitFor();
+    expect(await review.textContent()).toContain('due 2025-01-10');
+    await noSeriousAxe(page);
+    // Decided by keyboard: keep, with a reason and the next review.
+    await review.getByRole('radio', { name: 'Keep' }).check();
+    await review.getByLabel('Reason for the decision').focus();
+    await page.keyboard.type('Still a supplier contact');
+    await review.getByLabel('Next review on').fill('2029-01-10');
+    await review.getByLabel('Reason for the decision').focus();
+    await page.keyboard.press('Enter');
+    await expectStatus(page, 'Kept, with the next review recorded.');
+    await page.getByText('No reviews are due.').waitFor();
+    const decision = await rt.database.db.selectFrom('retention_reviews').selectAll().where('subject_id', '=', contact).executeTakeFirstOrThrow();
+    expect(decision).toMatchObject({ decision: 'keep', next_review_on: '2029-01-10' });
+    await noSeriousAxe(page);
+    await context.close();
   }, 240_000);
 });
