@@ -8,6 +8,7 @@ import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { listAudit, verifyAudit } from './audit.service.js';
+import { checkpointAnchor } from './audit.checkpoint.js';
 import { witnessAnchors } from './audit.witness.js';
 
 const entrySchema = z.object({
@@ -75,6 +76,32 @@ export const auditRoutes =
       },
     );
 
+    const problemSchema = z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() });
+    const verifyResponse = z.object({
+      ok: z.boolean(),
+      entries: z.number(),
+      problem: problemSchema.optional(),
+      problems: z.array(problemSchema).optional(),
+      /** The anchors kept outside the database that the chain was checked against (the witness file, checkpoints given). */
+      anchors: z.array(z.object({ source: z.string(), count: z.number() })),
+    });
+    /** Verifies against the witness file and the checkpoints given (their JSON, as mailed). */
+    const verify = async (checkpoints: readonly string[]) => {
+      const { anchors, anchorProblems } = await witnessAnchors(deps.witness);
+      checkpoints.forEach((text, i) => {
+        let c: ReturnType<typeof checkpointAnchor>;
+        try {
+          c = checkpointAnchor(text, deps.keyring);
+        } catch {
+          throw new StewardError('VALIDATION_FAILED', `checkpoints[${i}]: not a checkpoint (paste its JSON as it was mailed)`, [{ path: `checkpoints.${i}`, message: 'not a checkpoint' }]);
+        }
+        if (c.anchor) anchors.push(c.anchor);
+        if (c.problem) anchorProblems.push(c.problem);
+      });
+      const result = await verifyAudit(deps.database.db, deps.keyring, { anchors, anchorProblems });
+      return { ...result, anchors: anchors.map((a) => ({ source: a.source, count: a.count })) };
+    };
+
     app.get(
       `${API_PREFIX}/audit/verify`,
       {
@@ -82,24 +109,29 @@ export const auditRoutes =
           summary: 'Walk the hash chain and report every altered, inserted or removed entry, and a rollback or wipe the witness reveals',
           tags: ['audit'],
           security: bearerSecurity,
-          response: {
-            200: z.object({
-              ok: z.boolean(),
-              entries: z.number(),
-              problem: z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() }).optional(),
-              problems: z.array(z.object({ kind: z.string(), seq: z.number().nullable(), message: z.string() })).optional(),
-              /** The anchors kept outside the database that the chain was checked against (the witness file). */
-              anchors: z.array(z.object({ source: z.string(), count: z.number() })),
-            }),
-            ...errorResponses,
-          },
+          response: { 200: verifyResponse, ...errorResponses },
         },
       },
       async (req) => {
         authorise(await actorFrom(deps, req), 'audit:read');
-        const outside = await witnessAnchors(deps.witness);
-        const result = await verifyAudit(deps.database.db, deps.keyring, outside);
-        return { ...result, anchors: outside.anchors.map((a) => ({ source: a.source, count: a.count })) };
+        return verify([]);
+      },
+    );
+
+    app.post(
+      `${API_PREFIX}/audit/verify`,
+      {
+        schema: {
+          summary: 'Verify the chain as GET does, and also against checkpoints mailed to the privacy contact (their JSON): a rollback past one, or a forged one, is reported',
+          tags: ['audit'],
+          security: bearerSecurity,
+          body: z.object({ checkpoints: z.array(z.string().max(4000)).max(50) }),
+          response: { 200: verifyResponse, ...errorResponses },
+        },
+      },
+      async (req) => {
+        authorise(await actorFrom(deps, req), 'audit:read');
+        return verify(req.body.checkpoints);
       },
     );
   };

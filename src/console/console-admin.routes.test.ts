@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachAuditWitness } from '../audit/audit.service.js';
+import { createCheckpoint } from '../audit/audit.checkpoint.js';
 import { AuditWitness } from '../audit/audit.witness.js';
 import { ensureOwner } from '../auth/auth.service.js';
 import { systemActor } from '../runtime/runtime.js';
@@ -64,6 +65,18 @@ describe.each(dialects)('the console’s part 2 API on %s', (kind) => {
     const r = (await app.inject({ url: '/api/v1/audit/verify', headers: auth(tokens.dpo!) })).json();
     expect(r.ok).toBe(true);
     expect(r.anchors).toEqual([{ source: expect.stringMatching(/witness/), count: expect.any(Number) }]);
+    // A checkpoint as mailed is checked too; a forged one is reported; anything else is refused.
+    const checkpoint = JSON.stringify(await createCheckpoint(rt, new Date('2026-03-02T10:00:00Z')));
+    const post = (checkpoints: string[]) => app.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: auth(tokens.auditor!), payload: { checkpoints } });
+    const good = (await post([checkpoint])).json();
+    expect(good.ok).toBe(true);
+    expect(good.anchors.map((a: { source: string }) => a.source)).toEqual([expect.stringMatching(/witness/), 'the checkpoint of 2026-03-02T10:00:00.000Z']);
+    const forged = (await post([checkpoint.replace(/"count":\d+/, '"count":99999')])).json();
+    expect(forged).toMatchObject({ ok: false, problems: [{ kind: 'anchor-invalid' }] });
+    const junk = await post(['not a checkpoint']);
+    expect(junk.statusCode).toBe(400);
+    expect(junk.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'checkpoints.0' }] });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: auth(tokens.staff!), payload: { checkpoints: [] } })).statusCode).toBe(403);
   });
 
   it('gives each declaration finding the rule’s fix', async () => {
