@@ -1,5 +1,6 @@
 /** The retention page's work lists: legal holds, periodic reviews, and life events awaiting approval. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { Link } from '../../../app/router';
 import { ErrorMessage, Status, TextField } from '../../../components/ui/ui';
 import { decideEvent, decideReview, listHolds, listPending, listReviews, placeHold, releaseHold, type Hold, type LifeEvent, type ReviewDue } from '../api/retention';
 
@@ -72,8 +73,8 @@ export function Holds({ mayManage, onChange }: { mayManage: boolean; onChange():
                   <td>{h.expiresOn ?? '—'}</td>
                   {mayManage ? (
                     <td>
-                      <button type="button" className="secondary" onClick={() => act(() => releaseHold(h.id, releaseReason.trim()), 'The hold is released: due retention runs at the next run.')}>
-                        Release hold: {h.reason}
+                      <button type="button" className="secondary" aria-label={`Release hold: ${h.reason}`} onClick={() => act(() => releaseHold(h.id, releaseReason.trim()), 'The hold is released: due retention runs at the next run.')}>
+                        Release
                       </button>
                     </td>
                   ) : null}
@@ -190,24 +191,43 @@ export function PendingEvents({ mayManage, onChange }: { mayManage: boolean; onC
       {message ? <Status>{message}</Status> : null}
       {data && data.length === 0 ? <p>No events are waiting.</p> : null}
       {data && data.length > 0 ? (
-        <ul>
-          {data.map((e) => (
-            <li key={e.id}>
-              {describe(e)}, recorded {e.recordedAt.slice(0, 10)}
-              {e.pendingUntil ? `, takes effect on its own on ${e.pendingUntil}` : ''}
-              {mayManage ? (
-                <span className="actions">
-                  <button type="button" onClick={() => act(() => decideEvent(e.id, 'approve'), 'Approved: retention acts on the event from now.')}>
-                    Approve {describe(e)}
-                  </button>
-                  <button type="button" className="secondary" onClick={() => act(() => decideEvent(e.id, 'reject'), 'Rejected: retention will never act on the event.')}>
-                    Reject {describe(e)}
-                  </button>
-                </span>
-              ) : null}
-            </li>
-          ))}
-        </ul>
+        <table aria-label="Life events awaiting approval">
+          <thead>
+            <tr>
+              <th scope="col">Event</th>
+              <th scope="col">On</th>
+              <th scope="col">Person</th>
+              <th scope="col">Recorded</th>
+              <th scope="col">Takes effect on its own</th>
+              {mayManage ? <th scope="col">Decision</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((e) => (
+              <tr key={e.id}>
+                <td>{e.type}</td>
+                <td>{e.date}</td>
+                <td className="code">
+                  <Link to={`/people/${e.subjectId}`}>{e.subjectId}</Link>
+                </td>
+                <td>{e.recordedAt.slice(0, 10)}</td>
+                <td>{e.pendingUntil ?? 'no: only by approval'}</td>
+                {mayManage ? (
+                  <td>
+                    <div className="actions">
+                      <button type="button" aria-label={`Approve ${describe(e)}`} onClick={() => act(() => decideEvent(e.id, 'approve'), 'Approved: retention acts on the event from now.')}>
+                        Approve
+                      </button>
+                      <button type="button" className="secondary" aria-label={`Reject ${describe(e)}`} onClick={() => act(() => decideEvent(e.id, 'reject'), 'Rejected: retention will never act on the event.')}>
+                        Reject
+                      </button>
+                    </div>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
       ) : null}
     </section>
   );

@@ -99,17 +99,18 @@ export default function Users() {
                     ) : (
                       <div className="actions">
                         {u.disabled ? (
-                          <button type="button" className="secondary" onClick={() => act(() => enableUser(u.id), `${u.username} is enabled.`)}>
-                            Enable {u.username}
+                          <button type="button" className="secondary" aria-label={`Enable ${u.username}`} onClick={() => act(() => enableUser(u.id), `${u.username} is enabled.`)}>
+                            Enable
                           </button>
                         ) : (
-                          <button type="button" className="danger" onClick={() => act(() => disableUser(u.id), `${u.username} is disabled: they cannot sign in and their sessions and tokens have stopped.`)}>
-                            Disable {u.username}
+                          <button type="button" className="danger" aria-label={`Disable ${u.username}`} onClick={() => act(() => disableUser(u.id), `${u.username} is disabled: they cannot sign in and their sessions and tokens have stopped.`)}>
+                            Disable
                           </button>
                         )}
                         <button
                           type="button"
                           className="secondary"
+                          aria-label={`Reset password of ${u.username}`}
                           onClick={() =>
                             act(async () => {
                               const r = await resetPassword(u.id);
@@ -117,7 +118,7 @@ export default function Users() {
                             }, `${u.username} has a new one-time password and must choose their own at next sign-in.`)
                           }
                         >
-                          Reset password of {u.username}
+                          Reset password
                         </button>
                       </div>
                     )}
@@ -166,8 +167,8 @@ export default function Users() {
                   <td>{fmtDate(t.expiresAt)}</td>
                   <td>
                     {t.kind === 'api' ? (
-                      <button type="button" className="danger" onClick={() => act(() => revokeToken(t.id), `The token ${t.name} is revoked.`)}>
-                        Revoke {t.name}
+                      <button type="button" className="danger" aria-label={`Revoke ${t.name}`} onClick={() => act(() => revokeToken(t.id), `The token ${t.name} is revoked.`)}>
+                        Revoke
                       </button>
                     ) : null}
                   </td>
