@@ -99,7 +99,16 @@ export const auditRoutes =
         if (c.problem) anchorProblems.push(c.problem);
       });
       const result = await verifyAudit(deps.database.db, deps.keyring, { anchors, anchorProblems });
-      return { ...result, anchors: anchors.map((a) => ({ source: a.source, count: a.count })) };
+      // Where the server keeps its files is the administrator's business, not an API client's.
+      const where = deps.witness ? `the witness file ${deps.witness.path}` : undefined;
+      const plain = (text: string): string => (where ? text.replaceAll(where, 'the witness file') : text);
+      const problem = (p: { kind: string; seq: number | null; message: string }) => ({ ...p, message: plain(p.message) });
+      return {
+        ...result,
+        ...(result.problem ? { problem: problem(result.problem) } : {}),
+        ...(result.problems ? { problems: result.problems.map(problem) } : {}),
+        anchors: anchors.map((a) => ({ source: plain(a.source), count: a.count })),
+      };
     };
 
     app.get(

@@ -64,7 +64,9 @@ describe.each(dialects)('the console’s part 2 API on %s', (kind) => {
   it('reports which anchors outside the database the chain was checked against', async () => {
     const r = (await app.inject({ url: '/api/v1/audit/verify', headers: auth(tokens.dpo!) })).json();
     expect(r.ok).toBe(true);
-    expect(r.anchors).toEqual([{ source: expect.stringMatching(/witness/), count: expect.any(Number) }]);
+    // The witness file is named, but not where the server keeps it.
+    expect(r.anchors).toEqual([{ source: 'the witness file (2026-03-02T10:00:00.000Z)', count: expect.any(Number) }]);
+    expect(JSON.stringify(r)).not.toContain(rt.dataDir);
     // A checkpoint as mailed is checked too; a forged one is reported; anything else is refused.
     const checkpoint = JSON.stringify(await createCheckpoint(rt, new Date('2026-03-02T10:00:00Z')));
     const post = (checkpoints: string[]) => app.inject({ method: 'POST', url: '/api/v1/audit/verify', headers: auth(tokens.auditor!), payload: { checkpoints } });
@@ -73,6 +75,20 @@ describe.each(dialects)('the console’s part 2 API on %s', (kind) => {
     expect(good.anchors.map((a: { source: string }) => a.source)).toEqual([expect.stringMatching(/witness/), 'the checkpoint of 2026-03-02T10:00:00.000Z']);
     const forged = (await post([checkpoint.replace(/"count":\d+/, '"count":99999')])).json();
     expect(forged).toMatchObject({ ok: false, problems: [{ kind: 'anchor-invalid' }] });
+    // A wiped log is reported from the witness, again without the server's paths.
+    const saved = await rt.database.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+    const head = await rt.database.db.selectFrom('key_state').selectAll().where('name', '=', 'audit_head').execute();
+    await rt.database.db.deleteFrom('audit_log').execute();
+    await rt.database.db.deleteFrom('key_state').where('name', '=', 'audit_head').execute();
+    try {
+      const wiped = (await post([])).json();
+      expect(wiped.problems.map((p: { kind: string }) => p.kind)).toEqual(['wiped']);
+      expect(wiped.problem.message).toMatch(/^the audit log is empty, but the witness file \(2026-03-02T10:00:00.000Z\) records \d+ entries/);
+      expect(JSON.stringify(wiped)).not.toContain(rt.dataDir);
+    } finally {
+      await rt.database.db.insertInto('audit_log').values(saved).execute();
+      await rt.database.db.insertInto('key_state').values(head).execute();
+    }
     const junk = await post(['not a checkpoint']);
     expect(junk.statusCode).toBe(400);
     expect(junk.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'checkpoints.0' }] });
