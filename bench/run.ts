@@ -5,6 +5,7 @@
  *   (a) import: synthetic people with six fields from CSV through the full path, and its ratio to
  *       a plain better-sqlite3 insert of the same rows
  *   (b) lookup by e-mail among many people, in process: p50 / p99
+ *       and the console's dashboard and person page among them: server time
  *   (c) the same lookup over HTTP with a loopback load generator: requests/s
  *   (d) RSS while a large CSV streams through the import
  *   (e) the crypto micro-benchmark (src/crypto/bench.ts)
@@ -39,6 +40,7 @@ import { httpBench } from './http.bench.js';
 import { importBench, parseOnlyBench, plainInsertBench, registerRowsFloorBench, type MemoryResult } from './import.bench.js';
 import { lookupBench, seedSubjects } from './lookup.bench.js';
 import { describeSoak, runSoak } from './soak.js';
+import { pagesBench } from './pages.bench.js';
 import { createTarget, fmtInt, fmtMiB, fmtMs, intEnv, log, type BenchTarget } from './support.js';
 
 interface Line {
@@ -160,6 +162,22 @@ async function lookupSection(kind: 'sqlite' | 'postgres', withHttp: boolean, loo
         goal: 'p50 < 0.2 ms',
         note: `${fmtInt(r.lookups)} sequential findSubjects calls, each audited; ${fmtInt(r.perSec)}/s; ${seeded}`,
       });
+      log(`(b) console pages among ${k(lookupN)} on ${kind}…`);
+      const p = await pagesBench(t, lookupN);
+      lines.push(
+        {
+          name: `  console: the dashboard's data among ${k(lookupN)} (${kind})`,
+          result: `p50 ${fmtMs(p.dashboardP50Ms)}, p99 ${fmtMs(p.dashboardP99Ms)}`,
+          goal: '≤ 100 ms',
+          note: `server time (inject), GET /api/v1/dashboard as a privacy officer; ${p.errors} errors`,
+        },
+        {
+          name: `  console: a person's page among ${k(lookupN)} (${kind})`,
+          result: `p50 ${fmtMs(p.personP50Ms)}, p99 ${fmtMs(p.personP99Ms)}`,
+          goal: '≤ 50 ms',
+          note: `server time of the 7 requests the page makes, in parallel as the console makes them; ${fmtInt(p.people)} people`,
+        },
+      );
     }
     if (withHttp) {
       await t.close();

@@ -347,11 +347,15 @@ export interface AuditEntry {
 
 export async function listAudit(
   db: DB,
-  filter: { subjectId?: string; action?: string; after?: number; limit: number },
+  filter: { subjectId?: string; action?: string; actor?: string; from?: string; until?: string; after?: number; limit: number },
 ): Promise<{ entries: AuditEntry[]; next: number | null }> {
   let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(filter.limit + 1);
   if (filter.subjectId) q = q.where('subject_id', '=', filter.subjectId);
   if (filter.action) q = q.where('action', '=', filter.action);
+  if (filter.actor) q = q.where('actor', '=', filter.actor);
+  // Times are ISO 8601 in UTC, so they compare as text on both databases.
+  if (filter.from) q = q.where('at', '>=', filter.from);
+  if (filter.until) q = q.where('at', '<', filter.until);
   if (filter.after) q = q.where('seq', '<', filter.after);
   const rows = await q.execute();
   const page = rows.slice(0, filter.limit);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
+import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
 
 /** What a command may touch of its process: injected so commands run in-process in tests. */
@@ -58,6 +59,9 @@ export async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) 
   const rt = await openRuntime(commandConfig(cmd, io));
   try {
     return await fn(rt);
+  } catch (e) {
+    await countIfCardRefusal(rt.database.db, 'cli', rt.clock.now(), e);
+    throw e;
   } finally {
     await rt.close();
   }

@@ -16,8 +16,31 @@ const People = lazy(() => import('../features/people/components/People'));
 const Person = lazy(() => import('../features/people/components/Person'));
 const Requests = lazy(() => import('../features/requests/components/Requests'));
 const RequestPage = lazy(() => import('../features/requests/components/RequestPage'));
+const Declaration = lazy(() => import('../features/declaration/components/Declaration'));
+const Retention = lazy(() => import('../features/retention/components/Retention'));
+const Audit = lazy(() => import('../features/audit/components/Audit'));
+const Users = lazy(() => import('../features/users/components/Users'));
 
-function route(path: string): ReactNode {
+/** Part 2's pages, each offered only to a role that may use it (the API refuses the others anyway). */
+const SECTIONS = [
+  { to: '/declaration', label: 'Declaration', permission: 'subjects:read' },
+  { to: '/retention', label: 'Retention', permission: 'retention:read' },
+  { to: '/audit', label: 'Audit', permission: 'audit:read' },
+  { to: '/users', label: 'Users', permission: 'users:manage' },
+] as const;
+
+function route(path: string, permissions: readonly string[]): ReactNode {
+  const section = SECTIONS.find((x) => x.to === path);
+  if (section && !permissions.includes(section.permission)) {
+    return (
+      <>
+        <h1>Not available to your role</h1>
+        <p>
+          Your role may not use this page. <Link to="/">Go to the dashboard</Link>
+        </p>
+      </>
+    );
+  }
   if (path === '/') return <Dashboard />;
   if (path === '/password') return <ChangePassword />;
   if (path === '/people') return <People />;
@@ -26,6 +49,10 @@ function route(path: string): ReactNode {
   if (path === '/requests') return <Requests />;
   const request = match('/requests/:id', path);
   if (request) return <RequestPage id={request.id!} />;
+  if (path === '/declaration') return <Declaration />;
+  if (path === '/retention') return <Retention />;
+  if (path === '/audit') return <Audit />;
+  if (path === '/users') return <Users />;
   return (
     <>
       <h1>Page not found</h1>
@@ -96,6 +123,11 @@ export function App() {
                   <Link to="/requests">Requests</Link>
                 </li>
               ) : null}
+              {SECTIONS.filter((x) => session.permissions.includes(x.permission)).map((x) => (
+                <li key={x.to}>
+                  <Link to={x.to}>{x.label}</Link>
+                </li>
+              ))}
               <li>
                 <Link to="/password">Password</Link>
               </li>
@@ -113,7 +145,7 @@ export function App() {
         {session.mustChangePassword ? (
           <ChangePassword onChanged={() => navigate('/', { replace: true })} />
         ) : (
-          <Suspense fallback={<Status>Loading…</Status>}>{route(path)}</Suspense>
+          <Suspense fallback={<Status>Loading…</Status>}>{route(path, session.permissions)}</Suspense>
         )}
       </main>
     </SessionContext.Provider>
