@@ -1,9 +1,9 @@
 /**
  * A loopback load generator, in a worker thread so it runs on the other core: `concurrency`
- * loops, each sending one request at a time over a keep-alive connection, until `maxRequests`
+ * loops, each sending one request at a time over its own keep-alive connection, until `maxRequests`
  * have been sent or `seconds` have passed. Reports counts and latencies; never judges them.
  */
-import http from 'node:http';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -35,37 +35,75 @@ export interface LoadResult {
 
 const job = workerData as LoadJob;
 const target = new URL(job.mode === 'search' ? '/api/v1/subjects/search' : job.mode === 'cookie-consent' ? '/cookies/consent' : '/healthz', job.url);
-const cookieHeaders = job.cookieOrigin ? { origin: job.cookieOrigin, 'user-agent': 'Mozilla/5.0 (bench)' } : {};
-const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+/**
+ * One keep-alive connection speaking just enough HTTP/1.1 for this: a request written as one
+ * buffer, a response read up to its Content-Length. Node's http client costs more CPU per request
+ * than the server's search on this machine, and the generator shares the cores with the server;
+ * a lean client measures the server, not itself (autocannon, the outside generator, does the same).
+ */
+class Connection {
+  private socket: net.Socket;
+  private buf: Buffer = Buffer.alloc(0);
+  private pending: { resolve: (r: { status: number; body: string }) => void; reject: (e: Error) => void } | undefined;
 
-function send(body: string | undefined): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: body === undefined ? 'GET' : 'POST',
-        headers:
-          body === undefined
-            ? {}
-            : job.mode === 'cookie-consent'
-              ? { ...cookieHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-              : { authorization: `Bearer ${job.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  constructor() {
+    this.socket = net.connect({ host: target.hostname, port: Number(target.port) });
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => {
+      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      this.parse();
+    });
+    const fail = (e: Error) => {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(e);
+    };
+    this.socket.on('error', fail);
+    this.socket.on('close', () => fail(new Error('connection closed')));
+  }
+
+  private parse(): void {
+    const end = this.buf.indexOf('\r\n\r\n');
+    if (end < 0 || !this.pending) return;
+    const head = this.buf.toString('latin1', 0, end);
+    const status = Number(head.slice(9, 12));
+    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!m) {
+      this.pending.reject(new Error(`HTTP ${status} without Content-Length`));
+      this.pending = undefined;
+      this.socket.destroy();
+      return;
+    }
+    const total = end + 4 + Number(m[1]);
+    if (this.buf.length < total) return;
+    const body = this.buf.toString('utf8', end + 4, total);
+    this.buf = this.buf.subarray(total);
+    const p = this.pending;
+    this.pending = undefined;
+    p.resolve({ status, body });
+  }
+
+  send(body: string | undefined): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.socket.write(requestBytes(body));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
 }
+
+const host = `Host: ${target.host}\r\n`;
+const fixed =
+  job.mode === 'cookie-consent'
+    ? `POST ${target.pathname} HTTP/1.1\r\n${host}${job.cookieOrigin ? `Origin: ${job.cookieOrigin}\r\nUser-Agent: Mozilla/5.0 (bench)\r\n` : ''}Content-Type: application/json\r\n`
+    : job.mode === 'search'
+      ? `POST ${target.pathname} HTTP/1.1\r\n${host}Authorization: Bearer ${job.token}\r\nContent-Type: application/json\r\n`
+      : `GET ${target.pathname} HTTP/1.1\r\n${host}\r\n`;
+const requestBytes = (body: string | undefined): string => (body === undefined ? fixed : `${fixed}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+const connections: Connection[] = [];
 
 const emailOf = (i: number): string => `person.${i}@example.com`;
 
@@ -82,7 +120,7 @@ async function run(seconds: number, maxRequests: number, record: boolean): Promi
       const body = job.mode === 'search' ? JSON.stringify({ email: emailOf((n * 104_729 + k) % job.subjects) }) : job.mode === 'cookie-consent' ? job.cookieChoice : undefined;
       const t0 = performance.now();
       try {
-        const res = await send(body);
+        const res = await (connections[k] ??= new Connection()).send(body);
         if (res.status !== (job.mode === 'cookie-consent' ? 201 : 200) || (job.mode === 'search' && !res.body.includes('"subjects":[{'))) {
           errors++;
           firstError ??= `HTTP ${res.status}: ${res.body.slice(0, 200)}`;
@@ -103,5 +141,5 @@ async function run(seconds: number, maxRequests: number, record: boolean): Promi
 
 await run(job.warmupSeconds, Number.MAX_SAFE_INTEGER, false);
 const result = await run(job.seconds, job.maxRequests, true);
-agent.destroy();
+for (const c of connections) c.close();
 parentPort!.postMessage(result);

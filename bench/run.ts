@@ -5,6 +5,7 @@
  *   (a) import: synthetic people with six fields from CSV through the full path, and its ratio to
  *       a plain better-sqlite3 insert of the same rows
  *   (b) lookup by e-mail among many people, in process: p50 / p99
+ *       and the console's dashboard and person page among them: server time
  *   (c) the same lookup over HTTP with a loopback load generator: requests/s
  *   (d) RSS while a large CSV streams through the import
  *   (e) the crypto micro-benchmark (src/crypto/bench.ts)
@@ -17,11 +18,16 @@
  *   BENCH_PG_SUBJECTS       (b) on PostgreSQL, default BENCH_SUBJECTS
  *   BENCH_IMPORT_ROWS       (d) rows in the CSV, default 1 000 000
  *   BENCH_MEMORY_SECONDS    (d) time cap, default 30
- *   BENCH_HTTP_SECONDS      (c) per measurement, default 10; BENCH_HTTP_CONCURRENCY default 32
+ *   BENCH_HTTP_SECONDS      (c) per measurement, default 10; BENCH_HTTP_CONCURRENCY default 32;
+ *                           (c) runs the in-repo generator, then autocannon (BENCH_AUTOCANNON=0: not)
  *   BENCH_ONLY              a comma list of crypto,import,memory,lookup,http (the default), and
- *                           retention,consent,requests,cookies,console: other features'
+ *                           retention,consent,requests,cookies,console,soak: other features'
  *                           benchmarks, run only when named
  *   STEWARD_BENCH_DATABASE_URL  run (a) and (b) on PostgreSQL too, each in a fresh schema
+ *   soak (in BENCH_ONLY)    two `steward serve` instances on one PostgreSQL database (a scratch
+ *                           database beside STEWARD_BENCH_DATABASE_URL's) under a mixed load
+ *                           (bench/soak.ts); SOAK_SECONDS, default 60, or 10 with BENCH_QUICK=1;
+ *                           SOAK_CONCURRENCY default 16
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,6 +39,8 @@ import { fileURLToPath } from 'node:url';
 import { httpBench } from './http.bench.js';
 import { importBench, parseOnlyBench, plainInsertBench, registerRowsFloorBench, type MemoryResult } from './import.bench.js';
 import { lookupBench, seedSubjects } from './lookup.bench.js';
+import { describeSoak, runSoak } from './soak.js';
+import { pagesBench } from './pages.bench.js';
 import { createTarget, fmtInt, fmtMiB, fmtMs, intEnv, log, type BenchTarget } from './support.js';
 
 interface Line {
@@ -154,17 +162,33 @@ async function lookupSection(kind: 'sqlite' | 'postgres', withHttp: boolean, loo
         goal: 'p50 < 0.2 ms',
         note: `${fmtInt(r.lookups)} sequential findSubjects calls, each audited; ${fmtInt(r.perSec)}/s; ${seeded}`,
       });
+      log(`(b) console pages among ${k(lookupN)} on ${kind}…`);
+      const p = await pagesBench(t, lookupN);
+      lines.push(
+        {
+          name: `  console: the dashboard's data among ${k(lookupN)} (${kind})`,
+          result: `p50 ${fmtMs(p.dashboardP50Ms)}, p99 ${fmtMs(p.dashboardP99Ms)}`,
+          goal: '≤ 100 ms',
+          note: `server time (inject), GET /api/v1/dashboard as a privacy officer; ${p.errors} errors`,
+        },
+        {
+          name: `  console: a person's page among ${k(lookupN)} (${kind})`,
+          result: `p50 ${fmtMs(p.personP50Ms)}, p99 ${fmtMs(p.personP99Ms)}`,
+          goal: '≤ 50 ms',
+          note: `server time of the 7 requests the page makes, in parallel as the console makes them; ${fmtInt(p.people)} people`,
+        },
+      );
     }
     if (withHttp) {
       await t.close();
       log(`(c) HTTP load on ${kind} (${httpSeconds} s, ${httpConcurrency} connections)…`);
-      const { search: h, healthz } = await httpBench(t, lookupN, { seconds: httpSeconds, concurrency: httpConcurrency });
+      const { search: h, healthz, outside } = await httpBench(t, lookupN, { seconds: httpSeconds, concurrency: httpConcurrency, outside: process.env.BENCH_AUTOCANNON !== '0' });
       if (h.errors > 0) log(`    ${h.errors} errors; first: ${h.firstError}`);
       lines.push({
         name: `lookup over HTTP among ${k(lookupN)} (${kind})`,
         result: `${fmtInt(h.perSec)} requests/s`,
         goal: '≥ 6,600/s',
-        note: `${fmtInt(h.requests)} POST /api/v1/subjects/search, ${h.concurrency} keep-alive connections, p50 ${fmtMs(h.p50Ms)}, p99 ${fmtMs(h.p99Ms)}, ${h.errors} errors`,
+        note: `${(h.perSec / healthz.perSec).toFixed(2)} of /healthz on this run; ${fmtInt(h.requests)} POST /api/v1/subjects/search, ${h.concurrency} keep-alive connections, p50 ${fmtMs(h.p50Ms)}, p99 ${fmtMs(h.p99Ms)}, ${h.errors} errors; in-repo generator (bench/loadgen.worker.ts)`,
       });
       lines.push({
         name: `  same server and client, GET /healthz (${kind})`,
@@ -172,6 +196,24 @@ async function lookupSection(kind: 'sqlite' | 'postgres', withHttp: boolean, loo
         goal: '',
         note: `the ceiling here: routing and one \`select 1\`; p50 ${fmtMs(healthz.p50Ms)}, ${healthz.errors} errors`,
       });
+      if (outside) {
+        const o = outside.search;
+        const cpu = (r: typeof o) => (r.cpuUsPerRequest === undefined ? '' : `; server CPU ${fmtInt(r.cpuUsPerRequest)} µs per request`);
+        lines.push(
+          {
+            name: `  the same search, autocannon (${kind})`,
+            result: `${fmtInt(o.perSec)} requests/s`,
+            goal: '≥ 6,600/s',
+            note: `${(o.perSec / outside.healthz.perSec).toFixed(2)} of /healthz by autocannon; ${fmtInt(o.requests)} requests, p50 ${o.p50Ms} ms, p99 ${o.p99Ms} ms, ${o.errors} errors${cpu(o)}`,
+          },
+          {
+            name: `  GET /healthz, autocannon (${kind})`,
+            result: `${fmtInt(outside.healthz.perSec)} requests/s`,
+            goal: '',
+            note: `p99 ${outside.healthz.p99Ms} ms, ${outside.healthz.errors} errors${cpu(outside.healthz)}`,
+          },
+        );
+      }
     }
   }, keep);
 }
@@ -203,6 +245,27 @@ async function featureSection(name: string, file: string, fn: string): Promise<v
   }
 }
 
+async function soakSection(): Promise<void> {
+  if (!pgUrl) {
+    lines.push({ name: 'soak: two instances on PostgreSQL', result: 'skipped', goal: '', note: 'needs STEWARD_BENCH_DATABASE_URL' });
+    return;
+  }
+  const seconds = intEnv('SOAK_SECONDS', process.env.BENCH_QUICK === '1' ? 10 : 60);
+  const concurrency = intEnv('SOAK_CONCURRENCY', 16);
+  log(`soak: two instances on one PostgreSQL database, ${seconds} s…`);
+  const r = await runSoak({ baseUrl: pgUrl, seconds, concurrency, people: intEnv('SOAK_PEOPLE', 500) });
+  for (const l of describeSoak(r, seconds, concurrency)) log(`    ${l}`);
+  const once = r.jobs.filter((j) => j.runs === 1).length;
+  lines.push({
+    name: `soak: 2 instances, 1 PostgreSQL, mixed load, ${seconds} s`,
+    result: `${fmtInt(r.load.perSec)} requests/s`,
+    goal: '0 errors',
+    note:
+      `${fmtInt(r.load.requests)} requests at ${concurrency} connections, p99 ${fmtMs(r.load.p99Ms)}, ${r.load.errors} errors; ` +
+      `audit verify ${r.verify.every((v) => v.ok) ? 'OK' : 'FAILED'} from both data folders; ${once} of ${r.jobs.length} jobs ran exactly once${r.ok ? '' : ' — FAILED'}`,
+  });
+}
+
 function printTable(): void {
   const w1 = Math.max(...lines.map((l) => l.name.length), 9);
   const w2 = Math.max(...lines.map((l) => l.result.length), 6);
@@ -228,6 +291,7 @@ try {
   if (only.has('requests')) await featureSection('requests', './requests.bench.ts', 'runRequestsBench');
   if (only.has('cookies')) await featureSection('cookies', './cookies.bench.ts', 'runCookiesBench');
   if (only.has('console')) await featureSection('console', './console.bench.ts', 'runConsoleBench');
+  if (only.has('soak')) await soakSection();
 } finally {
   printTable();
   process.stdout.write(`\n${((performance.now() - started) / 1000).toFixed(0)} s in all; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);

@@ -48,7 +48,7 @@ export function checkpointAnchor(text: string, keyring: Runtime['keyring']): { a
   if (c.mac !== anchorMac(keyring, 'checkpoint', c.count, c.hash, c.at)) {
     return { problem: { kind: 'anchor-invalid', seq: null, message: `the checkpoint of ${c.at} does not carry a valid MAC for this database` } };
   }
-  return { anchor: { source: `the checkpoint of ${c.at}`, count: c.count, hash: c.hash } };
+  return { anchor: { source: `the checkpoint of ${c.at}`, count: c.count, hash: c.hash, at: c.at } };
 }
 
 const DAY = 24 * 60 * 60_000;

@@ -36,6 +36,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
           io.stdout(`TAMPERED: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${result.entries} entries\n`);
           for (const p of problems) io.stdout(`  [${p.kind}] ${p.message}\n`);
         }
+        if (!opts.json) for (const note of result.superseded ?? []) io.stdout(`  [superseded] ${note}\n`);
         io.exitCode = result.ok ? 0 : 1;
       });
     });

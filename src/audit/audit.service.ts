@@ -16,6 +16,8 @@ import { StewardError } from '../shared/errors.js';
 import { isCleanText, UNCLEAN_TEXT_MESSAGE } from '../shared/text.js';
 
 export const GENESIS = '0'.repeat(64);
+/** The action of the entry a restore writes (backup.service.ts); verify reads its details. */
+export const RESTORE_ACTION = 'backup.restore';
 const HEAD = 'audit_head';
 
 export interface AuditEvent {
@@ -175,6 +177,19 @@ export interface VerifyResult {
   problem?: AuditProblem;
   /** Every problem found, in chain order, then the head, then the anchors. */
   problems?: AuditProblem[];
+  /**
+   * Anchors the chain no longer reaches because a restore recorded in the chain replaced the
+   * entries they vouched for (not problems: the restore was made with the key).
+   */
+  superseded?: string[];
+}
+
+/** What a `backup.restore` entry records about the chain it left behind (audit details). */
+export interface RestoreAuditDetails {
+  /** Entries the restored backup held: anchors up to here must still be found. */
+  restoredEntries: number;
+  /** The witness file's head just before the restore, if there was a genuine one. */
+  supersededWitness: { count: number; hash: string; at: string } | null;
 }
 
 /**
@@ -186,6 +201,8 @@ export interface AuditAnchor {
   source: string;
   count: number;
   hash: string;
+  /** When the anchor was made (MACed with it); an anchor older than a recorded restore may be superseded. */
+  at?: string;
 }
 
 /** The MAC of an anchor (a witness or a checkpoint), under the chain's key, with its own domain. */
@@ -227,6 +244,8 @@ export async function verifyAudit(db: DB, keyring: Keyring, onProgressOrOptions?
   // A one-entry look-behind distinguishes an altered entry (its successor still links to its
   // stored hash) from an inserted one (its successor links to the entry before it).
   let suspect: { seq: number; storedHash: string; prevBefore: string } | undefined;
+  // Restores recorded in the chain (genuine entries only): when, and how much of the chain they kept.
+  const restores: Array<{ seq: number; at: string; restoredEntries: number }> = [];
   for (;;) {
     const page = await db.selectFrom('audit_log').selectAll().where('seq', '>', lastSeq).orderBy('seq').limit(5000).execute();
     if (page.length === 0) break;
@@ -257,6 +276,10 @@ export async function verifyAudit(db: DB, keyring: Keyring, onProgressOrOptions?
       if (e.prev_hash !== expectedPrev) {
         problems.push({ kind: 'removed', seq, message: `one or more entries before entry ${seq} have been removed` });
       }
+      if (e.action === RESTORE_ACTION) {
+        const d = JSON.parse(e.details) as Partial<RestoreAuditDetails>;
+        if (typeof d.restoredEntries === 'number') restores.push({ seq, at: e.at, restoredEntries: d.restoredEntries });
+      }
       expectedPrev = e.hash;
     }
     opts.onProgress?.(count);
@@ -284,8 +307,16 @@ export async function verifyAudit(db: DB, keyring: Keyring, onProgressOrOptions?
     }
   }
   problems.push(...(opts.anchorProblems ?? []));
+  const superseded: string[] = [];
   anchors.forEach((a, i) => {
     if (a.count === 0 || seen.has(i)) return;
+    // Made before a restore, and beyond what the restored backup held: those entries were
+    // replaced by the restore on purpose. Anything the backup held must still be there.
+    const by = a.at === undefined ? undefined : restores.find((r) => a.at! < r.at && a.count > r.restoredEntries);
+    if (by) {
+      superseded.push(`${a.source} records entry ${a.count}, replaced by the restore recorded at entry ${by.seq} (${by.at}), which kept ${by.restoredEntries}`);
+      return;
+    }
     if (count === 0) {
       problems.push({ kind: 'wiped', seq: null, message: `the audit log is empty, but ${a.source} records ${plural(a.count, 'entry', 'entries')}: the log has been wiped` });
     } else {
@@ -296,8 +327,9 @@ export async function verifyAudit(db: DB, keyring: Keyring, onProgressOrOptions?
       });
     }
   });
-  if (problems.length === 0) return { ok: true, entries: count };
-  return { ok: false, entries: count, problem: problems[0]!, problems };
+  const notes = superseded.length > 0 ? { superseded } : {};
+  if (problems.length === 0) return { ok: true, entries: count, ...notes };
+  return { ok: false, entries: count, problem: problems[0]!, problems, ...notes };
 }
 
 export interface AuditEntry {
@@ -315,11 +347,15 @@ export interface AuditEntry {
 
 export async function listAudit(
   db: DB,
-  filter: { subjectId?: string; action?: string; after?: number; limit: number },
+  filter: { subjectId?: string; action?: string; actor?: string; from?: string; until?: string; after?: number; limit: number },
 ): Promise<{ entries: AuditEntry[]; next: number | null }> {
   let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(filter.limit + 1);
   if (filter.subjectId) q = q.where('subject_id', '=', filter.subjectId);
   if (filter.action) q = q.where('action', '=', filter.action);
+  if (filter.actor) q = q.where('actor', '=', filter.actor);
+  // Times are ISO 8601 in UTC, so they compare as text on both databases.
+  if (filter.from) q = q.where('at', '>=', filter.from);
+  if (filter.until) q = q.where('at', '<', filter.until);
   if (filter.after) q = q.where('seq', '<', filter.after);
   const rows = await q.execute();
   const page = rows.slice(0, filter.limit);

@@ -8,8 +8,9 @@
  *
  * - the witness: a small file beside the key file (the data folder, mode 0600) holding the newest
  *   head this process has committed (entry count and hash), MACed under the chain's key, which
- *   only the holder of the key-encryption key can derive. Updated after each commit that extends
- *   the chain; never moved backwards.
+ *   only the holder of the key-encryption key can derive. Updated after commits that extend the
+ *   chain (under sustained load at most every WRITE_GAP_MS); never moved backwards, except by a
+ *   restore, which records the head it replaces in the chain first.
  * - checkpoints: the head, MACed, written to the service log and mailed daily to the privacy
  *   contact (audit.checkpoint.ts), for the organisation to keep.
  *
@@ -29,6 +30,12 @@ import type { Clock } from '../shared/clock.js';
 import { anchorMac, type AuditAnchor, type AuditHead, type AuditProblem, type AuditWitnessSink } from './audit.service.js';
 
 export const WITNESS_FILE = 'steward.audit-witness';
+/**
+ * The least time between two writes of the witness while commits keep coming: the file then lags
+ * the chain by at most about this much (plus one write), and a busy server does not spend a
+ * file write and an fsync on every group commit. A quiet server writes at once.
+ */
+export const WRITE_GAP_MS = 50;
 const FORMAT = 'steward-audit-witness';
 
 interface WitnessJson {
@@ -50,6 +57,9 @@ export class AuditWitness implements AuditWitnessSink {
   #best: AuditHead | undefined;
   #written = -1;
   #writing: Promise<void> | undefined;
+  /** Callers of flush() waiting: while any are, writes follow each other without a gap. */
+  #flushers = 0;
+  #hurry: (() => void) | undefined;
   /** The last failure to write the file (a full disk); the next commit tries again. */
   lastError: Error | undefined;
 
@@ -70,7 +80,24 @@ export class AuditWitness implements AuditWitnessSink {
 
   /** Waits until every head advanced so far is on disk (or failed to be). */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    this.#flushers++;
+    try {
+      this.#hurry?.();
+      while (this.#writing) await this.#writing;
+    } finally {
+      this.#flushers--;
+    }
+  }
+
+  /**
+   * Puts `head` on disk even though it is behind what the file holds: only a restore does this,
+   * after recording in the chain (under the key) the head it replaces.
+   */
+  async replace(head: AuditHead): Promise<void> {
+    await this.flush();
+    this.#best = head;
+    await this.#write(head);
+    this.#written = head.count;
   }
 
   async read(): Promise<WitnessReading> {
@@ -93,7 +120,7 @@ export class AuditWitness implements AuditWitnessSink {
     if (j.mac !== anchorMac(this.#keyring, 'witness', j.count, j.hash, j.at)) {
       return this.#invalid('does not carry a valid MAC for this database (altered, or from another database)');
     }
-    return { state: 'ok', anchor: { source: `the witness file ${this.path} (${j.at})`, count: j.count, hash: j.hash }, at: j.at };
+    return { state: 'ok', anchor: { source: `the witness file ${this.path} (${j.at})`, count: j.count, hash: j.hash, at: j.at }, at: j.at };
   }
 
   #invalid(why: string): WitnessReading {
@@ -101,7 +128,22 @@ export class AuditWitness implements AuditWitnessSink {
   }
 
   async #drain(): Promise<void> {
+    let first = true;
     while (this.#best && this.#best.count > this.#written) {
+      // Under sustained load each commit would otherwise start the next read, write, fsync and
+      // rename as soon as the last one ends: a gap between writes bounds that to WRITE_GAP_MS.
+      if (!first && this.#flushers === 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, WRITE_GAP_MS);
+          timer.unref();
+          this.#hurry = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#hurry = undefined;
+      }
+      first = false;
       const target = this.#best;
       try {
         // Another process sharing the folder (a CLI command beside the server) may be ahead.

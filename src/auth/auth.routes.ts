@@ -96,7 +96,7 @@ export const authRoutes =
       `${API_PREFIX}/users`,
       {
         schema: {
-          summary: 'Create a user (owner only); the password is returned once',
+          summary: 'Create a user (owner only); the password is returned once (mustChangePassword: it is one-time, replaced at first sign-in)',
           tags: ['auth'],
           security: bearerSecurity,
           body: z.object({
@@ -105,6 +105,7 @@ export const authRoutes =
             displayName: z.string().max(200).optional(),
             jobRoles: z.array(z.string().max(64)).max(20).optional(),
             password: z.string().max(1024).optional(),
+            mustChangePassword: z.boolean().optional().describe('the password is one-time: the user must choose their own at first sign-in'),
           }),
           response: { 201: z.object({ user: userSchema, password: z.string() }), ...errorResponses },
         },

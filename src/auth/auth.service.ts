@@ -65,6 +65,8 @@ export interface NewUser {
   displayName?: string;
   jobRoles?: string[];
   password?: string;
+  /** The password is one-time: the user must choose their own at first sign-in (the console's way). */
+  mustChangePassword?: boolean;
 }
 
 function checkNewPassword(password: string, path: string): void {
@@ -100,7 +102,7 @@ export async function createUser(ctx: RegisterContext, actor: Actor, input: NewU
     password_hash: await hashPassword(password),
     disabled: 0,
     created_at: ctx.clock.now().toISOString(),
-    must_change_password: 0,
+    must_change_password: input.mustChangePassword ? 1 : 0,
     password_changed_at: null,
   };
   await writeTx(ctx, async (trx) => {

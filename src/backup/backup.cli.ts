@@ -45,6 +45,7 @@ export function registerBackupCommands(program: Command, io: CliIo): void {
           clock: systemClock,
           actor: cliActor(),
           erasureLedgerFile: ledgerFileFor(config),
+          witnessDir: config.dataDir,
           force: opts.force ?? false,
           ...(progress ? { onProgress: progress } : {}),
         });

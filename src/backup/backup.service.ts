@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { appendAudit } from '../audit/audit.service.js';
+import { appendAudit, readVerifiedHead, RESTORE_ACTION, type RestoreAuditDetails } from '../audit/audit.service.js';
+import { AuditWitness } from '../audit/audit.witness.js';
 import type { Actor } from '../auth/roles.js';
 import type { KekProvider } from '../crypto/kek.js';
 import { migrate, type Database } from '../db/database.js';
@@ -139,6 +140,11 @@ export interface RestoreOptions {
   actor: Actor;
   /** The erasure ledger's file: every erasure in it is applied again after loading. */
   erasureLedgerFile: string;
+  /**
+   * The data folder whose audit witness file follows this database: the restore replaces the
+   * witness with the restored chain's head (and records the head it replaced in the chain).
+   */
+  witnessDir?: string;
   force?: boolean;
   onProgress?: Progress;
 }
@@ -149,6 +155,8 @@ export interface RestoreResult {
   source: string;
   rows: number;
   reapplied: { subjects: number; records: number; entries: number };
+  /** What the restore's audit entry records about the chain it replaced. */
+  audit: RestoreAuditDetails;
 }
 
 /** Opens a backup's header and the key of its epoch; the errors name what is wrong. */
@@ -279,16 +287,29 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     throw e;
   }
   const ctx: RegisterContext = { database, keyring, policy: opts.policy, clock: opts.clock, erasureLedgerFile: opts.erasureLedgerFile };
+  // The chain is now the backup's: anchors kept outside the database may record a newer head.
+  const restoredEntries = (await readVerifiedHead(db, keyring))?.count ?? 0;
+  const witness = opts.witnessDir ? new AuditWitness(opts.witnessDir, keyring, opts.clock) : undefined;
+  const previous = witness ? await witness.read() : undefined;
+  const audit: RestoreAuditDetails = {
+    restoredEntries,
+    supersededWitness: previous?.state === 'ok' ? { count: previous.anchor.count, hash: previous.anchor.hash, at: previous.at } : null,
+  };
   if (!existsSync(opts.erasureLedgerFile)) {
     onProgress?.(`warning: no erasure ledger at ${opts.erasureLedgerFile}: erasures made after the backup cannot be re-applied (copy it here from the installation's data folder and restore again with --force)`);
   }
   const reapplied = await reapplyErasures(ctx, opts.actor, await readLedgerFile(opts.erasureLedgerFile, keyring));
   onProgress?.(`re-applied ${reapplied.subjects} erasures of people and ${reapplied.records} of records from the erasure ledger`);
   await writeTx(ctx, (trx) =>
-    appendAudit(trx, ctx, opts.actor, [{ action: 'backup.restore', details: { epoch: header.epoch, takenAt: header.createdAt, source: header.source, rows, reapplied } }]),
+    appendAudit(trx, ctx, opts.actor, [{ action: RESTORE_ACTION, details: { epoch: header.epoch, takenAt: header.createdAt, source: header.source, rows, reapplied, ...audit } }]),
   );
+  // A new anchor for the restored chain. `audit verify` accepts older anchors (this witness as it
+  // was, checkpoints mailed before) only beyond `restoredEntries` and only because the entry just
+  // written, MACed under the chain's key, says a restore replaced them.
+  const head = await readVerifiedHead(db, keyring);
+  if (witness && head) await witness.replace(head);
   await afterErasure(ctx);
-  return { epoch: header.epoch, createdAt: header.createdAt, source: header.source, rows, reapplied };
+  return { epoch: header.epoch, createdAt: header.createdAt, source: header.source, rows, reapplied, audit };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
+import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
 import { asCliUser } from './identity.js';
 
@@ -62,6 +63,9 @@ export async function withRuntime<T>(cmd: Command, io: CliIo, fn: (rt: Runtime) 
   const rt = await openRuntime(commandConfig(cmd, io));
   try {
     return await asCliUser(rt, cliUsername(cmd, io), () => fn(rt));
+  } catch (e) {
+    await countIfCardRefusal(rt.database.db, 'cli', rt.clock.now(), e);
+    throw e;
   } finally {
     await rt.close();
   }

@@ -16,6 +16,7 @@ import { errorResponses } from '../server/schemas.js';
 import { isStewardError } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
 import { formatDate } from '../policy/notice.model.js';
+import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { complaintCode, submitPublicComplaint } from './complaints.public.js';
 import { acknowledgeComplaint, addStep, closeComplaint, COMPLAINT_CHANNELS, COMPLAINT_STATUSES, getComplaint, LIMITS, linkSubject, listComplaints, logComplaint, OUTCOMES, type ComplaintView } from './complaints.service.js';
 
@@ -196,6 +197,7 @@ export const complaintPages =
         );
       } catch (e) {
         if (!isStewardError(e) || (e.code !== 'VALIDATION_FAILED' && e.code !== 'FORBIDDEN_DATA')) throw e;
+        await countIfCardRefusal(deps.database.db, 'public-form', deps.clock.now(), e);
         const problem = e.code === 'FORBIDDEN_DATA' ? 'Please take out any bank or card numbers and send it again.' : e.message;
         return sendHtml(reply, 400, detailsPage(org, email, problem, { ...kept, summary: e.code === 'FORBIDDEN_DATA' ? '' : summary }));
       }

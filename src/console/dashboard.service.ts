@@ -16,6 +16,7 @@ import '../retention/retention.tables.js';
 import '../server/scheduler.js';
 import { can, type Actor } from '../auth/roles.js';
 import { lintPolicy } from '../policy/policy.lint.js';
+import { cardRefusalsSince } from '../promises/card-refusals.js';
 import type { RegisterContext } from '../register/register.service.js';
 
 const CLOSED_REQUEST = ['completed', 'refused', 'withdrawn'];
@@ -163,11 +164,18 @@ export async function dashboard(ctx: RegisterContext, actor: Actor): Promise<Das
     });
   }
 
+  // Refusals are counts without any detail, so every role that sees the dashboard may see them.
+  const refused = await cardRefusalsSince(db, yearStart);
+  const ways: Record<string, string> = { api: 'the API and console', 'public-form': 'the public request form', cli: 'the command line', import: 'imports' };
+  const bySource = Object.entries(refused.bySource).map(([k, n]) => `${n} through ${ways[k] ?? k}`);
   promises.push({
     id: 'no-card-numbers',
     promise: 'We never store payment card numbers.',
-    evidence: ['every field and text written to the register is checked: a card number or CVV is refused with FORBIDDEN_DATA before anything is stored'],
-    kept: null,
+    evidence: [
+      `card numbers refused this year: ${refused.total}${bySource.length ? ` (${bySource.join(', ')})` : ''}`,
+      'every field and text written to the register, to requests, breaches and complaints is checked: a card number, security code or PIN is refused before anything is stored',
+    ],
+    kept: true,
   });
 
   const all = findingsOf(ctx.policy);

@@ -239,6 +239,15 @@ type Finding = 'card number' | 'card security code' | 'card PIN';
 
 const MAX_DEPTH = 64;
 
+/** The refusal assertNoCardData throws: FORBIDDEN_DATA, told apart from other refusals so that it can be counted. */
+export class CardDataRefused extends StewardError {
+  constructor(message: string, details: Array<{ path: string; message: string }>) {
+    super('FORBIDDEN_DATA', message, details);
+  }
+}
+
+export const isCardDataRefusal = (e: unknown): e is CardDataRefused => e instanceof CardDataRefused;
+
 /**
  * Walks a record (nested objects, arrays and Maps too) and throws StewardError('FORBIDDEN_DATA')
  * naming every field that holds a card number, a card security code or a card PIN. The message
@@ -295,8 +304,7 @@ export function assertNoCardData(fields: Record<string, unknown>, opts: { path?:
 
   if (problems.length === 0) return;
   const names = [...new Set(problems.map((p) => p.path))];
-  throw new StewardError(
-    'FORBIDDEN_DATA',
+  throw new CardDataRefused(
     `Refused: ${names.map((n) => `"${n}"`).join(', ')} ${names.length === 1 ? 'holds' : 'hold'} payment card data ` +
       `(${[...new Set(problems.map((p) => p.finding))].join(', ')}). Steward never stores card numbers, security codes or PINs ` +
       '(PCI DSS): keep the payment provider’s token and at most the last four digits instead.',

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
-import { lintPolicy } from './policy.lint.js';
+import { LINT_RULES, lintPolicy } from './policy.lint.js';
 import { policyJsonSchema } from './policy.schema.js';
 import { currentPublication } from './publishing.service.js';
 import { renderNotice } from './notice.render.js';
@@ -21,6 +21,8 @@ const findingSchema = z.object({
   line: z.number().optional(),
   column: z.number().optional(),
   message: z.string(),
+  /** What to write to fix it (the rule's advice; docs/lint-rules.md has more). */
+  fix: z.string(),
 });
 
 export const policyRoutes =
@@ -54,13 +56,14 @@ export const policyRoutes =
       `${API_PREFIX}/policy/findings`,
       {
         schema: {
-          summary: 'Lint findings for the declaration in force',
+          summary: 'Lint findings for the declaration in force: where (path, line, column), what, and how to fix each',
           tags: ['policy'],
           response: { 200: z.object({ errors: z.number(), warnings: z.number(), infos: z.number(), findings: z.array(findingSchema) }) },
         },
       },
       async () => {
-        const findings = lintPolicy(loaded);
+        const fixes = new Map(LINT_RULES.map((r) => [r.id, r.fix]));
+        const findings = lintPolicy(loaded).map((f) => ({ ...f, fix: fixes.get(f.rule) ?? '' }));
         const count = (s: string) => findings.filter((f) => f.severity === s).length;
         return { errors: count('error'), warnings: count('warning'), infos: count('info'), findings };
       },

@@ -97,5 +97,7 @@ describe.each(dialects)('the privacy centre request form on %s', (kind) => {
     expect(r.statusCode).toBe(400);
     expect(r.body).toContain('take out any bank or card numbers');
     expect(r.body).not.toContain('4111');
+    // The promises board counts it, with nothing but the day and the way in.
+    expect(await rt.database.db.selectFrom('card_refusals').selectAll().execute()).toEqual([{ day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), source: 'public-form', refusals: 1 }]);
   });
 });

@@ -15,6 +15,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { page } from '../consent/pages.js';
 import { isIsoDate, weekdayName } from '../deadline/plain-date.js';
 import { formatDate } from '../policy/notice.model.js';
+import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { RateLimiter } from '../consent/rate-limit.js';
 import type { AppDeps } from '../server/app.js';
 import { formOf, sendHtml } from '../server/html.js';
@@ -126,6 +127,7 @@ export const requestPages =
         return sendHtml(reply, 201, donePage(org, r.reference, r.dueOn));
       } catch (e) {
         if (!isStewardError(e) || (e.code !== 'VALIDATION_FAILED' && e.code !== 'FORBIDDEN_DATA')) throw e;
+        await countIfCardRefusal(deps.database.db, 'public-form', deps.clock.now(), e);
         // The messages name the field and the problem, never the value; the details are not
         // shown back when they were the problem (they may hold a card number).
         const problem = e.code === 'FORBIDDEN_DATA' ? 'Please take out any bank or card numbers and send it again.' : e.message;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
 import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
+import { recordJobRun } from '../server/scheduler.js';
 import { errorResponses } from '../server/schemas.js';
 import type { RetentionConditions } from './conditions.js';
 import { addLifeEvent, EVENT_TYPES, listLifeEvents, pendingLifeEvents, removeLifeEvent, reviewLifeEvent } from './events.service.js';
@@ -25,9 +26,11 @@ import {
   presentHold,
   presentPlan,
   presentReviews,
+  presentRun,
   reviewsResponse,
+  runResponse,
 } from './retention.presenter.js';
-import { explainSubject, listReviewsDue, planRetention } from './retention.service.js';
+import { explainSubject, listReviewsDue, planRetention, runRetention } from './retention.service.js';
 import { decideReview, REVIEW_REASON_MAX } from './reviews.service.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').max(64);
@@ -210,6 +213,24 @@ export const retentionRoutes =
           reviewLimit: req.query.reviews,
         });
         return presentPlan(plan);
+      },
+    );
+
+    app.post(
+      `${API_PREFIX}/retention/run`,
+      {
+        schema: {
+          summary:
+            'Run retention now: delete and anonymise what is due today (privacy officer, owner). Idempotent; when another instance holds the retention lock, acquired is false and nothing was done',
+          tags,
+          security: bearerSecurity,
+          response: { 200: runResponse, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const r = await runRetention(deps, await actorFrom(deps, req), undefined, conditions);
+        if (r.acquired) await recordJobRun(deps.database.db, 'retention', deps.clock.now(), `deleted ${r.deleted}, anonymised ${r.anonymised} (run now)`);
+        return presentRun(r);
       },
     );
 

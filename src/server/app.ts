@@ -16,6 +16,7 @@ import { policyRoutes } from '../policy/policy.routes.js';
 import { registerRoutes } from '../register/register.routes.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Config } from '../config/config.js';
+import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { registerErrorHandling } from './errors.js';
 import { registerInputGuard } from './input-guard.js';
 import { landingPage } from './landing.js';
@@ -44,7 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  registerErrorHandling(app, (e) => countIfCardRefusal(deps.database.db, 'api', deps.clock.now(), e));
 
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');

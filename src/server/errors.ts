@@ -35,9 +35,14 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Array<{ path?: string; message: string }> };
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+/**
+ * `onRefusal` sees every StewardError before it is answered (the promises board counts card-data
+ * refusals there); it must not throw.
+ */
+export function registerErrorHandling(app: FastifyInstance, onRefusal?: (err: Error) => Promise<void>): void {
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
     if (isStewardError(err)) {
+      if (onRefusal) await onRefusal(err);
       const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.details.length ? { details: err.details } : {}) } };
       return reply.status(STATUS[err.code]).send(body);
     }

@@ -114,3 +114,16 @@ export class Scheduler {
     return row?.holder === this.holder && row.lease_until === leaseUntil;
   }
 }
+
+/**
+ * Records a run made on demand (retention "run now") as the job's last run, so the dashboard and
+ * the schedule see it; the lease is left alone (the job's own lock keeps runs apart).
+ */
+export async function recordJobRun(db: DB, name: string, at: Date, status: string): Promise<void> {
+  const iso = at.toISOString();
+  await db
+    .insertInto('job_runs')
+    .values({ name, holder: null, lease_until: iso, last_run_at: iso, last_status: status })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ last_run_at: iso, last_status: status }))
+    .execute();
+}

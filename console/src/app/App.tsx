@@ -20,8 +20,33 @@ const Breaches = lazy(() => import('../features/breaches/components/Breaches'));
 const BreachPage = lazy(() => import('../features/breaches/components/BreachPage'));
 const Marketing = lazy(() => import('../features/marketing/components/Marketing'));
 const PersonConsent = lazy(() => import('../features/marketing/components/PersonConsent'));
+const Declaration = lazy(() => import('../features/declaration/components/Declaration'));
+const Retention = lazy(() => import('../features/retention/components/Retention'));
+const Audit = lazy(() => import('../features/audit/components/Audit'));
+const Users = lazy(() => import('../features/users/components/Users'));
 
-function route(path: string): ReactNode {
+/** Part 2's pages, each offered only to a role that may use it (the API refuses the others anyway). */
+const SECTIONS = [
+  { to: '/breaches', label: 'Breaches', permission: 'breaches:report' },
+  { to: '/marketing', label: 'Marketing', permission: 'marketing:check' },
+  { to: '/declaration', label: 'Declaration', permission: 'subjects:read' },
+  { to: '/retention', label: 'Retention', permission: 'retention:read' },
+  { to: '/audit', label: 'Audit', permission: 'audit:read' },
+  { to: '/users', label: 'Users', permission: 'users:manage' },
+] as const;
+
+function route(path: string, permissions: readonly string[]): ReactNode {
+  const section = SECTIONS.find((x) => x.to === path);
+  if (section && !permissions.includes(section.permission)) {
+    return (
+      <>
+        <h1>Not available to your role</h1>
+        <p>
+          Your role may not use this page. <Link to="/">Go to the dashboard</Link>
+        </p>
+      </>
+    );
+  }
   if (path === '/') return <Dashboard />;
   if (path === '/password') return <ChangePassword />;
   if (path === '/people') return <People />;
@@ -36,6 +61,10 @@ function route(path: string): ReactNode {
   if (path === '/marketing') return <Marketing />;
   const consent = match('/people/:id/consent', path);
   if (consent) return <PersonConsent id={consent.id!} />;
+  if (path === '/declaration') return <Declaration />;
+  if (path === '/retention') return <Retention />;
+  if (path === '/audit') return <Audit />;
+  if (path === '/users') return <Users />;
   return (
     <>
       <h1>Page not found</h1>
@@ -106,16 +135,11 @@ export function App() {
                   <Link to="/requests">Requests</Link>
                 </li>
               ) : null}
-              {session.permissions.includes('breaches:report') ? (
-                <li>
-                  <Link to="/breaches">Breaches</Link>
+              {SECTIONS.filter((x) => session.permissions.includes(x.permission)).map((x) => (
+                <li key={x.to}>
+                  <Link to={x.to}>{x.label}</Link>
                 </li>
-              ) : null}
-              {session.permissions.includes('marketing:check') ? (
-                <li>
-                  <Link to="/marketing">Marketing</Link>
-                </li>
-              ) : null}
+              ))}
               <li>
                 <Link to="/password">Password</Link>
               </li>
@@ -133,7 +157,7 @@ export function App() {
         {session.mustChangePassword ? (
           <ChangePassword onChanged={() => navigate('/', { replace: true })} />
         ) : (
-          <Suspense fallback={<Status>Loading…</Status>}>{route(path)}</Suspense>
+          <Suspense fallback={<Status>Loading…</Status>}>{route(path, session.permissions)}</Suspense>
         )}
       </main>
     </SessionContext.Provider>

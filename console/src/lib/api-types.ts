@@ -105,7 +105,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lint findings for the declaration in force */
+        /** Lint findings for the declaration in force: where (path, line, column), what, and how to fix each */
         get: {
             parameters: {
                 query?: never;
@@ -133,6 +133,7 @@ export interface paths {
                                 line?: number;
                                 column?: number;
                                 message: string;
+                                fix: string;
                             }[];
                         };
                     };
@@ -1689,7 +1690,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a user (owner only); the password is returned once */
+        /** Create a user (owner only); the password is returned once (mustChangePassword: it is one-time, replaced at first sign-in) */
         post: {
             parameters: {
                 query?: never;
@@ -1706,6 +1707,8 @@ export interface paths {
                         displayName?: string;
                         jobRoles?: string[];
                         password?: string;
+                        /** @description the password is one-time: the user must choose their own at first sign-in */
+                        mustChangePassword?: boolean;
                     };
                 };
             };
@@ -5051,12 +5054,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit trail, newest first: who did what to whose data, when and why (privacy officer, owner, auditor) */
+        /** The audit trail, newest first, a page at a time (next: pass it as before): who did what to whose data, when and why. Filters: subject, action, user (a username, or an actor id such as system:retention), from and to (days, UTC, inclusive). Privacy officer, owner, auditor */
         get: {
             parameters: {
                 query?: {
                     subject?: string;
                     action?: string;
+                    user?: string;
+                    from?: string;
+                    to?: string;
                     before?: number;
                     limit?: number;
                 };
@@ -5086,6 +5092,7 @@ export interface paths {
                                 details: {
                                     [key: string]: unknown;
                                 };
+                                actorName: string | null;
                             }[];
                             next: number | null;
                         };
@@ -5281,6 +5288,11 @@ export interface paths {
                                 seq: number | null;
                                 message: string;
                             }[];
+                            anchors: {
+                                source: string;
+                                count: number;
+                            }[];
+                            superseded?: string[];
                         };
                     };
                 };
@@ -5431,7 +5443,195 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /** Verify the chain as GET does, and also against checkpoints mailed to the privacy contact (their JSON): a rollback past one, or a forged one, is reported */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        checkpoints: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            entries: number;
+                            problem?: {
+                                kind: string;
+                                seq: number | null;
+                                message: string;
+                            };
+                            problems?: {
+                                kind: string;
+                                seq: number | null;
+                                message: string;
+                            }[];
+                            anchors: {
+                                source: string;
+                                count: number;
+                            }[];
+                            superseded?: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -13570,6 +13770,204 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retention/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run retention now: delete and anonymise what is due today (privacy officer, owner). Idempotent; when another instance holds the retention lock, acquired is false and nothing was done */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            acquired: boolean;
+                            complete: boolean;
+                            asOf: string;
+                            deleted: number;
+                            anonymised: number;
+                            statistics: number;
+                            subjectsErased: number;
+                            held: number;
+                            kept: number;
+                            restricted: number;
+                            rules: {
+                                rule: string;
+                                /** @enum {string} */
+                                action: "delete" | "anonymise";
+                                records: number;
+                                subjects: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
