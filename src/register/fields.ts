@@ -68,13 +68,14 @@ export const indexKindOf = (f: FieldDef): IndexKind => (f.type === 'email' ? 'em
 /**
  * The blind-index key of an identifier field. Email and phone fields share one key per kind, so
  * one search finds a person whichever category holds the address. Other identifiers are keyed
- * by category and field; a category's primary field keeps the key one-value records used
+ * by category and field; a category's first such field keeps the key one-value records used
  * (`other:<category>`), so indexes written before fields stay searchable.
  */
 export function indexKeyOf(cat: DataCategory, f: FieldDef): string {
   const kind = indexKindOf(f);
   if (kind !== 'other') return kind;
-  return f.implicit || (cat.identifier !== undefined && primaryField(cat).id === f.id) ? `other:${cat.id}` : `other:${cat.id}.${f.id}`;
+  const first = categoryFields(cat).find((x) => x.identifier && indexKindOf(x) === 'other');
+  return first?.id === f.id ? `other:${cat.id}` : `other:${cat.id}.${f.id}`;
 }
 
 export const MAX_FIELD_CHARS = 10_000;
