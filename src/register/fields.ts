@@ -39,7 +39,8 @@ export function categoryFields(cat: DataCategory): FieldDef[] {
             {
               id: SINGLE_FIELD,
               label: cat.name,
-              type: cat.identifier ? LEGACY_TYPE[cat.identifier]! : 'free-text',
+              // A category named like a name ("name", "full-name") holds a name: find prints it.
+              type: cat.identifier ? LEGACY_TYPE[cat.identifier]! : /(^|-)name$/.test(cat.id) ? 'name' : 'free-text',
               identifier: cat.identifier !== undefined,
               aliases: [cat.id, cat.name],
               required: true,

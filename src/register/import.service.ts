@@ -21,6 +21,7 @@ import type { DataCategory } from '../policy/policy.schema.js';
 import { isStewardError, StewardError, type ErrorCode } from '../shared/errors.js';
 import { categoryFields, checkFieldValue, matchColumns, resolveFieldRef, type FieldDef, type FieldRef } from './fields.js';
 import '../consent/consent.tables.js';
+import { normaliseEmail, normalisePhone } from '../crypto/blind-index.js';
 import {
   addRecordsIn,
   buildSubjectRows,
@@ -557,7 +558,11 @@ async function upkeep(
     }
     const view = decryptRecord(dek, current, ctx.policy);
     const diff: Record<string, string> = {};
-    for (const [k, v] of Object.entries(r.values ?? {})) if (view.fields?.find((f) => f.id === k)?.value !== v) diff[k] = v;
+    for (const [k, v] of Object.entries(r.values ?? {})) {
+      const held = view.fields?.find((f) => f.id === k)?.value;
+      if (held !== undefined && sameValue(categoryFields(r.category).find((f) => f.id === k), held, v)) continue;
+      diff[k] = v;
+    }
     if (Object.keys(diff).length === 0) continue;
     const result = await updateRecordIn(trx, ctx, actor, current.id, { fields: diff }, undefined, { import: importId, line: row.line });
     changed ||= result.changed;
@@ -567,6 +572,14 @@ async function upkeep(
     changed = true;
   }
   return changed;
+}
+
+/** Whether a held value and an imported one are the same: email addresses and phone numbers compared as normalised. */
+function sameValue(def: FieldDef | undefined, held: string, given: string): boolean {
+  if (held === given) return true;
+  if (def?.type === 'email') return normaliseEmail(held) !== undefined && normaliseEmail(held) === normaliseEmail(given);
+  if (def?.type === 'phone') return normalisePhone(held) !== undefined && normalisePhone(held) === normalisePhone(given);
+  return false;
 }
 
 /** Which of the given identifier keys ("field:digest") some subject already has, with that subject's id. */
