@@ -173,31 +173,38 @@ export function matchColumns(categories: readonly DataCategory[], headers: reado
       return { column, ref: { category: h.category, field: h.field } };
     }
     if (free.length > 1) return { column, ambiguous: free.map((h) => ({ category: h.category, field: h.field })) };
+    // The nearest field: a misspelling (a third of the letters or fewer differ), or a name one
+    // contains whole ("Mobile phone" holds "phone"); otherwise no suggestion rather than a wild one.
     let best: (typeof all)[number] | undefined;
     let bestScore = Infinity;
     for (const x of all) {
       for (const name of [...x.strong, ...x.weak]) {
-        const d = distance(n, name) / Math.max(n.length, name.length, 1);
+        if (name.length < 3) continue;
+        const d = n.includes(name) || name.includes(n) ? 0.3 : distance(n, name) / Math.max(n.length, name.length, 1);
         if (d < bestScore) {
           bestScore = d;
           best = x;
         }
       }
     }
-    return { column, ...(best && bestScore <= 0.6 ? { nearest: { category: best.category, field: best.field } } : {}) };
+    return { column, ...(best && bestScore <= 0.34 ? { nearest: { category: best.category, field: best.field } } : {}) };
   });
 }
 
-/** Levenshtein distance, for suggesting the nearest field to an unmapped column. */
+/** Edit distance counting a swap of two neighbouring letters as one edit ("Emial"), for suggesting the nearest field. */
 function distance(a: string, b: string): number {
   if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** Resolves "category.field" (or a category id, for its single or primary field) from a --map target. */

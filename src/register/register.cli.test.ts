@@ -80,7 +80,7 @@ describe.each(dialects)('steward subjects on %s', (kind) => {
     expect(r.stdout).toContain('imported contacts.csv as customer');
     expect(r.stdout).toMatch(/rows read\s+13\n\s+created\s+5\n\s+matched existing\s+2\n\s+rejected\s+6\n/);
     expect(r.stdout).toContain('columns: name, E-mail → email-address.value, phone, company, job-title, address');
-    expect(r.stdout).toContain('columns not imported (map them with --map "column=category.field"):\n  favourite-colour\n');
+    expect(r.stdout).toContain('columns not imported (map them with --map "column=category.field"):\n  favourite-colour: no similar field (declare one, or map it)\n');
     expect(r.stdout).toContain('  line 3: column "E-mail": is not a valid email address\n');
     expect(r.stdout).toMatch(/ {2}line 5: column "company": looks like a card number/);
     expect(r.stdout).toContain('  line 9: column "phone": is not a valid phone number\n');

@@ -170,7 +170,7 @@ export function formatImportSummary(file: string, s: ImportSummary): string {
   if (s.unmapped.length > 0) {
     out.push('columns not imported (map them with --map "column=category.field"):');
     for (const u of s.unmapped) {
-      out.push(`  ${u.column}${u.ambiguous ? `: could be ${u.ambiguous.join(' or ')}` : u.nearest ? `: nearest field ${u.nearest}` : ''}`);
+      out.push(`  ${u.column}${u.ambiguous ? `: could be ${u.ambiguous.join(' or ')}` : u.nearest ? `: nearest field ${u.nearest}` : ': no similar field (declare one, or map it)'}`);
     }
   }
   if (s.unmatchable > 0) {
