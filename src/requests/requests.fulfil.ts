@@ -226,7 +226,11 @@ export async function fulfilPortability(ctx: RequestsContext, actor: Actor, idOr
   const subjectId = needSubject(row);
   const cats = policyIndex(ctx.policy).categories;
   const records = (await readAll(ctx, actor, subjectId)).filter(
-    (r) => cats.get(r.category)?.provided_by_subject === true && r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'),
+    // Provided by the person: a category they provide, collected from them (not from a third party).
+    (r) =>
+      cats.get(r.category)?.provided_by_subject === true &&
+      ctx.policy.policy.sources.find((s) => s.id === r.source)?.kind === 'data-subject' &&
+      r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'),
   );
   const notice = await versionInForce(ctx.database.db, ctx.policy);
   const zip = await zipFiles(packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today: ukToday(ctx.clock.now()), kind: 'portability', notice }));
