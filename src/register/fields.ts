@@ -138,12 +138,14 @@ export const qualifiedName = (cat: DataCategory, f: FieldDef): string => (f.impl
 
 /**
  * Every name a field answers to, strongest first: its qualified name (category.field), then its
- * id, label and aliases. A category's single implicit field also answers to the category's id
- * and name, as columns did before fields.
+ * id, label and aliases. A category's single implicit field, or its primary field, also answers
+ * to the category's id and name, as columns did before fields.
  */
 function namesOf(cat: DataCategory, f: FieldDef): { strong: string[]; weak: string[] } {
   const strong = [qualifiedName(cat, f), `${cat.id}.${f.id}`, `${cat.name}.${f.label}`].map(normaliseName);
-  const weak = [f.id, f.label, ...f.aliases].map(normaliseName);
+  // A column named after the category, as imports were written before fields, fills its primary field.
+  const legacy = !f.implicit && primaryField(cat).id === f.id ? [cat.id, cat.name] : [];
+  const weak = [f.id, f.label, ...f.aliases, ...legacy].map(normaliseName);
   return { strong, weak };
 }
 

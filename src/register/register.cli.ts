@@ -217,14 +217,15 @@ export { csvCell };
 export const EXPORT_CSV_COLUMNS = ['subject_id', 'relationships'] as const;
 
 /**
- * The export's columns: one per field of every category the actor may see and that is stored,
+ * The export's columns: one per field of every category held that the actor may see,
  * named category.field (a category without fields: its id). A category of which someone holds
  * several records gets numbered columns for the second and later ones ("category.field 2").
  */
 export function exportColumns(policy: LoadedPolicy, actor: Actor, repeats: ReadonlyMap<string, number>): Array<{ name: string; category: string; field: string; n: number }> {
   const out: Array<{ name: string; category: string; field: string; n: number }> = [];
   for (const cat of policy.policy.data_categories) {
-    if (cat.storage === 'never' || !canSeeCategory(actor, cat)) continue;
+    // Only categories someone holds: an empty column could name one the people's relationships never use.
+    if (cat.storage === 'never' || !canSeeCategory(actor, cat) || !repeats.has(cat.id)) continue;
     const times = Math.max(1, repeats.get(cat.id) ?? 1);
     for (let n = 1; n <= times; n++) {
       for (const f of categoryFields(cat)) out.push({ name: `${qualifiedName(cat, f)}${n > 1 ? ` ${n}` : ''}`, category: cat.id, field: f.id, n });

@@ -23,6 +23,7 @@ import { newId } from '../shared/ids.js';
 import type { Keyring } from './keyring.js';
 import { defaultPurposes } from '../promises/promises.purposes.js';
 import { afterErasure, recordErasures, type ErasureReason } from '../backup/erasure-ledger.js';
+import { deleteRecordRows, eraseSubjects } from '../retention/retention.actions.js';
 
 export interface RegisterContext {
   database: Database;
@@ -850,36 +851,56 @@ export async function deleteRecord(ctx: RegisterContext, actor: Actor, id: strin
  */
 export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: string, reason?: string, opts: { ledgerReason?: ErasureReason } = {}): Promise<{ records: number }> {
   authorise(actor, 'subjects:delete');
-  const now = ctx.clock.now().toISOString();
-  const result = await writeTx(ctx, async (trx) => {
-    const row = await subjectRow(trx, id);
-    if (row.erased_at) throw new StewardError('CONFLICT', `subject ${id} was already erased`);
-    const counts = await trx.selectFrom('records').select(['category']).where('subject_id', '=', id).execute();
-    // Keyed hashes of the person's email and phone go on the suppression list, which outlives this.
-    await suppressSubject(trx, ctx, actor, id, 'erasure');
-    await trx.deleteFrom('blind_indexes').where('subject_id', '=', id).execute();
-    await trx.deleteFrom('records').where('subject_id', '=', id).execute();
-    await trx.updateTable('subject_keys').set({ wrapped_key: null, destroyed_at: now }).where('subject_id', '=', id).execute();
-    await trx.updateTable('subjects').set({ erased_at: now, updated_at: now }).where('id', '=', id).execute();
-    await recordErasures(trx, 'subject', [id], opts.ledgerReason ?? 'register-delete', now);
-    const categories: Record<string, number> = {};
-    for (const c of counts) categories[c.category] = (categories[c.category] ?? 0) + 1;
-    await appendAudit(trx, ctx, actor, [{ action: 'subject.erase', subjectId: id, details: { records: counts.length, categories, keyDestroyed: true, ...(reason ? { reason } : {}) } }]);
-    return { records: counts.length };
-  });
+  const result = await writeTx(ctx, (trx) => eraseSubjectIn(trx, ctx, actor, id, reason, opts));
   await afterErasure(ctx);
   return result;
+}
+
+/**
+ * eraseSubject inside a caller's write transaction: the permission is checked first. The records
+ * go the one erasure way retention and rights requests use too (retention.actions: deleted with
+ * their erasure-ledger entries, then the key destroyed and the subject marked erased); the
+ * person's email addresses and phone numbers go on the suppression list first. The caller runs
+ * afterErasure once its transaction has committed.
+ */
+export async function eraseSubjectIn(
+  trx: Kysely<Tables>,
+  ctx: RegisterContext,
+  actor: Actor,
+  id: string,
+  reason?: string,
+  opts: { ledgerReason?: ErasureReason } = {},
+): Promise<{ records: number }> {
+  authorise(actor, 'subjects:delete');
+  const now = ctx.clock.now().toISOString();
+  const row = await subjectRow(trx, id);
+  if (row.erased_at) throw new StewardError('CONFLICT', `subject ${id} was already erased`);
+  const records = await trx.selectFrom('records').select(['id', 'category']).where('subject_id', '=', id).execute();
+  // Keyed hashes of the person's email and phone go on the suppression list, which outlives this.
+  await suppressSubject(trx, ctx, actor, id, 'erasure');
+  const ledger = opts.ledgerReason ?? 'register-delete';
+  await trx.deleteFrom('blind_indexes').where('subject_id', '=', id).execute();
+  await deleteRecordRows(trx, records.map((r) => r.id), { now, reason: ledger });
+  await eraseSubjects(trx, [id], now, ledger);
+  const categories: Record<string, number> = {};
+  for (const c of records) categories[c.category] = (categories[c.category] ?? 0) + 1;
+  await appendAudit(trx, ctx, actor, [{ action: 'subject.erase', subjectId: id, details: { records: records.length, categories, keyDestroyed: true, ...(reason ? { reason } : {}) } }]);
+  return { records: records.length };
 }
 
 /** Art 18 restriction, set and lifted by the privacy roles (the rights-request workflow uses it). */
 export async function setRestriction(ctx: RegisterContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
   authorise(actor, 'subjects:delete');
+  await writeTx(ctx, (trx) => setRestrictionIn(trx, ctx, actor, id, restricted, reason));
+}
+
+/** setRestriction inside a caller's write transaction; the permission is checked first. */
+export async function setRestrictionIn(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
+  authorise(actor, 'subjects:delete');
   const now = ctx.clock.now().toISOString();
-  await writeTx(ctx, async (trx) => {
-    await subjectRow(trx, id);
-    await trx.updateTable('subjects').set({ restricted: restricted ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
-    await appendAudit(trx, ctx, actor, [{ action: restricted ? 'subject.restrict' : 'subject.unrestrict', subjectId: id, details: { reason } }]);
-  });
+  await subjectRow(trx, id);
+  await trx.updateTable('subjects').set({ restricted: restricted ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+  await appendAudit(trx, ctx, actor, [{ action: restricted ? 'subject.restrict' : 'subject.unrestrict', subjectId: id, details: { reason } }]);
 }
 
 /** Streams every subject the actor may see, decrypted, for an export; one audit entry for it all. */
