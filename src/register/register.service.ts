@@ -559,8 +559,8 @@ export async function getSubject(ctx: RegisterContext, actor: Actor, id: string,
 export interface SearchQuery {
   email?: string;
   phone?: string;
-  /** A declared identifier category (kind "other") and its value. */
-  identifier?: { category: string; value: string };
+  /** An identifier field of a declared category (default: its primary identifier field) and its value. */
+  identifier?: { category: string; field?: string; value: string };
 }
 
 export interface SubjectSummary {
@@ -597,8 +597,9 @@ export async function findSubjects(ctx: RegisterContext, actor: Actor, q: Search
   if (q.phone !== undefined) add('phone', 'phone', q.phone, 'phone');
   if (q.identifier) {
     const cat = policyIndex(ctx.policy).categories.get(q.identifier.category);
-    const f = cat && indexField(cat);
-    if (!f) throw invalid('identifier.category', `"${q.identifier.category}" is not a declared identifier category`);
+    const fieldId = q.identifier.field;
+    const f = cat && (fieldId ? indexFields(cat).find((x) => x.def.id === fieldId) : indexField(cat));
+    if (!f) throw invalid('identifier.category', `"${q.identifier.category}${fieldId ? `.${fieldId}` : ''}" is not a declared identifier field`);
     add(f.field, f.kind, q.identifier.value, 'identifier.value');
   }
   if (terms.length === 0) throw invalid('query', 'give an email, a phone number or an identifier');

@@ -3239,6 +3239,9 @@ export interface paths {
                             category: string;
                             /** @enum {string} */
                             kind?: "value" | "communication" | "file";
+                            fields?: {
+                                [key: string]: string;
+                            };
                             value?: string;
                             text?: string;
                             /** @enum {string} */
@@ -3292,6 +3295,12 @@ export interface paths {
                                 updatedAt: string;
                                 contentType: string | null;
                                 size: number;
+                                fields?: {
+                                    id: string;
+                                    label: string;
+                                    type: string;
+                                    value: string;
+                                }[];
                                 value?: string;
                                 text?: string;
                                 channel?: string;
@@ -3483,6 +3492,7 @@ export interface paths {
                         phone?: string;
                         identifier?: {
                             category: string;
+                            field?: string;
                             value: string;
                         };
                         purpose?: string;
@@ -3715,6 +3725,12 @@ export interface paths {
                                 updatedAt: string;
                                 contentType: string | null;
                                 size: number;
+                                fields?: {
+                                    id: string;
+                                    label: string;
+                                    type: string;
+                                    value: string;
+                                }[];
                                 value?: string;
                                 text?: string;
                                 channel?: string;
@@ -4269,6 +4285,9 @@ export interface paths {
                             category: string;
                             /** @enum {string} */
                             kind?: "value" | "communication" | "file";
+                            fields?: {
+                                [key: string]: string;
+                            };
                             value?: string;
                             text?: string;
                             /** @enum {string} */
@@ -4309,6 +4328,12 @@ export interface paths {
                                 updatedAt: string;
                                 contentType: string | null;
                                 size: number;
+                                fields?: {
+                                    id: string;
+                                    label: string;
+                                    type: string;
+                                    value: string;
+                                }[];
                                 value?: string;
                                 text?: string;
                                 channel?: string;
@@ -4515,6 +4540,12 @@ export interface paths {
                             updatedAt: string;
                             contentType: string | null;
                             size: number;
+                            fields?: {
+                                id: string;
+                                label: string;
+                                type: string;
+                                value: string;
+                            }[];
                             value?: string;
                             text?: string;
                             channel?: string;
@@ -4842,7 +4873,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Correct a record (rectification); the audit trail keeps digests of before and after */
+        /** Correct a record (rectification): one field or several; the audit trail keeps digests of before and after and the ids of the fields changed, never values */
         patch: {
             parameters: {
                 query?: {
@@ -4857,6 +4888,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        fields?: {
+                            [key: string]: string | null;
+                        };
                         value?: string;
                         text?: string;
                         purposes?: string[];
@@ -4886,6 +4920,12 @@ export interface paths {
                             updatedAt: string;
                             contentType: string | null;
                             size: number;
+                            fields?: {
+                                id: string;
+                                label: string;
+                                type: string;
+                                value: string;
+                            }[];
                             value?: string;
                             text?: string;
                             channel?: string;
@@ -19532,6 +19572,7 @@ export interface paths {
                             phones?: string[];
                             other?: {
                                 category: string;
+                                field?: string;
                                 value: string;
                             }[];
                         };
