@@ -79,7 +79,13 @@ interface ParsedRow {
  * size. Rows that cannot be parsed come through as problems, in line order, rather than stopping
  * the import. `onBytes` reports how far into the file the parser is.
  */
-export async function* readCsvRows(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<ImportRow> {
+export function readCsvRows(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<ImportRow> {
+  return readCsvStream(createReadStream(file), file, onBytes);
+}
+
+/** readCsvRows over any byte stream (an upload held in memory, a file). */
+export async function* readCsvStream(input: NodeJS.ReadableStream, name: string, onBytes?: (bytes: number) => void): AsyncGenerator<ImportRow> {
+  const file = name;
   const problems: ImportRow[] = [];
   const problemLines = new Set<number>();
   const addProblem = (line: number, code: string): void => {
@@ -126,7 +132,6 @@ export async function* readCsvRows(file: string, onBytes?: (bytes: number) => vo
       return { line: end - inner, end, bytes: context.bytes, row: record };
     },
   });
-  const input = createReadStream(file);
   pipeline(input, parser, () => undefined);
   let lastLine = 1;
   try {
@@ -134,9 +139,13 @@ export async function* readCsvRows(file: string, onBytes?: (bytes: number) => vo
       while (problems.length > 0 && problems[0]!.line < parsed.line) yield problems.shift()!;
       lastLine = parsed.end;
       onBytes?.(parsed.bytes);
-      yield Object.values(parsed.row).every(isCleanText)
-        ? { line: parsed.line, row: parsed.row }
-        : { line: parsed.line, row: {}, problem: 'a cell holds a NUL character or an unpaired UTF-16 surrogate' };
+      const cells = Object.values(parsed.row);
+      // Bytes that are not UTF-8 (a file saved as "CSV" in a legacy code page) decode to U+FFFD.
+      yield cells.some((c) => c.includes('\ufffd'))
+        ? { line: parsed.line, row: {}, problem: 'the row is not UTF-8 text: save the file as "CSV UTF-8" and import it again' }
+        : cells.every(isCleanText)
+          ? { line: parsed.line, row: parsed.row }
+          : { line: parsed.line, row: {}, problem: 'a cell holds a NUL character or an unpaired UTF-16 surrogate' };
     }
   } catch (e) {
     if (isStewardError(e)) throw e;

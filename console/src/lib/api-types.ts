@@ -5084,6 +5084,787 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a CSV of people: returns the suggested mapping of its columns to fields and a dry run (nothing written) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        relationship: string;
+                        csv: string;
+                        map?: {
+                            [key: string]: string;
+                        };
+                        purposes?: string[];
+                        source?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            status: "checked" | "running" | "done" | "failed";
+                            relationship: string;
+                            check: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            progress: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                            };
+                            result?: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a checked import as a job; poll GET /imports/{id} for its progress */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        addLines?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            status: "checked" | "running" | "done" | "failed";
+                            relationship: string;
+                            check: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            progress: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                            };
+                            result?: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import: its dry run, and once running its progress and result */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            status: "checked" | "running" | "done" | "failed";
+                            relationship: string;
+                            check: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            progress: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                            };
+                            result?: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
