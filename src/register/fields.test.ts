@@ -153,6 +153,30 @@ describe.each(dialects)('fields inside categories on %s', (kind) => {
     expect(await count()).toBe(n);
   });
 
+  it('refuses bad input line by line (wrong encoding, ragged rows, a 10 MB cell), importing the rest', async () => {
+    const file = path.join(dir, 'bad-input.csv');
+    const head = 'First name,Surname,Email\n';
+    const latin1 = Buffer.from('Ren\xe9,Dupont,rene@example.com\n', 'latin1');
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(head),
+        latin1,
+        Buffer.from('Ann,Ash\n'),
+        Buffer.from(`Big,Cell,${'x'.repeat(10 * 1024 * 1024)}\n`),
+        Buffer.from('Cal,Cedar,cal.cedar@example.com\n'),
+      ]),
+    );
+    const s = await importFile(file);
+    expect(s).toMatchObject({ rows: 4, created: 1, rejected: 3 });
+    expect(s.rejections.map((r) => [r.line, r.reason])).toEqual([
+      [2, 'the row is not UTF-8 text: save the file as "CSV UTF-8" and import it again'],
+      [3, 'the row has a different number of fields from the header row'],
+      [4, 'column "Email": is longer than 10000 characters'],
+    ]);
+    expect(await findSubjects(rt, staff, { email: 'cal.cedar@example.com' })).toHaveLength(1);
+  });
+
   it('exports one row per person with a column per category.field, which imports back into an empty register as the same people', async () => {
     const columns = exportColumns(rt.policy, dpo, await recordRepeats(rt));
     let csv = `${[...EXPORT_CSV_COLUMNS, ...columns.map((c) => c.name)].map(csvCell).join(',')}\r\n`;
@@ -165,7 +189,8 @@ describe.each(dialects)('fields inside categories on %s', (kind) => {
     const empty = await createTestRuntime(kind, { policyFile: KESTRONICS });
     try {
       const s = await importFile(file, {}, empty);
-      expect(s).toMatchObject({ rows: 5, created: 5, rejected: 0 });
+      // The five from the spreadsheet and the one imported from the file with bad lines.
+      expect(s).toMatchObject({ rows: 6, created: 6, rejected: 0 });
       expect(s.unmapped.map((u) => u.column)).toEqual(['subject_id', 'relationships']);
       expect(await everyone(empty)).toEqual(await everyone(rt));
     } finally {

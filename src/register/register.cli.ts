@@ -47,8 +47,12 @@ function csvProblem(code: string): string {
   }
 }
 
-/** Largest row accepted, in characters: far above any real contact row, and bounds memory. */
-const MAX_ROW_CHARS = 1_000_000;
+/**
+ * Largest row the parser reads, in characters: it bounds memory. A longer row stops the parser
+ * (csv-parse cannot skip it), so it is set above any cell worth reporting line by line: a 10 MB
+ * cell is read and then refused by the import with the column's limit, and the rows after it go on.
+ */
+const MAX_ROW_CHARS = 16 * 1024 * 1024;
 
 /** Line breaks in a field (CRLF, LF or CR each one), and how many of them are CRLF. */
 function lineBreaks(s: string): { breaks: number; crlf: number } {
