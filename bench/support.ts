@@ -55,6 +55,44 @@ export function personRow(i: number): Record<(typeof COLUMNS)[number], string> {
   };
 }
 
+// ——— the realistic contact spreadsheet: nine columns a customer list has, three categories ———
+
+export const CONTACT_COLUMNS = ['First name', 'Surname', 'Email', 'Phone', 'Job title', 'Company', 'Billing address', 'Delivery address', 'Postcode'] as const;
+const FIRST = ['Margaret', 'Dev', 'Siobhan', 'Tomasz', 'Grace', 'Owen', 'Aisha', 'Ewan'];
+const LAST = ['Okafor', 'Patel', "O'Neill", 'Nowak', 'Adeyemi', 'Jones', 'Khan', 'Fraser'];
+
+export function contactRow(i: number): Record<(typeof CONTACT_COLUMNS)[number], string> {
+  const street = `${(i % 300) + 1} ${STREETS[i % STREETS.length]}, Exampleton`;
+  return {
+    'First name': FIRST[i % FIRST.length]!,
+    Surname: `${LAST[i % LAST.length]!}-${i}`,
+    Email: emailOf(i),
+    Phone: phoneOf(i),
+    'Job title': TITLES[i % TITLES.length]!,
+    Company: `Company ${i % 5000} Ltd`,
+    'Billing address': street,
+    'Delivery address': i % 3 === 0 ? `Unit ${i % 40}, Trade Park, Exampleton` : street,
+    Postcode: `EX${(i % 9) + 1} ${i % 10}AB`,
+  };
+}
+
+/** Writes the contact spreadsheet as CSV, streaming. */
+export async function writeContactsCsv(file: string, rows: number): Promise<number> {
+  const out = createWriteStream(file);
+  let buf = `${CONTACT_COLUMNS.join(',')}\n`;
+  for (let i = 0; i < rows; i++) {
+    const p = contactRow(i);
+    buf += `${CONTACT_COLUMNS.map((c) => csvField(p[c])).join(',')}\n`;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+  return rows;
+}
+
 const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** Writes a CSV of `rows` synthetic people, streaming, so a million rows never sit in memory. */

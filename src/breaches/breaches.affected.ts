@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { indexField, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { indexFields, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { parseInstant } from './breaches.clock.js';
 import { LIMITS, timeText, type AffectedCounts, type SelectionCriteria } from './breaches.events.js';
@@ -37,7 +37,7 @@ export const affectedInput = z.strictObject({
     .strictObject({
       emails: z.array(z.string().max(320)).max(LIMITS.identifiersPerCall).optional(),
       phones: z.array(z.string().max(60)).max(LIMITS.identifiersPerCall).optional(),
-      other: z.array(z.strictObject({ category: idText, value: z.string().max(1024) })).max(LIMITS.identifiersPerCall).optional(),
+      other: z.array(z.strictObject({ category: idText, field: idText.optional(), value: z.string().max(1024) })).max(LIMITS.identifiersPerCall).optional(),
     })
     .optional(),
   expectedVersion: z.number().int().min(1).optional(),
@@ -95,9 +95,9 @@ async function matchIdentifiers(
   for (const v of given.phones ?? []) add('phone', 'phone', v);
   (given.other ?? []).forEach((o, i) => {
     const cat = idx.categories.get(o.category);
-    const f = cat && indexField(cat);
-    if (!f) throw invalid(`identifiers.other[${i}].category`, `"${o.category}" is not a declared identifier category`);
-    add(f.field, f.kind, o.value);
+    const fs = cat ? indexFields(cat).filter((f) => f.kind === 'other' && (o.field === undefined || f.def.id === o.field)) : [];
+    if (fs.length === 0) throw invalid(`identifiers.other[${i}].category`, `"${o.category}${o.field ? `.${o.field}` : ''}" is not a declared identifier field`);
+    for (const f of fs) add(f.field, f.kind, o.value);
   });
   const subjects = new Set<string>();
   const found = new Set<string>();

@@ -14,6 +14,7 @@ import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 import { decryptRecord, loadSubjectKey, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { categoryFields, SINGLE_FIELD } from '../register/fields.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { BreachState } from './breaches.events.js';
@@ -69,8 +70,12 @@ async function linkedPeople(db: Kysely<Tables>, breachId: string): Promise<{ peo
   return { people, told };
 }
 
-/** Decrypted values of a person's records in the given categories (newest first), or [] if erased. */
-async function valuesOf(ctx: RegisterContext, db: Kysely<Tables>, subjectId: string, categories: readonly string[]): Promise<Map<string, string[]>> {
+/**
+ * Decrypted values of a person's records in the given categories (newest record first), each
+ * record's values of fields of the given types (a category without fields: its one value), or
+ * nothing if erased.
+ */
+async function valuesOf(ctx: RegisterContext, db: Kysely<Tables>, subjectId: string, categories: readonly string[], types: ReadonlySet<string>): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (categories.length === 0) return out;
   const subject = await db.selectFrom('subjects').select(['erased_at']).where('id', '=', subjectId).executeTakeFirst();
@@ -80,7 +85,9 @@ async function valuesOf(ctx: RegisterContext, db: Kysely<Tables>, subjectId: str
   const dek = await loadSubjectKey(ctx, db, subjectId);
   if (!dek) return out;
   for (const r of rows) {
-    const v = decryptRecord(dek, r).value;
+    const fields = decryptRecord(dek, r, ctx.policy).fields ?? [];
+    const picked = fields.filter((f) => f.id === SINGLE_FIELD || types.has(f.type)).map((f) => f.value);
+    const v = picked.join(types.has('postal-address') ? '\n' : ' ');
     if (!v) continue;
     if (!out.has(r.category)) out.set(r.category, []);
     out.get(r.category)!.push(v);
@@ -107,9 +114,9 @@ export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: 
   const start = await loadBreach(ctx, db, id);
   const { people, told } = await linkedPeople(db, start.row.id);
   assertMayTell(start.row, start.state, people.size);
-  const emailCategories = ctx.policy.policy.data_categories.filter((c) => c.identifier === 'email').map((c) => c.id);
+  const emailCategories = ctx.policy.policy.data_categories.filter((c) => categoryFields(c).some((f) => f.type === 'email')).map((c) => c.id);
   // A name to greet the person by, where the register holds one the sender may read.
-  const nameCategories = ctx.policy.policy.data_categories.filter((c) => !c.identifier && /(^|-)name$/.test(c.id) && canSeeCategory(actor, c)).map((c) => c.id);
+  const nameCategories = ctx.policy.policy.data_categories.filter((c) => canSeeCategory(actor, c) && isNameCategory(c)).map((c) => c.id);
   const contactPoint = contactPointFor(ctx, start.state.facts);
   const pending = [...people.keys()].filter((s) => !told.has(s));
   const result: NotifyResult = { reference: start.row.reference, attempted: pending.length, sent: 0, failed: 0, noAddress: 0, alreadyTold: told.size };
@@ -145,9 +152,10 @@ export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: 
     const outcomes: Array<{ id: string; status: 'sent' | 'failed' | 'no-address'; message_id: string | null; error: string | null; at: string }> = [];
     const audit: AuditEvent[] = [];
     for (const { id: claimId, subject_id: subjectId } of claims) {
-      const values = await valuesOf(ctx, db, subjectId, [...emailCategories, ...nameCategories]);
-      const name = nameCategories.map((c) => values.get(c)?.[0]).find((v) => v !== undefined);
-      const address = emailCategories.map((c) => values.get(c)?.[0]).find((v) => v !== undefined);
+      const names = await valuesOf(ctx, db, subjectId, nameCategories, NAME_TYPES);
+      const emails = await valuesOf(ctx, db, subjectId, emailCategories, EMAIL_TYPES);
+      const name = nameCategories.map((c) => names.get(c)?.[0]).find((v) => v !== undefined);
+      const address = emailCategories.map((c) => emails.get(c)?.[0]?.split(' ')[0]).find((v) => v !== undefined);
       if (!address) {
         outcomes.push({ id: claimId, status: 'no-address', message_id: null, error: null, at: ctx.clock.now().toISOString() });
         audit.push({ action: 'breach.notify.person', subjectId, details: { breach: start.row.id, channel: 'email', status: 'no-address' } });
@@ -227,23 +235,42 @@ export async function previewNotify(ctx: RegisterContext, actor: Actor, id: stri
   const start = await loadBreach(ctx, db, id);
   const { people, told } = await linkedPeople(db, start.row.id);
   assertMayTell(start.row, start.state, people.size);
-  const emailCategories = ctx.policy.policy.data_categories.filter((c) => c.identifier === 'email').map((c) => c.id);
+  // Who has an email address: an identifier email field leaves a blind index (no decryption
+  // needed); a category with an email field that is not an identifier counts by its records.
+  const emailFields = ctx.policy.policy.data_categories.map((c) => ({ c, fields: categoryFields(c).filter((f) => f.type === 'email') })).filter((x) => x.fields.length > 0);
+  const indexed = emailFields.some((x) => x.fields.some((f) => f.identifier));
+  const unindexed = emailFields.filter((x) => x.fields.some((f) => !f.identifier)).map((x) => x.c.id);
   const pending = [...people.keys()].filter((s) => !told.has(s));
   let recipients = 0;
-  if (emailCategories.length > 0) {
-    for (let i = 0; i < pending.length; i += 500) {
+  for (let i = 0; i < pending.length; i += 500) {
+    const batch = pending.slice(i, i + 500);
+    const withEmail = new Set<string>();
+    if (indexed) {
+      const rows = await db
+        .selectFrom('blind_indexes')
+        .innerJoin('subjects', 'subjects.id', 'blind_indexes.subject_id')
+        .select('blind_indexes.subject_id')
+        .distinct()
+        .where('blind_indexes.subject_id', 'in', batch)
+        .where('blind_indexes.kind', '=', 'email')
+        .where('subjects.erased_at', 'is', null)
+        .execute();
+      for (const r of rows) withEmail.add(r.subject_id);
+    }
+    if (unindexed.length > 0) {
       const rows = await db
         .selectFrom('records')
         .innerJoin('subjects', 'subjects.id', 'records.subject_id')
         .select('records.subject_id')
         .distinct()
-        .where('records.subject_id', 'in', pending.slice(i, i + 500))
-        .where('records.category', 'in', emailCategories)
+        .where('records.subject_id', 'in', batch)
+        .where('records.category', 'in', unindexed)
         .where('records.kind', '=', 'value')
         .where('subjects.erased_at', 'is', null)
         .execute();
-      recipients += rows.length;
+      for (const r of rows) withEmail.add(r.subject_id);
     }
+    recipients += withEmail.size;
   }
   const involved = [...new Set([...people.values()].flat())];
   const letter = renderLetter({ policy: ctx.policy, reference: start.row.reference, facts: start.state.facts, contactPoint: contactPointFor(ctx, start.state.facts), categories: categoriesOf(ctx, involved) });
@@ -258,8 +285,17 @@ export interface PostLetter extends Letter {
 
 /** Categories used for a postal address when none are named: names and addresses, not identifiers. */
 export function defaultAddressCategories(ctx: RegisterContext): string[] {
-  return ctx.policy.policy.data_categories.filter((c) => !c.identifier && c.storage !== 'never' && /(^|-)(name|address|postcode)($|-)/.test(c.id)).map((c) => c.id);
+  return ctx.policy.policy.data_categories
+    .filter((c) => c.storage !== 'never' && (c.fields?.length ? c.fields.some((f) => ADDRESS_TYPES.has(f.type)) : !c.identifier && /(^|-)(name|address|postcode)($|-)/.test(c.id)))
+    .map((c) => c.id);
 }
+
+const NAME_TYPES: ReadonlySet<string> = new Set(['name']);
+const EMAIL_TYPES: ReadonlySet<string> = new Set(['email']);
+const ADDRESS_TYPES: ReadonlySet<string> = new Set(['name', 'postal-address', 'postcode']);
+
+/** A category holding a name: a field typed "name", or (without fields) a category named like one. */
+const isNameCategory = (c: DataCategory): boolean => (c.fields?.length ? c.fields.some((f) => f.type === 'name') : !c.identifier && /(^|-)name$/.test(c.id));
 
 /**
  * Letters for post, for people not yet told (or everyone with `all`), each marked as exported.
@@ -288,9 +324,11 @@ export async function exportLetters(
   let withoutAddress = 0;
   for (const [subjectId, cats] of people) {
     if (!opts.all && told.has(subjectId)) continue;
-    const values = await valuesOf(ctx, db, subjectId, addressCategories);
-    const address = addressCategories.flatMap((c) => (values.get(c)?.[0] ? [values.get(c)![0]!] : []));
-    const name = addressCategories.filter((c) => /(^|-)name$/.test(c)).map((c) => values.get(c)?.[0]).find((v) => v !== undefined);
+    const values = await valuesOf(ctx, db, subjectId, addressCategories, ADDRESS_TYPES);
+    const address = addressCategories.flatMap((c) => (values.get(c)?.[0] ? values.get(c)![0]!.split('\n') : []));
+    const nameCats = addressCategories.filter((c) => { const cat = policyIndex(ctx.policy).categories.get(c); return cat ? isNameCategory(cat) : false; });
+    const names = await valuesOf(ctx, db, subjectId, nameCats, NAME_TYPES);
+    const name = nameCats.map((c) => names.get(c)?.[0]).find((v) => v !== undefined);
     if (address.length === 0) withoutAddress++;
     const letter = renderLetter({ policy: ctx.policy, reference: start.row.reference, facts: start.state.facts, contactPoint, categories: categoriesOf(ctx, cats), ...(name ? { greetingName: name } : {}) });
     letters.push({ subjectId, address, ...letter });

@@ -4,6 +4,7 @@
  * likely consequences, the measures taken, and what they can do), and the reminder to the privacy
  * officer. Everything that came from a user is escaped; the HTML loads nothing from anywhere.
  */
+import { categoryFields } from '../register/fields.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 import { escapeHtml } from '../shared/html.js';
@@ -142,7 +143,8 @@ export interface Letter {
 function advice(l: LetterContext): string[] {
   if (l.facts.adviceToPeople) return [l.facts.adviceToPeople];
   const out: string[] = [];
-  const kinds = new Set(l.categories.map((c) => c.identifier));
+  // The kinds of contact detail involved: a category's email or phone fields (or its deprecated identifier).
+  const kinds = new Set<string | undefined>(l.categories.flatMap((c) => [c.identifier, ...categoryFields(c).map((f) => f.type)]));
   if (kinds.has('email')) out.push('Be careful with emails that mention this incident or ask you to click a link, open an attachment, or give a password or bank details. We will never ask for your password.');
   if (kinds.has('phone')) out.push('Be wary of unexpected calls or text messages, even if they seem to know details about you. If in doubt, hang up and call us on a number you already know.');
   out.push('Keep an eye on your accounts and statements, and tell us straight away if anything looks wrong.');

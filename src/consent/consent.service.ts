@@ -167,7 +167,7 @@ async function birthDateOnRecord(trx: Kysely<Tables>, ctx: RegisterContext, subj
   const dek = await loadSubjectKey(ctx, trx, subjectId);
   if (!dek) return undefined;
   for (const r of rows) {
-    const d = parseBirthDate(decryptRecord(dek, r).value ?? '');
+    const d = parseBirthDate(decryptRecord(dek, r, ctx.policy).value ?? '');
     if (d) return d;
   }
   return undefined;

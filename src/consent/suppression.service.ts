@@ -11,6 +11,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
 import { decryptRecord, loadSubjectKey, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { categoryFields } from '../register/fields.js';
 import { StewardError } from '../shared/errors.js';
 import './consent.tables.js';
 
@@ -56,17 +57,18 @@ const HASH = /^[0-9a-f]{64}$/;
  */
 export async function subjectIdentifiers(db: Kysely<Tables>, ctx: RegisterContext, subjectId: string): Promise<Identifier[]> {
   const idx = policyIndex(ctx.policy);
-  const byCategory = new Map<string, IdentifierKind>();
-  for (const c of idx.categories.values()) if (c.identifier === 'email' || c.identifier === 'phone') byCategory.set(c.id, c.identifier);
-  if (byCategory.size === 0) return [];
-  const rows = await db.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', [...byCategory.keys()]).where('kind', '=', 'value').execute();
+  // Every email and phone field, identifier or not: an erased person's addresses all go on the list.
+  const cats = [...idx.categories.values()].filter((c) => categoryFields(c).some((f) => f.type === 'email' || f.type === 'phone')).map((c) => c.id);
+  if (cats.length === 0) return [];
+  const rows = await db.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', cats).where('kind', '=', 'value').execute();
   if (rows.length === 0) return [];
   const dek = await loadSubjectKey(ctx, db, subjectId);
   if (!dek) return [];
   const out: Identifier[] = [];
   for (const r of rows) {
-    const v = decryptRecord(dek, r).value;
-    if (v) out.push({ kind: byCategory.get(r.category)!, value: v });
+    for (const f of decryptRecord(dek, r, ctx.policy).fields ?? []) {
+      if (f.type === 'email' || f.type === 'phone') out.push({ kind: f.type, value: f.value });
+    }
   }
   return out;
 }

@@ -67,6 +67,15 @@ const softOptIn = (d: Doc): void => {
  * A test below fails if a rule in LINT_RULES has no entry here.
  */
 const CASES: Record<string, { trigger: Mutate; clean: Mutate }> = {
+  // --- Fields inside categories (fields.lint.ts) ---
+  'category-identifier-deprecated': {
+    trigger: (d) => Object.assign(d.data_categories[0], { identifier: 'email', fields: undefined }),
+    clean: (d) => (d.data_categories[0].fields[1].identifier = true),
+  },
+  'category-fields-suggested': {
+    trigger: (d) => delete d.data_categories[0].fields,
+    clean: (d) => Object.assign(d.data_categories[1], { examples: ['orders', 'invoices', 'delivery notes'] }),
+  },
   // --- The Data (Use and Access) Act 2025 and notice precision (policy.lint.2025.ts) ---
   'complaints-channel-missing': {
     trigger: (d) => delete d.complaints,

@@ -13,6 +13,7 @@
  * processor (every relationship of the purpose has role "processor"): for that data the client is
  * the controller and gives the notice (Art 28; Arts 13/14 bind controllers).
  */
+import { FIELD_RULES } from './fields.lint.js';
 import { q, list } from './lint.types.js';
 import type { LoadedPolicy, PolicyPath } from './policy.loader.js';
 import { formatPath } from './policy.loader.js';
@@ -1029,6 +1030,8 @@ export const LINT_RULES: readonly LintRule[] = [
   ...PROMISE_RULES,
   // --- The law as amended by the Data (Use and Access) Act 2025, and notice precision: policy.lint.2025.ts
   ...LINT_RULES_2025,
+  // --- Fields inside categories: src/policy/fields.lint.ts
+  ...FIELD_RULES,
 ];
 
 // ---------------------------------------------------------------------------------------------

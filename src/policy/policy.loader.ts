@@ -180,6 +180,13 @@ export function checkReferences(policy: Policy): RefProblem[] {
   });
   const relationships = index(policy.relationships, 'relationships');
   const categories = index(policy.data_categories, 'data_categories');
+  policy.data_categories.forEach((c, ci) => {
+    const seen = new Set<string>();
+    c.fields?.forEach((f, fi) => {
+      if (seen.has(f.id)) problems.push({ path: ['data_categories', ci, 'fields', fi, 'id'], message: `the field id "${f.id}" is used twice in "${c.id}"` });
+      seen.add(f.id);
+    });
+  });
   const sources = index(policy.sources, 'sources');
   const recipients = index(policy.recipients, 'recipients');
   const retention = index(policy.retention, 'retention');

@@ -153,6 +153,22 @@ export const STORAGE_MODES = ['stored', 'reference-only', 'never'] as const;
 
 export const IDENTIFIER_KINDS = ['email', 'phone', 'customer-number', 'other'] as const;
 
+/** What a field holds: decides how a value is checked, normalised and indexed. */
+export const FIELD_TYPES = ['text', 'name', 'email', 'phone', 'postal-address', 'postcode', 'date', 'number', 'money', 'url', 'reference', 'free-text'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+const dataField = z
+  .strictObject({
+    id,
+    label: shortText.describe('The field as people call it, e.g. "Surname", "Billing address".'),
+    type: z.enum(FIELD_TYPES).default('text').describe('What the field holds: text, name, email, phone, postal-address, postcode, date, number, money, url, reference or free-text.'),
+    identifier: z.boolean().default(false).describe('The field identifies a person and is searchable by exact match (a blind index per field).'),
+    aliases: z.array(shortText).default([]).describe('Other column names this field answers to on import, e.g. "Last name", "Family name".'),
+    required: z.boolean().default(false).describe('A record of this category must hold this field.'),
+  })
+  .describe('One labelled value inside a data category (surname, mobile, billing address).');
+export type DataField = z.infer<typeof dataField>;
+
 const dataCategory = z
   .strictObject({
     id,
@@ -168,10 +184,14 @@ const dataCategory = z
       .enum(STORAGE_MODES)
       .default('stored')
       .describe('"never": Steward refuses to store it (card numbers, CVV). "reference-only": only a token or reference from another system, e.g. a payment provider token and last four digits.'),
+    fields: z
+      .array(dataField)
+      .optional()
+      .describe('The labelled fields a record of this category holds (name, email, phone inside "Contact details"). Without fields the category holds one free-text value.'),
     identifier: z
       .enum(IDENTIFIER_KINDS)
       .optional()
-      .describe('This category identifies a person and is searchable by exact match (through a blind index).'),
+      .describe('Deprecated: mark an identifier field instead (fields[].identifier). Still accepted: the category is then one field of that kind.'),
     restricted_to_roles: z
       .array(id)
       .optional()

@@ -19,8 +19,16 @@ import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 import { isStewardError, StewardError, type ErrorCode } from '../shared/errors.js';
+import { categoryFields, checkFieldValue, matchColumns, resolveFieldRef, type FieldDef, type FieldRef } from './fields.js';
+import '../consent/consent.tables.js';
+import { normaliseEmail, normalisePhone } from '../crypto/blind-index.js';
 import {
+  addRecordsIn,
   buildSubjectRows,
+  decryptRecord,
+  LIMITS,
+  loadSubjectKey,
+  updateRecordIn,
   insertSubjectRows,
   policyIndex,
   prepareRecord,
@@ -45,7 +53,7 @@ export interface ImportRow {
 export interface ImportOptions {
   /** The relationship every imported person has with the organisation (a declared id). */
   relationship: string;
-  /** Column name → category id, for columns not named after their category. */
+  /** Column name → "category.field" (or a category id, for its single or primary field), overriding the matching by name. */
   map?: Record<string, string>;
   /** Where the data came from (a declared source id); default: the first source of the purposes. */
   source?: string;
@@ -55,14 +63,25 @@ export interface ImportOptions {
   batchSize?: number;
   /** Rejections kept for the report; beyond this they are only counted (default 100 000). */
   maxRejections?: number;
+  /** Check every row and report what would happen, writing nothing. */
+  dryRun?: boolean;
+  /**
+   * Lines of the file whose person was erased or is on the suppression list, to add all the same:
+   * a deliberate decision, one person at a time (without it they are skipped).
+   */
+  addLines?: number[];
 }
 
 export interface ImportProgress {
   /** Rows read from the source (every row, accepted or not). */
   rows: number;
   created: number;
-  /** Rows that matched someone already in the register (or earlier in the same file): skipped. */
+  /** Matched people whose values changed: updated, audited as rectification. */
+  updated: number;
+  /** Rows that matched someone already in the register (or earlier in the same file): updated or unchanged. */
   matched: number;
+  /** People erased before, or whose identifier is on the suppression list: not re-created. */
+  skipped: number;
   rejected: number;
 }
 
@@ -77,14 +96,20 @@ export interface ImportSummary extends ImportProgress {
   /** Also in each created subject's audit entry, to find everything one import did. */
   importId: string;
   relationship: string;
-  columns: Array<{ column: string; category: string }>;
-  /** Columns that are not declared categories and were not mapped: their values were not imported. */
+  dryRun: boolean;
+  /** Each imported column and the field it fills ("category.field"). */
+  columns: Array<{ column: string; category: string; field: string; label: string }>;
+  /** Columns not imported, each with the nearest field (or the fields it could mean) to map it with --map. */
+  unmapped: Array<{ column: string; nearest?: string; ambiguous?: string[] }>;
+  /** The unmapped columns' names: their values were not imported. */
   ignoredColumns: string[];
   /**
-   * Created people with neither an e-mail address nor a phone number: nothing to match them on,
-   * so importing the same rows again would create them again.
+   * Created people with no identifier to match on: importing the same rows again would create
+   * them again.
    */
   unmatchable: number;
+  /** The lines skipped as erased or suppressed (add one deliberately with addLines). */
+  skippedLines: number[];
   rejections: ImportRejection[];
   /** Rejections counted but not listed (beyond maxRejections). */
   rejectionsOmitted: number;
@@ -109,11 +134,15 @@ interface ColumnPlan {
   column: string;
   label: string;
   category: DataCategory;
+  field: FieldDef;
+}
+
+interface CategoryUse {
   purposes: string[];
   source: string;
 }
 
-type Resolve = (category: DataCategory) => { purposes: string[]; source: string };
+type Resolve = (category: DataCategory) => CategoryUse;
 
 interface CategoryPlan {
   rels: ReturnType<typeof validateRelationships>;
@@ -130,11 +159,20 @@ function planCategories(ctx: RegisterContext, actor: Actor, opts: ImportOptions)
   const idx = policyIndex(ctx.policy);
   const rels = validateRelationships(ctx.policy, [{ relationship: opts.relationship }], 'relationship');
   const relIds = rels.map((r) => r.relationship);
-  for (const [column, category] of Object.entries(opts.map ?? {})) {
-    const cat = idx.categories.get(category);
-    if (!cat) throw invalid(`map.${column}`, `"${category}" is not a data category in the declaration (declared: ${[...idx.categories.keys()].join(', ')})`);
+  for (const [column, target] of Object.entries(opts.map ?? {})) {
+    const ref = resolveFieldRef(idx.categories, target);
+    if (!ref) {
+      const cat = idx.categories.get(target.split('.')[0]!);
+      throw invalid(
+        `map.${column}`,
+        cat
+          ? `"${target}" is not a field of "${cat.id}" (its fields: ${categoryFields(cat).map((f) => `${cat.id}.${f.id}`).join(', ')})`
+          : `"${target}" is not a data category in the declaration (declared: ${[...idx.categories.keys()].join(', ')})`,
+      );
+    }
+    const cat = ref.category;
     if (cat.storage === 'never') throw new StewardError('FORBIDDEN_DATA', `map.${column}: the declaration says "${cat.name}" is never stored`, [{ path: `map.${column}`, message: 'this category must never be stored' }]);
-    if (!canSeeCategory(actor, cat)) throw new StewardError('FORBIDDEN', `map.${column}: records of the category "${category}" are restricted to ${cat.restricted_to_roles?.join(', ')}`);
+    if (!canSeeCategory(actor, cat)) throw new StewardError('FORBIDDEN', `map.${column}: records of the category "${cat.id}" are restricted to ${cat.restricted_to_roles?.join(', ')}`);
   }
   if (opts.source !== undefined && !idx.sources.has(opts.source)) {
     throw invalid('source', `"${opts.source}" is not a source in the declaration (declared: ${[...idx.sources].join(', ')})`);
@@ -144,7 +182,10 @@ function planCategories(ctx: RegisterContext, actor: Actor, opts: ImportOptions)
     if (!p) throw invalid('purposes', `"${pid}" is not a purpose in the declaration`);
     if (!p.relationships.some((r) => relIds.includes(r))) throw invalid('purposes', `the purpose "${pid}" is not for ${opts.relationship}s`);
   }
+  const cache = new Map<string, CategoryUse>();
   const resolve: Resolve = (category) => {
+    const known = cache.get(category.id);
+    if (known) return known;
     const usable = [...idx.purposes.values()].filter((p) => p.categories.includes(category.id) && p.relationships.some((r) => relIds.includes(r)));
     const purposes = opts.purposes ? opts.purposes.filter((pid) => usable.some((p) => p.id === pid)) : defaultPurposes(ctx.policy, category.id, relIds, 'purposes', 'name the purposes it was collected for (--purpose)');
     if (purposes.length === 0) {
@@ -157,50 +198,80 @@ function planCategories(ctx: RegisterContext, actor: Actor, opts: ImportOptions)
     }
     const source = opts.source ?? purposes.map((pid) => idx.purposes.get(pid)?.sources?.[0]).find((s) => s !== undefined);
     if (!source) throw invalid('source', `say where the "${category.id}" data came from (--source, a source id from the declaration)`);
-    return { purposes, source };
+    const use = { purposes, source };
+    cache.set(category.id, use);
+    return use;
   };
   return { rels, relIds, resolve };
 }
 
-/** Maps the file's columns to categories: a mapped column, or one named after a category. */
-function planColumns(ctx: RegisterContext, opts: ImportOptions, headers: string[], resolve: Resolve): { columns: ColumnPlan[]; ignored: string[] } {
+const fieldName = (r: FieldRef): string => `${r.category.id}.${r.field.id}`;
+
+/**
+ * Maps the file's columns to fields: by --map, else by the field's qualified name, id, label or
+ * aliases (ignoring case, spaces and punctuation). Columns that fit no field are listed with the
+ * nearest one, never dropped silently.
+ */
+export function planColumns(
+  ctx: RegisterContext,
+  actor: Actor,
+  opts: Pick<ImportOptions, 'map'>,
+  headers: string[],
+  resolve?: Resolve,
+): { columns: ColumnPlan[]; unmapped: ImportSummary['unmapped'] } {
   const idx = policyIndex(ctx.policy);
   const map = opts.map ?? {};
   for (const column of Object.keys(map)) {
     if (!headers.includes(column)) throw invalid(`map.${column}`, `the file has no column "${column}" (its columns: ${headers.map((h, i) => `"${safeColumnLabel(h, i + 1)}"`).join(', ')})`);
   }
+  const matches = matchColumns([...idx.categories.values()], headers.map((h) => (map[h] ? '' : h)));
   const columns: ColumnPlan[] = [];
-  const ignored: string[] = [];
+  const unmapped: ImportSummary['unmapped'] = [];
   headers.forEach((column, i) => {
     const label = safeColumnLabel(column, i + 1);
-    const category = idx.categories.get(map[column] ?? column);
-    if (!category) {
-      ignored.push(label);
+    const ref = map[column] ? resolveFieldRef(idx.categories, map[column]) : matches[i]!.ref;
+    if (!ref) {
+      const m = matches[i]!;
+      unmapped.push({ column: label, ...(m.nearest ? { nearest: fieldName(m.nearest) } : {}), ...(m.ambiguous ? { ambiguous: m.ambiguous.map(fieldName) } : {}) });
       return;
     }
-    if (category.storage === 'never') {
-      throw new StewardError('FORBIDDEN_DATA', `column "${label}": the declaration says "${category.name}" is never stored; remove the column`, [
+    if (ref.category.storage === 'never') {
+      throw new StewardError('FORBIDDEN_DATA', `column "${label}": the declaration says "${ref.category.name}" is never stored; remove the column`, [
         { path: label, message: 'this category must never be stored' },
       ]);
     }
-    columns.push({ column, label, category, ...resolve(category) });
+    if (!canSeeCategory(actor, ref.category)) {
+      throw new StewardError('FORBIDDEN', `column "${label}": records of the category "${ref.category.id}" are restricted to ${ref.category.restricted_to_roles?.join(', ')}`);
+    }
+    if (columns.some((c) => c.category.id === ref.category.id && c.field.id === ref.field.id)) {
+      throw invalid(`map.${column}`, `two columns fill the field "${fieldName(ref)}": map one of them elsewhere`);
+    }
+    resolve?.(ref.category);
+    columns.push({ column, label, category: ref.category, field: ref.field });
   });
   if (columns.length === 0) {
     throw invalid(
       'columns',
-      `no column is a declared data category: name columns after categories (${[...idx.categories.keys()].join(', ')}) or map them with --map "column=category"`,
+      `no column matches a declared field: name columns after fields (their id, label or aliases, e.g. ${[...idx.categories.values()]
+        .flatMap((c) => categoryFields(c).map((f) => `"${f.label}"`))
+        .slice(0, 6)
+        .join(', ')}) or map them with --map "column=category.field"`,
     );
   }
-  return { columns, ignored };
+  return { columns, unmapped };
 }
 
 interface PreparedRow {
   line: number;
   records: Array<ReturnType<typeof prepareRecord>>;
-  /** Keys ("field:digest") to match this row on: its e-mail addresses, or else its phone numbers. */
+  /** Keys ("field:digest") to match this row on: its e-mail addresses, or else its phone numbers, or else other identifiers. */
   matchOn: string[];
   /** Every identifier key of the row, to catch later rows of the same batch. */
   identifiers: string[];
+  /** Keyed hashes of its e-mail addresses and phone numbers, to check against the suppression list. */
+  suppression: string[];
+  /** The person may be added even if erased or suppressed (addLines). */
+  deliberate: boolean;
 }
 
 /**
@@ -219,9 +290,18 @@ function reasonFor(e: StewardError, label: string, row: Record<string, string>):
   return reason;
 }
 
+/** A cell an export neutralised ('=…) reads back as written; other cells are trimmed. */
+const cellValue = (raw: string | undefined): string | undefined => {
+  const v = raw?.trim();
+  if (!v) return undefined;
+  return /^'[=+\-@]/.test(v) ? v.slice(1) : v;
+};
+
 /**
- * Imports rows as new data subjects with one relationship. Returns counts and the rejected rows;
- * throws (having committed every earlier batch) if the source or the database fails.
+ * Imports rows as people with one relationship. A row whose identifier is already in the
+ * register updates that person's changed values; a row of someone erased or suppressed is
+ * skipped. Returns counts and the refused rows; throws (having committed every earlier batch) if
+ * the source or the database fails.
  */
 export async function importSubjects(
   ctx: RegisterContext,
@@ -237,17 +317,24 @@ export async function importSubjects(
   const { rels, relIds, resolve } = planCategories(ctx, actor, opts);
   const indexer = ctx.keyring.indexer;
   const importId = randomUUID();
+  const dryRun = opts.dryRun === true;
+  const deliberate = new Set(opts.addLines ?? []);
 
   const summary: ImportSummary = {
     importId,
     relationship: opts.relationship,
+    dryRun,
     rows: 0,
     created: 0,
+    updated: 0,
     matched: 0,
+    skipped: 0,
     rejected: 0,
     columns: [],
+    unmapped: [],
     ignoredColumns: [],
     unmatchable: 0,
+    skippedLines: [],
     rejections: [],
     rejectionsOmitted: 0,
   };
@@ -258,23 +345,40 @@ export async function importSubjects(
   };
 
   let columns: ColumnPlan[] | undefined;
+  let byCategory: Array<{ category: DataCategory; columns: ColumnPlan[]; use: CategoryUse }> = [];
   const prepareRow = (item: ImportRow, now: string): PreparedRow | undefined => {
-    columns ??= (() => {
-      const plan = planColumns(ctx, opts, Object.keys(item.row), resolve);
-      summary.columns = plan.columns.map((c) => ({ column: c.label, category: c.category.id }));
-      summary.ignoredColumns = plan.ignored;
-      return plan.columns;
-    })();
+    if (!columns) {
+      const plan = planColumns(ctx, actor, opts, Object.keys(item.row), resolve);
+      columns = plan.columns;
+      summary.columns = plan.columns.map((c) => ({ column: c.label, category: c.category.id, field: c.field.id, label: c.field.label }));
+      summary.unmapped = plan.unmapped;
+      summary.ignoredColumns = plan.unmapped.map((u) => u.column);
+      const groups = new Map<string, ColumnPlan[]>();
+      for (const c of columns) groups.set(c.category.id, [...(groups.get(c.category.id) ?? []), c]);
+      byCategory = [...groups.values()].map((cols) => ({ category: cols[0]!.category, columns: cols, use: resolve(cols[0]!.category) }));
+    }
     const records: PreparedRow['records'] = [];
-    for (const c of columns) {
-      // An empty cell means "nothing held in this category", not an empty value.
-      const value = item.row[c.column]?.trim();
-      if (!value) continue;
+    for (const g of byCategory) {
+      const fields: Record<string, string> = {};
+      for (const c of g.columns) {
+        // An empty cell means "not held", not an empty value.
+        const value = cellValue(item.row[c.column]);
+        if (value === undefined) continue;
+        const problem = value.length > LIMITS.valueChars ? `is longer than ${LIMITS.valueChars} characters` : checkFieldValue(c.field, value);
+        if (problem) {
+          reject(item.line, 'VALIDATION_FAILED', `column "${c.label}": ${problem}`);
+          return undefined;
+        }
+        fields[c.field.id] = value;
+      }
+      if (Object.keys(fields).length === 0) continue;
       try {
-        records.push(prepareRecord(ctx.policy, { category: c.category.id, value, purposes: c.purposes, source: c.source }, relIds, now, c.label));
+        records.push(prepareRecord(ctx.policy, { category: g.category.id, fields, purposes: g.use.purposes, source: g.use.source }, relIds, now, g.category.id));
       } catch (e) {
         if (!isStewardError(e)) throw e;
-        reject(item.line, e.code, reasonFor(e, c.label, item.row));
+        const path = e.details[0]?.path ?? '';
+        const col = g.columns.find((c) => path.endsWith(`.${c.field.id}`)) ?? g.columns[0]!;
+        reject(item.line, e.code, reasonFor(e, col.label, item.row));
         return undefined;
       }
     }
@@ -284,60 +388,96 @@ export async function importSubjects(
     }
     const emails: string[] = [];
     const phones: string[] = [];
+    const others: string[] = [];
+    const suppression: string[] = [];
     for (const r of records) {
-      if (!r.identifier || r.identifier.kind === 'other') continue;
-      const entry = indexer.index(r.identifier.field, r.identifier.kind, r.identifier.value);
-      if (!entry) continue;
-      (r.identifier.kind === 'email' ? emails : phones).push(`${r.identifier.field}:${entry.digest}`);
+      for (const id of r.identifiers) {
+        const entry = indexer.index(id.field, id.kind, id.value);
+        if (!entry) continue;
+        (id.kind === 'email' ? emails : id.kind === 'phone' ? phones : others).push(`${id.field}:${entry.digest}`);
+        if (id.kind !== 'other') {
+          const h = indexer.suppressionHash(id.kind, id.value);
+          if (h) suppression.push(h);
+        }
+      }
     }
-    return { line: item.line, records, matchOn: emails.length > 0 ? emails : phones, identifiers: [...emails, ...phones] };
+    const matchOn = emails.length > 0 ? emails : phones.length > 0 ? phones : others;
+    return { line: item.line, records, matchOn, identifiers: [...emails, ...phones, ...others], suppression, deliberate: deliberate.has(item.line) };
   };
 
   /**
-   * A batch goes in two steps. Outside any transaction: drop rows that repeat an identifier of an
-   * earlier row of the batch or of someone already stored, and build the rest (the encryption, the
-   * bulk of the work). Then one transaction checks again — a batch still being committed, or
-   * another writer, may have added someone since — and inserts what is still new, with its audit
-   * entries. While one batch commits, the next is read and built: on PostgreSQL the CPU work
-   * overlaps the round trips; on SQLite, whose driver is synchronous, it simply runs in turn.
+   * A batch goes in two steps. Outside any transaction: sort rows into people already stored (to
+   * update), people erased or suppressed (skipped), repeats of an earlier row, and new people,
+   * built here (the encryption, the bulk of the work). Then one transaction checks again — a
+   * batch still being committed, or another writer, may have added someone since — inserts what
+   * is still new, updates what changed, with its audit entries.
    */
   interface Built {
-    rows: Array<{ row: PreparedRow; subject: SubjectRows }>;
+    rows: Array<{ row: PreparedRow; subject: SubjectRows | undefined }>;
+    updates: Array<{ row: PreparedRow; subjectId: string }>;
     matched: number;
   }
   const build = async (rows: PreparedRow[]): Promise<Built> => {
-    const stored = await existingIdentifiers(ctx.database.db, ctx.database.adapter.maxParameters, rows.flatMap((r) => r.matchOn));
+    const db = ctx.database.db;
+    const stored = await existingIdentifiers(db, ctx.database.adapter.maxParameters, rows.flatMap((r) => r.matchOn));
+    const suppressed = await suppressedHashes(db, ctx.database.adapter.maxParameters, rows.filter((r) => !r.deliberate).flatMap((r) => r.suppression));
     const now = ctx.clock.now().toISOString();
-    const out: Built = { rows: [], matched: 0 };
+    const out: Built = { rows: [], updates: [], matched: 0 };
+    const seen = new Set<string>();
     for (const r of rows) {
-      if (r.matchOn.some((k) => stored.has(k))) {
+      const existing = r.matchOn.map((k) => stored.get(k)).find((x) => x !== undefined);
+      if (existing) {
+        out.updates.push({ row: r, subjectId: existing });
+        continue;
+      }
+      if (r.matchOn.some((k) => seen.has(k))) {
         out.matched++;
         continue;
       }
+      if (!r.deliberate && r.suppression.some((h) => suppressed.has(h))) {
+        summary.skipped++;
+        if (summary.skippedLines.length < maxRejections) summary.skippedLines.push(r.line);
+        continue;
+      }
       // Later rows of this batch match this one; later batches find it in the database.
-      for (const k of r.identifiers) stored.add(k);
+      for (const k of r.identifiers) seen.add(k);
+      if (dryRun) {
+        out.rows.push({ row: r, subject: undefined });
+        continue;
+      }
       const subject = buildSubjectRows(ctx, actor, rels, r.records, now, 'subject.import');
-      subject.audit.details = { ...subject.audit.details, import: importId, line: r.line };
+      subject.audit.details = { ...subject.audit.details, import: importId, line: r.line, ...(r.deliberate ? { deliberate: true } : {}) };
       out.rows.push({ row: r, subject });
     }
     return out;
   };
   const commit = async (built: Built): Promise<void> => {
+    if (dryRun) {
+      summary.created += built.rows.length;
+      summary.matched += built.matched + built.updates.length;
+      summary.unmatchable += built.rows.filter((b) => b.row.matchOn.length === 0).length;
+      return;
+    }
     const result = await writeTx(ctx, async (trx) => {
       const keys = built.rows.flatMap((b) => b.row.matchOn);
-      const stored = keys.length > 0 ? await existingIdentifiers(trx, ctx.database.adapter.maxParameters, keys) : new Set<string>();
+      const stored = keys.length > 0 ? await existingIdentifiers(trx, ctx.database.adapter.maxParameters, keys) : new Map<string, string>();
       const fresh = stored.size === 0 ? built.rows : built.rows.filter((b) => !b.row.matchOn.some((k) => stored.has(k)));
-      const subjects = fresh.map((b) => b.subject);
+      const subjects = fresh.map((b) => b.subject!);
       await insertSubjectRows(trx, ctx.database.adapter.maxParameters, subjects);
       await appendAudit(trx, ctx, actor, subjects.map((x) => x.audit));
-      return { created: fresh.length, matched: built.matched + built.rows.length - fresh.length, unmatchable: fresh.filter((b) => b.row.matchOn.length === 0).length };
+      let updated = 0;
+      for (const u of built.updates) {
+        if (await upkeep(trx, ctx, actor, u.subjectId, u.row, importId, reject)) updated++;
+      }
+      return { created: fresh.length, updated, matched: built.matched + built.updates.length + built.rows.length - fresh.length, unmatchable: fresh.filter((b) => b.row.matchOn.length === 0).length };
     });
     summary.created += result.created;
+    summary.updated += result.updated;
     summary.matched += result.matched;
     summary.unmatchable += result.unmatchable;
   };
 
-  const progress = (): ImportProgress => ({ rows: summary.rows, created: summary.created, matched: summary.matched, rejected: summary.rejected });
+  const progress = (): ImportProgress => ({ rows: summary.rows, created: summary.created, updated: summary.updated, matched: summary.matched, skipped: summary.skipped, rejected: summary.rejected });
   let committing: Promise<void> | undefined;
   const settle = async (): Promise<void> => {
     const p = committing;
@@ -385,9 +525,66 @@ export async function importSubjects(
   return summary;
 }
 
-/** Which of the given identifier keys ("field:digest") some subject already has. */
-async function existingIdentifiers(trx: Kysely<Tables>, maxParameters: number, keys: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
+/**
+ * Re-import as upkeep: the row's values for each category are compared with the person's record
+ * of that category; changed fields are updated (audited as rectification with digests), a
+ * category the person has no record of is added, unchanged values are left alone. Returns
+ * whether anything changed. A restricted person (Art 18) is not changed: the row is refused.
+ */
+async function upkeep(
+  trx: Kysely<Tables>,
+  ctx: RegisterContext,
+  actor: Actor,
+  subjectId: string,
+  row: PreparedRow,
+  importId: string,
+  reject: (line: number, code: ErrorCode, reason: string) => void,
+): Promise<boolean> {
+  const subject = await trx.selectFrom('subjects').select(['restricted']).where('id', '=', subjectId).executeTakeFirst();
+  if (subject?.restricted) {
+    reject(row.line, 'RESTRICTED', 'the person is restricted (Art 18): their data may only be stored, so the import leaves it unchanged');
+    return false;
+  }
+  const cats = row.records.map((r) => r.category.id);
+  const stored = await trx.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', cats).where('kind', '=', 'value').orderBy('created_at').orderBy('id').execute();
+  const dek = stored.length > 0 ? await loadSubjectKey(ctx, trx, subjectId) : undefined;
+  let changed = false;
+  const added: typeof row.records = [];
+  for (const r of row.records) {
+    const current = stored.find((s) => s.category === r.category.id);
+    if (!current || !dek) {
+      added.push(r);
+      continue;
+    }
+    const view = decryptRecord(dek, current, ctx.policy);
+    const diff: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.values ?? {})) {
+      const held = view.fields?.find((f) => f.id === k)?.value;
+      if (held !== undefined && sameValue(categoryFields(r.category).find((f) => f.id === k), held, v)) continue;
+      diff[k] = v;
+    }
+    if (Object.keys(diff).length === 0) continue;
+    const result = await updateRecordIn(trx, ctx, actor, current.id, { fields: diff }, undefined, { import: importId, line: row.line });
+    changed ||= result.changed;
+  }
+  if (added.length > 0) {
+    await addRecordsIn(trx, ctx, actor, subjectId, added, { import: importId, line: row.line });
+    changed = true;
+  }
+  return changed;
+}
+
+/** Whether a held value and an imported one are the same: email addresses and phone numbers compared as normalised. */
+function sameValue(def: FieldDef | undefined, held: string, given: string): boolean {
+  if (held === given) return true;
+  if (def?.type === 'email') return normaliseEmail(held) !== undefined && normaliseEmail(held) === normaliseEmail(given);
+  if (def?.type === 'phone') return normalisePhone(held) !== undefined && normalisePhone(held) === normalisePhone(given);
+  return false;
+}
+
+/** Which of the given identifier keys ("field:digest") some subject already has, with that subject's id. */
+async function existingIdentifiers(trx: Kysely<Tables>, maxParameters: number, keys: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
   const byField = new Map<string, string[]>();
   for (const k of new Set(keys)) {
     const at = k.lastIndexOf(':');
@@ -400,13 +597,28 @@ async function existingIdentifiers(trx: Kysely<Tables>, maxParameters: number, k
   for (const [field, digests] of byField) {
     for (let i = 0; i < digests.length; i += per) {
       const rows = await trx
-        .selectFrom('blind_indexes')
-        .select('digest')
-        .where('kind', '=', field)
-        .where('digest', 'in', digests.slice(i, i + per))
+        .selectFrom('blind_indexes as b')
+        .innerJoin('subjects as s', 's.id', 'b.subject_id')
+        .select(['b.digest', 'b.subject_id'])
+        .where('b.kind', '=', field)
+        .where('b.digest', 'in', digests.slice(i, i + per))
+        .where('s.erased_at', 'is', null)
         .execute();
-      for (const r of rows) found.add(`${field}:${r.digest}`);
+      for (const r of rows) if (!found.has(`${field}:${r.digest}`)) found.set(`${field}:${r.digest}`, r.subject_id);
     }
   }
   return found;
+}
+
+/** Which of the given keyed hashes are on the suppression list (an erasure puts a person's there). */
+async function suppressedHashes(db: Kysely<Tables>, maxParameters: number, hashes: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  const unique = [...new Set(hashes)];
+  if (unique.length === 0) return out;
+  const per = Math.max(1, maxParameters - 10);
+  for (let i = 0; i < unique.length; i += per) {
+    const rows = await db.selectFrom('suppressions').select('hash').distinct().where('hash', 'in', unique.slice(i, i + per)).execute();
+    for (const r of rows) out.add(r.hash);
+  }
+  return out;
 }

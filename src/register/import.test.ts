@@ -70,13 +70,14 @@ describe.each(dialects)('subjects import on %s', (kind) => {
   it('imports a contact spreadsheet: creates, matches duplicates, and rejects bad rows by line number', async () => {
     first = await run(readCsvRows(CONTACTS), { ...CONTACTS_MAP, batchSize: 4 });
     expect(first).toMatchObject({ rows: 13, created: 5, matched: 2, rejected: 6, unmatchable: 0, rejectionsOmitted: 0 });
-    expect(first.columns).toEqual([
-      { column: 'name', category: 'name' },
-      { column: 'E-mail', category: 'email-address' },
-      { column: 'phone', category: 'phone' },
-      { column: 'company', category: 'company' },
-      { column: 'job-title', category: 'job-title' },
-      { column: 'address', category: 'address' },
+    // Categories without fields hold one field, "value", labelled with the category's name.
+    expect(first.columns.map((c) => ({ column: c.column, category: c.category, field: c.field }))).toEqual([
+      { column: 'name', category: 'name', field: 'value' },
+      { column: 'E-mail', category: 'email-address', field: 'value' },
+      { column: 'phone', category: 'phone', field: 'value' },
+      { column: 'company', category: 'company', field: 'value' },
+      { column: 'job-title', category: 'job-title', field: 'value' },
+      { column: 'address', category: 'address', field: 'value' },
     ]);
     expect(first.ignoredColumns).toEqual(['favourite-colour']);
     expect(first.rejections.map((r) => [r.line, r.code])).toEqual([
@@ -87,9 +88,9 @@ describe.each(dialects)('subjects import on %s', (kind) => {
       [13, 'VALIDATION_FAILED'], // a stray quote
       [14, 'VALIDATION_FAILED'], // too few fields
     ]);
-    expect(first.rejections[0]!.reason).toBe('column "E-mail": is not a valid email');
+    expect(first.rejections[0]!.reason).toBe('column "E-mail": is not a valid email address');
     expect(first.rejections[1]!.reason).toMatch(/^column "company": looks like a card number/);
-    expect(first.rejections[2]!.reason).toBe('column "phone": is not a valid phone');
+    expect(first.rejections[2]!.reason).toBe('column "phone": is not a valid phone number');
     expect(await count('subjects')).toBe(5);
   });
 
@@ -155,7 +156,7 @@ describe.each(dialects)('subjects import on %s', (kind) => {
     // After each of the five batches is committed, and at the end.
     expect(progress).toHaveLength(6);
     expect(progress.map((p) => p.created + p.matched)).toEqual([5, 10, 15, 20, 23, 23]);
-    expect(progress.at(-1)).toEqual({ rows: 23, created: 8, matched: 15, rejected: 0 });
+    expect(progress.at(-1)).toEqual({ rows: 23, created: 8, updated: 0, matched: 15, skipped: 0, rejected: 0 });
     expect((await count('subjects')) - before).toBe(23);
     for (const i of [0, 16, 22]) expect(await findSubjects(rt, staff, { email: `person.${i}@example.com` })).toHaveLength(1);
     expect(await verifyAudit(rt.database.db, rt.keyring)).toMatchObject({ ok: true });
@@ -198,7 +199,7 @@ describe.each(dialects)('subjects import on %s', (kind) => {
     expect((await caught(run(one(), { map: { 'E-mail': 'e-mail' } }))).message).toMatch(/"e-mail" is not a data category/);
     expect((await caught(run(one(), { map: { Mail: 'email-address' } }))).message).toMatch(/no column "Mail"/);
     expect((await caught(run(one(), { map: { 'E-mail': 'card-number' } }))).code).toBe('FORBIDDEN_DATA');
-    expect((await caught(run(rows([{ a: 'x', b: 'y' }])))).message).toMatch(/no column is a declared data category/);
+    expect((await caught(run(rows([{ a: 'x', b: 'y' }])))).message).toMatch(/no column matches a declared field/);
     expect((await caught(run(rows([{ 'card-number': '4111 1111 1111 1111' }])))).code).toBe('FORBIDDEN_DATA');
     expect((await caught(run(one(), { source: 'nowhere', map: m }))).message).toMatch(/"nowhere" is not a source/);
     // address is not used by supplier-management

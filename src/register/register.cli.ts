@@ -15,7 +15,10 @@ import { isStewardError, StewardError } from '../shared/errors.js';
 import { isCleanText } from '../shared/text.js';
 import { IMPORT_DEFAULTS, importSubjects, safeColumnLabel, type ImportProgress, type ImportRow, type ImportSummary } from './import.service.js';
 import { presentSubject, presentSummary } from './register.presenter.js';
-import { exportSubjects, findSubjects, getSubject, type SubjectView } from './register.service.js';
+import { exportSubjects, findSubjects, getSubject, recordRepeats, subjectNames, type RecordView, type SubjectView } from './register.service.js';
+import { categoryFields, qualifiedName } from './fields.js';
+import { canSeeCategory, type Actor } from '../auth/roles.js';
+import type { LoadedPolicy } from '../policy/policy.loader.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -44,8 +47,12 @@ function csvProblem(code: string): string {
   }
 }
 
-/** Largest row accepted, in characters: far above any real contact row, and bounds memory. */
-const MAX_ROW_CHARS = 1_000_000;
+/**
+ * Largest row the parser reads, in characters: it bounds memory. A longer row stops the parser
+ * (csv-parse cannot skip it), so it is set above any cell worth reporting line by line: a 10 MB
+ * cell is read and then refused by the import with the column's limit, and the rows after it go on.
+ */
+const MAX_ROW_CHARS = 16 * 1024 * 1024;
 
 /** Line breaks in a field (CRLF, LF or CR each one), and how many of them are CRLF. */
 function lineBreaks(s: string): { breaks: number; crlf: number } {
@@ -76,7 +83,13 @@ interface ParsedRow {
  * size. Rows that cannot be parsed come through as problems, in line order, rather than stopping
  * the import. `onBytes` reports how far into the file the parser is.
  */
-export async function* readCsvRows(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<ImportRow> {
+export function readCsvRows(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<ImportRow> {
+  return readCsvStream(createReadStream(file), file, onBytes);
+}
+
+/** readCsvRows over any byte stream (an upload held in memory, a file). */
+export async function* readCsvStream(input: NodeJS.ReadableStream, name: string, onBytes?: (bytes: number) => void): AsyncGenerator<ImportRow> {
+  const file = name;
   const problems: ImportRow[] = [];
   const problemLines = new Set<number>();
   const addProblem = (line: number, code: string): void => {
@@ -123,7 +136,6 @@ export async function* readCsvRows(file: string, onBytes?: (bytes: number) => vo
       return { line: end - inner, end, bytes: context.bytes, row: record };
     },
   });
-  const input = createReadStream(file);
   pipeline(input, parser, () => undefined);
   let lastLine = 1;
   try {
@@ -131,9 +143,13 @@ export async function* readCsvRows(file: string, onBytes?: (bytes: number) => vo
       while (problems.length > 0 && problems[0]!.line < parsed.line) yield problems.shift()!;
       lastLine = parsed.end;
       onBytes?.(parsed.bytes);
-      yield Object.values(parsed.row).every(isCleanText)
-        ? { line: parsed.line, row: parsed.row }
-        : { line: parsed.line, row: {}, problem: 'a cell holds a NUL character or an unpaired UTF-16 surrogate' };
+      const cells = Object.values(parsed.row);
+      // Bytes that are not UTF-8 (a file saved as "CSV" in a legacy code page) decode to U+FFFD.
+      yield cells.some((c) => c.includes('\ufffd'))
+        ? { line: parsed.line, row: {}, problem: 'the row is not UTF-8 text: save the file as "CSV UTF-8" and import it again' }
+        : cells.every(isCleanText)
+          ? { line: parsed.line, row: parsed.row }
+          : { line: parsed.line, row: {}, problem: 'a cell holds a NUL character or an unpaired UTF-16 surrogate' };
     }
   } catch (e) {
     if (isStewardError(e)) throw e;
@@ -153,18 +169,28 @@ export async function* readCsvRows(file: string, onBytes?: (bytes: number) => vo
 
 export function formatImportSummary(file: string, s: ImportSummary): string {
   const out = [
-    `imported ${file} as ${s.relationship}`,
+    `${s.dryRun ? 'dry run, nothing written: would import' : 'imported'} ${file} as ${s.relationship}`,
     `  rows read          ${s.rows}`,
     `  created            ${s.created}`,
     `  matched existing   ${s.matched}`,
     `  rejected           ${s.rejected}`,
+    `  updated            ${s.updated}${s.dryRun ? ' (not compared in a dry run)' : ''}`,
+    `  skipped: erased or suppressed  ${s.skipped}`,
   ];
-  if (s.columns.length > 0) out.push(`columns: ${s.columns.map((c) => (c.column === c.category ? c.column : `${c.column} → ${c.category}`)).join(', ')}`);
-  if (s.ignoredColumns.length > 0) {
-    out.push(`ignored columns (not declared categories; map them with --map "column=category"): ${s.ignoredColumns.join(', ')}`);
+  if (s.columns.length > 0) {
+    out.push(`columns: ${s.columns.map((c) => (c.column === c.category && c.field === 'value' ? c.column : `${c.column} → ${c.category}.${c.field}`)).join(', ')}`);
+  }
+  if (s.unmapped.length > 0) {
+    out.push('columns not imported (map them with --map "column=category.field"):');
+    for (const u of s.unmapped) {
+      out.push(`  ${u.column}${u.ambiguous ? `: could be ${u.ambiguous.join(' or ')}` : u.nearest ? `: nearest field ${u.nearest}` : ': no similar field (declare one, or map it)'}`);
+    }
   }
   if (s.unmatchable > 0) {
-    out.push(`note: ${s.unmatchable} new ${s.unmatchable === 1 ? 'person has' : 'people have'} no email address or phone number to match on: importing the same rows again would create them again`);
+    out.push(`note: ${s.unmatchable} new ${s.unmatchable === 1 ? 'person has' : 'people have'} no identifier to match on: importing the same rows again would create them again`);
+  }
+  if (s.skippedLines.length > 0) {
+    out.push(`skipped lines (erased, or on the suppression list; add one deliberately with --add-line N): ${s.skippedLines.join(', ')}`);
   }
   if (s.rejections.length > 0) {
     out.push('rejected rows:');
@@ -181,14 +207,15 @@ function formatSubject(s: SubjectView): string {
   }
   if (s.records.length === 0) out.push('records: none');
   else out.push('records:');
-  const width = Math.max(0, ...s.records.map((r) => r.category.length));
   for (const r of s.records) {
-    let shown: string;
-    if (r.kind === 'file') shown = `[file ${r.file?.name ?? ''}, ${r.contentType ?? 'unknown type'}, ${r.size} bytes]`;
-    else if (r.kind === 'communication') shown = `[${r.channel ?? 'note'}] ${(r.text ?? '').replace(/\s+/g, ' ').slice(0, 200)}`;
-    else shown = r.value ?? '';
-    out.push(`  ${r.category.padEnd(width)}  ${shown}`);
-    out.push(`  ${''.padEnd(width)}  for ${r.purposes.map((p) => p.purpose).join(', ')} · from ${r.source} · collected ${r.collectedAt}`);
+    out.push(`  ${r.category}  (record ${r.id})`);
+    if (r.kind === 'file') out.push(`    [file ${r.file?.name ?? ''}, ${r.contentType ?? 'unknown type'}, ${r.size} bytes]`);
+    else if (r.kind === 'communication') out.push(`    [${r.channel ?? 'note'}] ${(r.text ?? '').replace(/\s+/g, ' ').slice(0, 200)}`);
+    else {
+      const width = Math.max(0, ...(r.fields ?? []).map((f) => f.label.length));
+      for (const f of r.fields ?? []) out.push(`    ${f.label.padEnd(width)}  ${f.value.replace(/\s+/g, ' ')}`);
+    }
+    out.push(`    for ${r.purposes.map((p) => p.purpose).join(', ')} · from ${r.source} · collected ${r.collectedAt}`);
   }
   for (const w of s.withheld) out.push(`  (${w.count} record${w.count === 1 ? '' : 's'} of "${w.category}" withheld: restricted to other roles)`);
   return `${out.join('\n')}\n`;
@@ -199,24 +226,34 @@ function formatSubject(s: SubjectView): string {
 import { csvCell } from '../shared/csv.js';
 export { csvCell };
 
-export const EXPORT_CSV_COLUMNS = ['subject_id', 'relationships', 'category', 'kind', 'value', 'purposes', 'source', 'collected_at'] as const;
+/** The export's first columns; then one column per category.field (see exportColumns). */
+export const EXPORT_CSV_COLUMNS = ['subject_id', 'relationships'] as const;
 
-function csvLines(s: SubjectView): string {
-  const rels = [...new Set(s.relationships.map((r) => r.relationship))].join(';');
-  const rows =
-    s.records.length === 0
-      ? [[s.id, rels, '', '', '', '', '', '']]
-      : s.records.map((r) => [
-          s.id,
-          rels,
-          r.category,
-          r.kind,
-          r.kind === 'file' ? (r.file?.name ?? '') : r.kind === 'communication' ? (r.text ?? '') : (r.value ?? ''),
-          r.purposes.map((p) => p.purpose).join(';'),
-          r.source,
-          r.collectedAt,
-        ]);
-  return rows.map((row) => `${row.map(csvCell).join(',')}\r\n`).join('');
+/**
+ * The export's columns: one per field of every category held that the actor may see,
+ * named category.field (a category without fields: its id). A category of which someone holds
+ * several records gets numbered columns for the second and later ones ("category.field 2").
+ */
+export function exportColumns(policy: LoadedPolicy, actor: Actor, repeats: ReadonlyMap<string, number>): Array<{ name: string; category: string; field: string; n: number }> {
+  const out: Array<{ name: string; category: string; field: string; n: number }> = [];
+  for (const cat of policy.policy.data_categories) {
+    // Only categories someone holds: an empty column could name one the people's relationships never use.
+    if (cat.storage === 'never' || !canSeeCategory(actor, cat) || !repeats.has(cat.id)) continue;
+    const times = Math.max(1, repeats.get(cat.id) ?? 1);
+    for (let n = 1; n <= times; n++) {
+      for (const f of categoryFields(cat)) out.push({ name: `${qualifiedName(cat, f)}${n > 1 ? ` ${n}` : ''}`, category: cat.id, field: f.id, n });
+    }
+  }
+  return out;
+}
+
+/** One row per person: cells neutralised so a spreadsheet never runs them as formulas. */
+export function exportRow(s: SubjectView, columns: ReturnType<typeof exportColumns>): string {
+  const byCategory = new Map<string, RecordView[]>();
+  for (const r of s.records) if (r.kind === 'value') byCategory.set(r.category, [...(byCategory.get(r.category) ?? []), r]);
+  const cells = [s.id, [...new Set(s.relationships.map((r) => r.relationship))].join(';')];
+  for (const c of columns) cells.push(byCategory.get(c.category)?.[c.n - 1]?.fields?.find((f) => f.id === c.field)?.value ?? '');
+  return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
 /** A file only its owner can read, written with back-pressure. */
@@ -243,16 +280,20 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
     .description('import people from a CSV file with a header row (exit 0: every row imported or matched, 1: some rows rejected)')
     .argument('<file>', 'the CSV file')
     .requiredOption('--relationship <id>', 'the relationship every person in the file has with the organisation')
-    .option('--map <column=category>', 'import a column as a declared category (repeatable); columns named after a category map themselves', collect, [])
+    .option('--map <column=category.field>', 'import a column into a declared field (repeatable); columns named after a field (its id, label or aliases, any case or punctuation) map themselves', collect, [])
+    .option('--dry-run', 'print the mapping and the rows that would be refused, writing nothing')
+    .option('--add-line <n>', 'add the person on this line even though they were erased or are on the suppression list (repeatable; a deliberate decision, one person at a time)', collect, [])
     .option('--source <id>', 'where the data came from (a declared source; default the purposes’ first source)')
     .option('--purpose <id>', 'a purpose the records are held for (repeatable; default the relationship’s default_purposes, or every purpose using the category when they keep it equally long)', collect, [])
     .addOption(new Option('--batch-size <n>', 'rows per transaction').default(IMPORT_DEFAULTS.batchSize).argParser((v) => Number.parseInt(v, 10)))
     .option('--json', 'print the summary as JSON')
-    .action(async (file: string, opts: { relationship: string; map: string[]; source?: string; purpose: string[]; batchSize: number; json?: boolean }, cmd: Command) => {
+    .action(async (file: string, opts: { relationship: string; map: string[]; source?: string; purpose: string[]; batchSize: number; json?: boolean; dryRun?: boolean; addLine: string[] }, cmd: Command) => {
+      const addLines = opts.addLine.map((v) => Number.parseInt(v, 10));
+      if (addLines.some((n) => !Number.isInteger(n) || n < 2)) cmd.error('error: --add-line takes a line number of the file (2 or more)', { exitCode: 2 });
       const map: Record<string, string> = {};
       for (const m of opts.map) {
         const at = m.lastIndexOf('=');
-        if (at <= 0 || at === m.length - 1) cmd.error(`error: --map "${m}" should be column=category`, { exitCode: 2 });
+        if (at <= 0 || at === m.length - 1) cmd.error(`error: --map "${m}" should be column=category.field`, { exitCode: 2 });
         map[m.slice(0, at).trim()] = m.slice(at + 1).trim();
       }
       if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > IMPORT_DEFAULTS.maxBatchSize) {
@@ -271,14 +312,14 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
         const bar = io.interactive
           ? new SingleBar({
               stream: process.stderr,
-              format: 'importing |{bar}| {percentage}% | {rows} rows: {created} created, {matched} matched, {rejected} rejected | ETA {eta_formatted}',
+              format: 'importing |{bar}| {percentage}% | {rows} rows: {created} created, {updated} updated, {skipped} skipped, {rejected} rejected | ETA {eta_formatted}',
               hideCursor: true,
               clearOnComplete: true,
               // Rows are read quickly and committed in batches: average the ETA over many updates.
               etaBuffer: 200,
             })
           : undefined;
-        let committed: ImportProgress = { rows: 0, created: 0, matched: 0, rejected: 0 };
+        let committed: ImportProgress = { rows: 0, created: 0, updated: 0, matched: 0, skipped: 0, rejected: 0 };
         bar?.start(size, 0, committed);
         let summary: ImportSummary;
         try {
@@ -292,6 +333,8 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
               ...(opts.source ? { source: opts.source } : {}),
               ...(opts.purpose.length > 0 ? { purposes: opts.purpose } : {}),
               batchSize: opts.batchSize,
+              ...(opts.dryRun ? { dryRun: true } : {}),
+              ...(addLines.length ? { addLines } : {}),
             },
             (p) => {
               committed = p;
@@ -339,7 +382,10 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
         );
         if (opts.json) io.stdout(`${JSON.stringify({ subjects: found.map(presentSummary) }, null, 2)}\n`);
         else if (found.length === 0) io.stdout('no one found\n');
-        else for (const s of found) io.stdout(`${s.id}  ${s.relationships.join(', ')}${s.restricted ? '  (restricted)' : ''}\n`);
+        else {
+          const names = await subjectNames(rt, cliActor(), found, opts.purpose);
+          for (const s of found) io.stdout(`${s.id}  ${names.get(s.id) ?? '(no name held)'}  ${s.relationships.join(', ')}${s.restricted ? '  (restricted)' : ''}\n`);
+        }
       });
     });
 
@@ -360,7 +406,7 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
     .command('export')
     .description('export people with their records, decrypted (audited); the output holds plaintext personal data')
     .option('--relationship <id>', 'only people with this relationship')
-    .addOption(new Option('--format <format>', 'jsonl: one person per line; csv: one record per row').choices(['jsonl', 'csv']).default('jsonl'))
+    .addOption(new Option('--format <format>', 'jsonl: one person per line, every record; csv: one person per row, a column per category.field (imports back as it is)').choices(['jsonl', 'csv']).default('jsonl'))
     .option('--out <file>', 'write to a file (created readable by you only) instead of standard output')
     .option('--purpose <id>', 'why you are exporting (recorded in the audit trail)')
     .action(async (opts: { relationship?: string; format: 'jsonl' | 'csv'; out?: string; purpose?: string }, cmd: Command) => {
@@ -368,12 +414,17 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
         const target = opts.out ? path.resolve(io.cwd, opts.out) : undefined;
         const sink = target ? await privateFile(target) : { write: async (s: string) => io.stdout(s), close: async () => undefined };
         let count = 0;
+        let others = 0;
         try {
-          if (opts.format === 'csv') await sink.write(`${EXPORT_CSV_COLUMNS.join(',')}\r\n`);
+          const columns = opts.format === 'csv' ? exportColumns(rt.policy, cliActor(), await recordRepeats(rt)) : [];
+          if (opts.format === 'csv') await sink.write(`${[...EXPORT_CSV_COLUMNS, ...columns.map((c) => c.name)].map(csvCell).join(',')}\r\n`);
           const subjects = exportSubjects(rt, cliActor(), { ...(opts.relationship ? { relationship: opts.relationship } : {}), ...(opts.purpose ? { purpose: opts.purpose } : {}) });
           for await (const s of subjects) {
             count++;
-            await sink.write(opts.format === 'csv' ? csvLines(s) : `${JSON.stringify(presentSubject(s))}\n`);
+            if (opts.format === 'csv') {
+              others += s.records.filter((r) => r.kind !== 'value').length;
+              await sink.write(exportRow(s, columns));
+            } else await sink.write(`${JSON.stringify(presentSubject(s))}\n`);
           }
         } finally {
           await sink.close();
@@ -383,6 +434,7 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
             ? `wrote ${count} ${count === 1 ? 'person' : 'people'} to ${target}\nwarning: this file holds plaintext personal data; it is readable by you only (mode 0600). Keep it safe and delete it when done.\n`
             : `warning: the output holds plaintext personal data of ${count} ${count === 1 ? 'person' : 'people'}; keep it safe and delete it when done.\n`,
         );
+        if (others > 0) io.stderr(`note: ${others} communications and files are not in the CSV (it holds field values); export with --format jsonl for everything.\n`);
       });
     });
 }

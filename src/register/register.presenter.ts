@@ -16,6 +16,9 @@ export const recordResponse = z.object({
   updatedAt: z.string(),
   contentType: z.string().nullable(),
   size: z.number(),
+  /** The labelled field values of a "value" record, in declared order. */
+  fields: z.array(z.object({ id: z.string(), label: z.string(), type: z.string(), value: z.string() })).optional(),
+  /** The primary field's value (the identifier, or the single field). */
   value: z.string().optional(),
   text: z.string().optional(),
   channel: z.string().optional(),
@@ -57,6 +60,7 @@ export function presentRecord(r: RecordView): z.infer<typeof recordResponse> {
     updatedAt: r.updatedAt,
     contentType: r.contentType,
     size: r.size,
+    ...(r.fields ? { fields: r.fields.map((f) => ({ id: f.id, label: f.label, type: f.type, value: f.value })) } : {}),
     ...(r.value !== undefined ? { value: r.value } : {}),
     ...(r.text !== undefined ? { text: r.text } : {}),
     ...(r.channel !== undefined ? { channel: r.channel } : {}),

@@ -32,6 +32,8 @@ const purposeQuery = z.object({ purpose: z.string().max(64).optional() });
 const recordInput = z.object({
   category: idText,
   kind: z.enum(['value', 'communication', 'file']).optional(),
+  /** The labelled field values by field id (see the declaration's data_categories[].fields). */
+  fields: z.record(idText, z.string().max(LIMITS.valueChars)).optional(),
   value: z.string().max(LIMITS.valueChars).optional(),
   text: z.string().max(LIMITS.textChars).optional(),
   channel: z.enum(['email', 'phone', 'sms', 'post', 'chat', 'social', 'in-person', 'letter']).optional(),
@@ -51,6 +53,7 @@ const recordInput = z.object({
 const toRecordInput = (r: z.infer<typeof recordInput>): RecordInput => ({
   category: r.category,
   ...(r.kind ? { kind: r.kind } : {}),
+  ...(r.fields !== undefined ? { fields: r.fields } : {}),
   ...(r.value !== undefined ? { value: r.value } : {}),
   ...(r.text !== undefined ? { text: r.text } : {}),
   ...(r.channel ? { channel: r.channel } : {}),
@@ -133,7 +136,7 @@ export const registerRoutes =
           body: z.object({
             email: z.string().max(320).optional(),
             phone: z.string().max(40).optional(),
-            identifier: z.object({ category: idText, value: z.string().max(1024) }).optional(),
+            identifier: z.object({ category: idText, field: idText.optional(), value: z.string().max(1024) }).optional(),
             purpose: z.string().max(64).optional(),
           }),
           response: { 200: z.object({ subjects: z.array(summaryResponse) }), ...errorResponses },
@@ -228,20 +231,27 @@ export const registerRoutes =
       `${API_PREFIX}/records/:id`,
       {
         schema: {
-          summary: 'Correct a record (rectification); the audit trail keeps digests of before and after',
+          summary: 'Correct a record (rectification): one field or several; the audit trail keeps digests of before and after and the ids of the fields changed, never values',
           tags,
           security: bearerSecurity,
           params: z.object({ id: z.uuid() }),
           querystring: purposeQuery,
-          body: z.object({ value: z.string().max(LIMITS.valueChars).optional(), text: z.string().max(LIMITS.textChars).optional(), purposes: z.array(idText).min(1).max(50).optional() }),
+          body: z.object({
+            fields: z.record(idText, z.string().max(LIMITS.valueChars).nullable()).optional(),
+            value: z.string().max(LIMITS.valueChars).optional(),
+            text: z.string().max(LIMITS.textChars).optional(),
+            purposes: z.array(idText).min(1).max(50).optional(),
+          }),
           response: { 200: recordResponse, ...errorResponses },
         },
       },
       async (req) => {
-        if (req.body.value === undefined && req.body.text === undefined && req.body.purposes === undefined) {
-          throw new StewardError('VALIDATION_FAILED', 'nothing to change: give value, text or purposes');
+        const b = req.body;
+        if (b.value === undefined && b.text === undefined && b.purposes === undefined && b.fields === undefined) {
+          throw new StewardError('VALIDATION_FAILED', 'nothing to change: give fields, value, text or purposes');
         }
-        return presentRecord(await updateRecord(deps, await actorFrom(deps, req), req.params.id, req.body, req.query.purpose));
+        const change = { ...(b.fields ? { fields: b.fields } : {}), ...(b.value !== undefined ? { value: b.value } : {}), ...(b.text !== undefined ? { text: b.text } : {}), ...(b.purposes ? { purposes: b.purposes } : {}) };
+        return presentRecord(await updateRecord(deps, await actorFrom(deps, req), req.params.id, change, req.query.purpose));
       },
     );
 

@@ -9,7 +9,7 @@ import { appendAudit, auditCommitted, type AuditEvent } from '../audit/audit.ser
 import { auditReads } from '../audit/read-audit.js';
 import { suppressSubject } from '../consent/suppression.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
-import { normaliseIdentifier } from '../crypto/blind-index.js';
+import { categoryFields, checkFieldValue, indexKeyOf, indexKindOf, primaryField, SINGLE_FIELD, type FieldDef, type IndexKind } from './fields.js';
 import { assertNoCardData } from '../crypto/card-detect.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Database } from '../db/database.js';
@@ -23,6 +23,7 @@ import { newId } from '../shared/ids.js';
 import type { Keyring } from './keyring.js';
 import { defaultPurposes } from '../promises/promises.purposes.js';
 import { afterErasure, recordErasures, type ErasureReason } from '../backup/erasure-ledger.js';
+import { deleteRecordRows, eraseSubjects } from '../retention/retention.actions.js';
 
 export interface RegisterContext {
   database: Database;
@@ -48,7 +49,9 @@ export type RecordKind = 'value' | 'communication' | 'file';
 export interface RecordInput {
   category: string;
   kind?: RecordKind;
-  /** For kind "value". */
+  /** For kind "value": the labelled field values, by field id (see fields.ts). */
+  fields?: Record<string, string>;
+  /** For kind "value": one value for the category's primary field (its single field, or its identifier). */
   value?: string;
   /** For kind "communication": an email, call note or chat. */
   text?: string;
@@ -73,6 +76,13 @@ export interface NewSubject {
   records?: RecordInput[];
 }
 
+export interface FieldValue {
+  id: string;
+  label: string;
+  type: string;
+  value: string;
+}
+
 /** A record as the domain sees it, decrypted. */
 export interface RecordView {
   id: string;
@@ -86,6 +96,9 @@ export interface RecordView {
   updatedAt: string;
   contentType: string | null;
   size: number;
+  /** For kind "value": the field values, labelled and in declared order. */
+  fields?: FieldValue[];
+  /** For kind "value": the primary field's value (the identifier, or the single field). */
   value?: string;
   text?: string;
   channel?: string;
@@ -140,11 +153,16 @@ export function policyIndex(loaded: LoadedPolicy): PolicyIndex {
 
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
 
-/** Identifier kinds map to blind-index fields; other identifiers are indexed per category. */
-export const indexField = (category: DataCategory): { field: string; kind: 'email' | 'phone' | 'other' } | undefined => {
-  if (!category.identifier) return undefined;
-  if (category.identifier === 'email' || category.identifier === 'phone') return { field: category.identifier, kind: category.identifier };
-  return { field: `other:${category.id}`, kind: 'other' };
+/** The blind-index keys of a category's identifier fields (fields.ts): email, phone, or other:<category>[.<field>]. */
+export const indexFields = (category: DataCategory): Array<{ field: string; kind: IndexKind; def: FieldDef }> =>
+  categoryFields(category)
+    .filter((f) => f.identifier)
+    .map((def) => ({ field: indexKeyOf(category, def), kind: indexKindOf(def), def }));
+
+/** The blind-index key of a category's primary identifier field, if it has one. */
+export const indexField = (category: DataCategory): { field: string; kind: IndexKind } | undefined => {
+  const p = primaryField(category);
+  return p.identifier ? { field: indexKeyOf(category, p), kind: indexKindOf(p) } : indexFields(category)[0];
 };
 
 export function validateRelationships(loaded: LoadedPolicy, rels: RelationshipInput[], path = 'relationships'): RelationshipInput[] {
@@ -160,7 +178,7 @@ export function validateRelationships(loaded: LoadedPolicy, rels: RelationshipIn
   });
 }
 
-interface PreparedRecord {
+export interface PreparedRecord {
   id: string;
   category: DataCategory;
   kind: RecordKind;
@@ -170,7 +188,10 @@ interface PreparedRecord {
   contentType: string | null;
   size: number;
   plaintext: Buffer;
-  identifier?: { field: string; kind: 'email' | 'phone' | 'other'; value: string };
+  /** For kind "value": the checked field values. */
+  values?: Record<string, string>;
+  /** Identifier fields with a value: one blind index each. */
+  identifiers: Array<{ field: string; kind: IndexKind; value: string }>;
 }
 
 /**
@@ -187,17 +208,15 @@ export function prepareRecord(loaded: LoadedPolicy, input: RecordInput, relation
   const kind: RecordKind = input.kind ?? (input.file ? 'file' : input.text !== undefined ? 'communication' : 'value');
   let plaintext: Buffer;
   let contentType: string | null = null;
-  let identifier: PreparedRecord['identifier'];
+  const identifiers: PreparedRecord['identifiers'] = [];
+  let values: Record<string, string> | undefined;
   if (kind === 'value') {
-    if (typeof input.value !== 'string' || input.value.trim() === '') throw invalid(`${path}.value`, 'a value is required');
-    if (input.value.length > LIMITS.valueChars) throw invalid(`${path}.value`, `is longer than ${LIMITS.valueChars} characters`);
-    assertNoCardData({ [input.category]: input.value }, { path });
-    const f = indexField(category);
-    if (f) {
-      if (normaliseIdentifier(f.kind, input.value) === undefined) throw invalid(`${path}.value`, `is not a valid ${f.kind === 'other' ? 'identifier' : f.kind}`);
-      identifier = { ...f, value: input.value };
+    values = checkValues(category, input, path);
+    for (const f of indexFields(category)) {
+      const v = values[f.def.id];
+      if (v !== undefined) identifiers.push({ field: f.field, kind: f.kind, value: v });
     }
-    plaintext = Buffer.from(JSON.stringify({ v: input.value }));
+    plaintext = Buffer.from(JSON.stringify({ f: values }));
   } else if (kind === 'communication') {
     if (typeof input.text !== 'string' || input.text.trim() === '') throw invalid(`${path}.text`, 'the text of the communication is required');
     if (input.text.length > LIMITS.textChars) throw invalid(`${path}.text`, `is longer than ${LIMITS.textChars} characters`);
@@ -251,8 +270,40 @@ export function prepareRecord(loaded: LoadedPolicy, input: RecordInput, relation
     contentType,
     size: kind === 'file' ? input.file!.data.length : plaintext.length,
     plaintext,
-    ...(identifier ? { identifier } : {}),
+    ...(values ? { values } : {}),
+    identifiers,
   };
+}
+
+/**
+ * The field values of a "value" record: each a declared field of the category, checked by its
+ * type (fields.ts), required fields present, at least one value, no card data anywhere.
+ */
+function checkValues(category: DataCategory, input: RecordInput, path: string): Record<string, string> {
+  const defs = categoryFields(category);
+  const given: Record<string, string> = { ...(input.fields ?? {}) };
+  if (input.value !== undefined) {
+    if (typeof input.value !== 'string') throw invalid(`${path}.value`, 'must be text');
+    const p = primaryField(category);
+    if (given[p.id] === undefined) given[p.id] = input.value;
+  }
+  const values: Record<string, string> = {};
+  for (const [id, raw] of Object.entries(given)) {
+    const def = defs.find((f) => f.id === id);
+    const at = def?.implicit && input.fields === undefined ? `${path}.value` : `${path}.fields.${id}`;
+    if (!def) throw invalid(`${path}.fields.${id}`, `"${id}" is not a field of "${category.id}" (its fields: ${defs.map((f) => f.id).join(', ')})`);
+    if (typeof raw !== 'string') throw invalid(at, 'must be text');
+    const v = raw.trim();
+    if (v === '') continue;
+    if (v.length > LIMITS.valueChars) throw invalid(at, `is longer than ${LIMITS.valueChars} characters`);
+    const problem = checkFieldValue(def, v);
+    if (problem) throw invalid(at, problem);
+    values[id] = v;
+  }
+  if (Object.keys(values).length === 0) throw invalid(input.fields ? `${path}.fields` : `${path}.value`, 'a value is required');
+  for (const def of defs) if (def.required && !def.implicit && values[def.id] === undefined) throw invalid(`${path}.fields.${def.id}`, `"${def.label}" is required`);
+  assertNoCardData(values, { path });
+  return values;
 }
 
 
@@ -294,7 +345,7 @@ export interface SubjectRows {
 }
 
 /** Encrypts a checked record under its subject's key, bound to its row, with its blind index if it is an identifier. */
-function sealRecord(ctx: RegisterContext, dek: Buffer, subjectId: string, r: PreparedRecord, actor: Actor, now: string): { row: Tables['records']; index?: Tables['blind_indexes'] } {
+function sealRecord(ctx: RegisterContext, dek: Buffer, subjectId: string, r: PreparedRecord, actor: Actor, now: string): { row: Tables['records']; indexes: Tables['blind_indexes'][] } {
   const row: Tables['records'] = {
     id: r.id,
     subject_id: subjectId,
@@ -310,8 +361,20 @@ function sealRecord(ctx: RegisterContext, dek: Buffer, subjectId: string, r: Pre
     created_at: now,
     updated_at: now,
   };
-  const entry = r.identifier && ctx.keyring.indexer.index(r.identifier.field, r.identifier.kind, r.identifier.value);
-  return entry ? { row, index: { record_id: r.id, subject_id: subjectId, kind: r.identifier!.field, key_version: entry.version, digest: entry.digest } } : { row };
+  return { row, indexes: indexRows(ctx, r.id, subjectId, r.identifiers) };
+}
+
+/** The blind-index rows of a record's identifier values (one per field and distinct digest). */
+function indexRows(ctx: RegisterContext, recordId: string, subjectId: string, identifiers: PreparedRecord['identifiers']): Tables['blind_indexes'][] {
+  const out: Tables['blind_indexes'][] = [];
+  const seen = new Set<string>();
+  for (const id of identifiers) {
+    const e = ctx.keyring.indexer.index(id.field, id.kind, id.value);
+    if (!e || seen.has(`${id.field}:${e.digest}`)) continue;
+    seen.add(`${id.field}:${e.digest}`);
+    out.push({ record_id: recordId, subject_id: subjectId, kind: id.field, key_version: e.version, digest: e.digest });
+  }
+  return out;
 }
 
 export function buildSubjectRows(ctx: RegisterContext, actor: Actor, rels: RelationshipInput[], records: PreparedRecord[], now: string, action = 'subject.create'): SubjectRows {
@@ -322,7 +385,7 @@ export function buildSubjectRows(ctx: RegisterContext, actor: Actor, rels: Relat
   for (const r of records) {
     const sealed = sealRecord(ctx, dek, id, r, actor, now);
     recordRows.push(sealed.row);
-    if (sealed.index) indexes.push(sealed.index);
+    indexes.push(...sealed.indexes);
   }
   const categories: Record<string, number> = {};
   for (const r of records) categories[r.category.id] = (categories[r.category.id] ?? 0) + 1;
@@ -384,7 +447,11 @@ export async function loadSubjectKey(ctx: RegisterContext, db: Kysely<Tables>, s
   return ctx.keyring.unwrapSubjectKey(subjectId, row.wrapped_key);
 }
 
-export function decryptRecord(dek: Buffer, row: Tables['records']): RecordView {
+/**
+ * Decrypts a record. A "value" record's fields are labelled from the declaration; an old
+ * one-value record (`{v}`) reads as its category's primary field (fields.ts).
+ */
+export function decryptRecord(dek: Buffer, row: Tables['records'], loaded?: LoadedPolicy): RecordView {
   const plain = decrypt(dek, row.ciphertext, recordAad(row.id, row.subject_id, row.category));
   const base: RecordView = {
     id: row.id,
@@ -403,9 +470,22 @@ export function decryptRecord(dek: Buffer, row: Tables['records']): RecordView {
     const n = plain.readUInt16BE(0);
     return { ...base, file: { name: plain.subarray(2, 2 + n).toString('utf8'), data: plain.subarray(2 + n) } };
   }
-  const json = JSON.parse(plain.toString('utf8')) as { v?: string; t?: string; c?: string | null };
+  const json = JSON.parse(plain.toString('utf8')) as { f?: Record<string, string>; v?: string; t?: string; c?: string | null };
   if (row.kind === 'communication') return { ...base, text: json.t ?? '', ...(json.c ? { channel: json.c } : {}) };
-  return { ...base, value: json.v ?? '' };
+  const cat = loaded ? policyIndex(loaded).categories.get(row.category) : undefined;
+  const fields = labelValues(cat, json.f ?? (json.v !== undefined ? { [cat ? primaryField(cat).id : SINGLE_FIELD]: json.v } : {}));
+  const primary = cat ? primaryField(cat).id : SINGLE_FIELD;
+  const value = fields.find((f) => f.id === primary)?.value ?? (fields.length === 1 ? fields[0]!.value : (json.v ?? fields[0]?.value ?? ''));
+  return { ...base, fields, value };
+}
+
+/** Field values in the declared order with their labels; fields no longer declared follow, labelled by id. */
+export function labelValues(cat: DataCategory | undefined, values: Record<string, string>): FieldValue[] {
+  const out: FieldValue[] = [];
+  const defs = cat ? categoryFields(cat) : [];
+  for (const d of defs) if (values[d.id] !== undefined) out.push({ id: d.id, label: d.label, type: d.type, value: values[d.id]! });
+  for (const [id, value] of Object.entries(values)) if (!defs.some((d) => d.id === id)) out.push({ id, label: id, type: 'text', value });
+  return out;
 }
 
 async function subjectRow(db: Kysely<Tables>, id: string): Promise<Tables['subjects']> {
@@ -448,7 +528,7 @@ async function assembleSubject(ctx: RegisterContext, db: Kysely<Tables>, actor: 
       startedAt: r.started_at,
       endedAt: r.ended_at,
     })),
-    records: visible.map((r) => decryptRecord(dek!, r)),
+    records: visible.map((r) => decryptRecord(dek!, r, ctx.policy)),
     withheld: [...withheld].map(([category, count]) => ({ category, count })),
   };
 }
@@ -479,8 +559,8 @@ export async function getSubject(ctx: RegisterContext, actor: Actor, id: string,
 export interface SearchQuery {
   email?: string;
   phone?: string;
-  /** A declared identifier category (kind "other") and its value. */
-  identifier?: { category: string; value: string };
+  /** An identifier field of a declared category (default: its primary identifier field) and its value. */
+  identifier?: { category: string; field?: string; value: string };
 }
 
 export interface SubjectSummary {
@@ -517,8 +597,9 @@ export async function findSubjects(ctx: RegisterContext, actor: Actor, q: Search
   if (q.phone !== undefined) add('phone', 'phone', q.phone, 'phone');
   if (q.identifier) {
     const cat = policyIndex(ctx.policy).categories.get(q.identifier.category);
-    const f = cat && indexField(cat);
-    if (!f) throw invalid('identifier.category', `"${q.identifier.category}" is not a declared identifier category`);
+    const fieldId = q.identifier.field;
+    const f = cat && (fieldId ? indexFields(cat).find((x) => x.def.id === fieldId) : indexField(cat));
+    if (!f) throw invalid('identifier.category', `"${q.identifier.category}${fieldId ? `.${fieldId}` : ''}" is not a declared identifier field`);
     add(f.field, f.kind, q.identifier.value, 'identifier.value');
   }
   if (terms.length === 0) throw invalid('query', 'give an email, a phone number or an identifier');
@@ -587,32 +668,49 @@ export async function addRecords(ctx: RegisterContext, actor: Actor, subjectId: 
   if (inputs.length > LIMITS.recordsPerSubjectCall) throw invalid('records', `at most ${LIMITS.recordsPerSubjectCall} records at a time`);
   const now = ctx.clock.now().toISOString();
   return writeTx(ctx, async (trx) => {
-    const row = await subjectRow(trx, subjectId);
-    if (row.erased_at) throw new StewardError('CONFLICT', `subject ${subjectId} has been erased`);
-    assertNotRestricted(row, undefined);
     const rels = (await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', subjectId).execute()).map((r) => r.relationship);
     const prepared = inputs.map((r, i) => prepareRecord(ctx.policy, r, rels, now, `records[${i}]`));
-    for (const r of prepared) assertCanSee(ctx, actor, r.category.id);
-    const dek = await loadSubjectKey(ctx, trx, subjectId);
-    if (!dek) throw new StewardError('CONFLICT', `subject ${subjectId} has no key`);
-    const out: RecordView[] = [];
-    const digests: string[] = [];
-    for (const r of prepared) {
-      const sealed = sealRecord(ctx, dek, subjectId, r, actor, now);
-      await trx.insertInto('records').values(sealed.row).execute();
-      if (sealed.index) await trx.insertInto('blind_indexes').values(sealed.index).execute();
-      digests.push(ciphertextDigest(sealed.row.ciphertext));
-      out.push(decryptRecord(dek, sealed.row));
-    }
-    await trx.updateTable('subjects').set({ updated_at: now }).where('id', '=', subjectId).execute();
-    await appendAudit(
-      trx,
-      ctx,
-      actor,
-      prepared.map((r, i) => ({ action: 'record.create', subjectId, recordId: r.id, details: { category: r.category.id, kind: r.kind, purposes: r.purposes.map((p) => p.purpose), digest: digests[i] } })),
-    );
-    return out;
+    return addRecordsIn(trx, ctx, actor, subjectId, prepared);
   });
+}
+
+/**
+ * Adds checked records to a person inside a caller's write transaction: permission, erasure,
+ * restriction and category visibility are checked before anything is written.
+ */
+export async function addRecordsIn(
+  trx: Kysely<Tables>,
+  ctx: RegisterContext,
+  actor: Actor,
+  subjectId: string,
+  prepared: PreparedRecord[],
+  auditExtra: Record<string, unknown> = {},
+): Promise<RecordView[]> {
+  authorise(actor, 'subjects:write');
+  const now = ctx.clock.now().toISOString();
+  const row = await subjectRow(trx, subjectId);
+  if (row.erased_at) throw new StewardError('CONFLICT', `subject ${subjectId} has been erased`);
+  assertNotRestricted(row, undefined);
+  for (const r of prepared) assertCanSee(ctx, actor, r.category.id);
+  const dek = await loadSubjectKey(ctx, trx, subjectId);
+  if (!dek) throw new StewardError('CONFLICT', `subject ${subjectId} has no key`);
+  const out: RecordView[] = [];
+  const digests: string[] = [];
+  for (const r of prepared) {
+    const sealed = sealRecord(ctx, dek, subjectId, r, actor, now);
+    await trx.insertInto('records').values(sealed.row).execute();
+    if (sealed.indexes.length) await trx.insertInto('blind_indexes').values(sealed.indexes).execute();
+    digests.push(ciphertextDigest(sealed.row.ciphertext));
+    out.push(decryptRecord(dek, sealed.row, ctx.policy));
+  }
+  await trx.updateTable('subjects').set({ updated_at: now }).where('id', '=', subjectId).execute();
+  await appendAudit(
+    trx,
+    ctx,
+    actor,
+    prepared.map((r, i) => ({ action: 'record.create', subjectId, recordId: r.id, details: { category: r.category.id, kind: r.kind, purposes: r.purposes.map((p) => p.purpose), digest: digests[i], ...auditExtra } })),
+  );
+  return out;
 }
 
 async function recordRow(db: Kysely<Tables>, id: string): Promise<Tables['records']> {
@@ -636,69 +734,102 @@ export async function getRecord(ctx: RegisterContext, actor: Actor, id: string, 
     assertCanSee(ctx, actor, row.category);
     const dek = await loadSubjectKey(ctx, trx, row.subject_id);
     if (!dek) throw new StewardError('CONFLICT', `record ${id} can no longer be read: its subject's key was destroyed`);
-    return { view: decryptRecord(dek, row), row };
+    return { view: decryptRecord(dek, row, ctx.policy), row };
   });
   await auditReads(ctx, actor, [{ action: 'record.read', subjectId: row.subject_id, recordId: id, ...(purpose ? { purpose } : {}), details: { category: row.category } }]);
   return view;
 }
 
+export interface RecordChange {
+  /** Field values to set, by field id; an empty string or null removes the field. Others are left as they are. */
+  fields?: Record<string, string | null>;
+  /** The primary field's new value. */
+  value?: string;
+  text?: string;
+  purposes?: string[];
+}
+
 /** Rectification: the audit entry holds digests of the old and new ciphertext, never values. */
-export async function updateRecord(
+export async function updateRecord(ctx: RegisterContext, actor: Actor, id: string, change: RecordChange, purpose?: string): Promise<RecordView> {
+  authorise(actor, 'subjects:write');
+  return writeTx(ctx, (trx) => updateRecordIn(trx, ctx, actor, id, change, purpose));
+}
+
+/**
+ * updateRecord inside a caller's write transaction (rights requests, imports): the permission is
+ * checked first, then the record's visibility and restriction, before anything is written.
+ * Returns the record as changed, with the digests for the caller's own records.
+ */
+export async function updateRecordIn(
+  trx: Kysely<Tables>,
   ctx: RegisterContext,
   actor: Actor,
   id: string,
-  change: { value?: string; text?: string; purposes?: string[] },
+  change: RecordChange,
   purpose?: string,
-): Promise<RecordView> {
+  auditExtra: Record<string, unknown> = {},
+): Promise<RecordView & { before: string; after: string; changed: boolean }> {
   authorise(actor, 'subjects:write');
   const now = ctx.clock.now().toISOString();
-  return writeTx(ctx, async (trx) => {
-    const row = await recordRow(trx, id);
-    const subject = await subjectRow(trx, row.subject_id);
-    assertNotRestricted(subject, purpose);
-    assertCanSee(ctx, actor, row.category);
-    const dek = await loadSubjectKey(ctx, trx, row.subject_id);
-    if (!dek) throw new StewardError('CONFLICT', `record ${id} can no longer be changed: its subject's key was destroyed`);
-    const current = decryptRecord(dek, row);
-    const rels = (await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', row.subject_id).execute()).map((r) => r.relationship);
-    if (current.kind === 'file') throw invalid('record', 'a file cannot be edited; add a new one and delete the old');
-    const prepared = prepareRecord(
-      ctx.policy,
-      {
-        category: row.category,
-        kind: current.kind,
-        ...(current.kind === 'value' ? { value: change.value ?? current.value } : { text: change.text ?? current.text, channel: current.channel }),
-        purposes: change.purposes ?? current.purposes.map((p) => p.purpose),
-        source: row.source,
-        collectedAt: row.collected_at,
-      },
-      rels,
-      now,
-      'change',
-    );
-    const ciphertext = encrypt(dek, prepared.plaintext, recordAad(id, row.subject_id, row.category));
-    await trx
-      .updateTable('records')
-      .set({ ciphertext, purposes: JSON.stringify(prepared.purposes), size: prepared.size, updated_at: now })
-      .where('id', '=', id)
-      .execute();
-    await trx.deleteFrom('blind_indexes').where('record_id', '=', id).execute();
-    if (prepared.identifier) {
-      const e = ctx.keyring.indexer.index(prepared.identifier.field, prepared.identifier.kind, prepared.identifier.value);
-      if (e) await trx.insertInto('blind_indexes').values({ record_id: id, subject_id: row.subject_id, kind: prepared.identifier.field, key_version: e.version, digest: e.digest }).execute();
+  const row = await recordRow(trx, id);
+  const subject = await subjectRow(trx, row.subject_id);
+  assertNotRestricted(subject, purpose);
+  assertCanSee(ctx, actor, row.category);
+  const dek = await loadSubjectKey(ctx, trx, row.subject_id);
+  if (!dek) throw new StewardError('CONFLICT', `record ${id} can no longer be changed: its subject's key was destroyed`);
+  const current = decryptRecord(dek, row, ctx.policy);
+  const rels = (await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', row.subject_id).execute()).map((r) => r.relationship);
+  if (current.kind === 'file') throw invalid('record', 'a file cannot be edited; add a new one and delete the old');
+  let fields: Record<string, string> | undefined;
+  if (current.kind === 'value') {
+    fields = Object.fromEntries((current.fields ?? []).map((f) => [f.id, f.value]));
+    const cat = policyIndex(ctx.policy).categories.get(row.category);
+    if (change.value !== undefined) fields[cat ? primaryField(cat).id : SINGLE_FIELD] = change.value;
+    for (const [k, v] of Object.entries(change.fields ?? {})) {
+      if (v === null || v.trim() === '') delete fields[k];
+      else fields[k] = v;
     }
-    await trx.updateTable('subjects').set({ updated_at: now }).where('id', '=', row.subject_id).execute();
-    await appendAudit(trx, ctx, actor, [
-      {
-        action: 'record.update',
-        subjectId: row.subject_id,
-        recordId: id,
-        ...(purpose ? { purpose } : {}),
-        details: { category: row.category, before: ciphertextDigest(row.ciphertext), after: ciphertextDigest(ciphertext), purposes: prepared.purposes.map((p) => p.purpose) },
-      },
-    ]);
-    return decryptRecord(dek, { ...row, ciphertext, purposes: JSON.stringify(prepared.purposes), size: prepared.size, updated_at: now });
-  });
+  }
+  const prepared = prepareRecord(
+    ctx.policy,
+    {
+      category: row.category,
+      kind: current.kind,
+      ...(current.kind === 'value' ? { fields: fields! } : { text: change.text ?? current.text, channel: current.channel }),
+      purposes: change.purposes ?? current.purposes.map((p) => p.purpose),
+      source: row.source,
+      collectedAt: row.collected_at,
+    },
+    rels,
+    now,
+    'change',
+  );
+  const unchanged = prepared.plaintext.equals(Buffer.from(JSON.stringify(current.kind === 'value' ? { f: Object.fromEntries((current.fields ?? []).map((f) => [f.id, f.value])) } : { t: current.text, c: current.channel ?? null })))
+    && JSON.stringify(prepared.purposes) === row.purposes;
+  if (unchanged) {
+    const d = ciphertextDigest(row.ciphertext);
+    return { ...current, before: d, after: d, changed: false };
+  }
+  const ciphertext = encrypt(dek, prepared.plaintext, recordAad(id, row.subject_id, row.category));
+  await trx.updateTable('records').set({ ciphertext, purposes: JSON.stringify(prepared.purposes), size: prepared.size, updated_at: now }).where('id', '=', id).execute();
+  await trx.deleteFrom('blind_indexes').where('record_id', '=', id).execute();
+  const indexes = indexRows(ctx, id, row.subject_id, prepared.identifiers);
+  if (indexes.length) await trx.insertInto('blind_indexes').values(indexes).execute();
+  await trx.updateTable('subjects').set({ updated_at: now }).where('id', '=', row.subject_id).execute();
+  const before = ciphertextDigest(row.ciphertext);
+  const after = ciphertextDigest(ciphertext);
+  const changedFields = current.kind === 'value' ? [...new Set([...Object.keys(fields!), ...(current.fields ?? []).map((f) => f.id)])].filter((k) => fields![k] !== current.fields?.find((f) => f.id === k)?.value) : undefined;
+  await appendAudit(trx, ctx, actor, [
+    {
+      action: 'record.update',
+      subjectId: row.subject_id,
+      recordId: id,
+      ...(purpose ? { purpose } : {}),
+      details: { category: row.category, ...(changedFields ? { fields: changedFields } : {}), before, after, purposes: prepared.purposes.map((p) => p.purpose), ...auditExtra },
+    },
+  ]);
+  const view = decryptRecord(dek, { ...row, ciphertext, purposes: JSON.stringify(prepared.purposes), size: prepared.size, updated_at: now }, ctx.policy);
+  return { ...view, before, after, changed: true };
 }
 
 export async function deleteRecord(ctx: RegisterContext, actor: Actor, id: string, reason?: string): Promise<void> {
@@ -721,36 +852,56 @@ export async function deleteRecord(ctx: RegisterContext, actor: Actor, id: strin
  */
 export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: string, reason?: string, opts: { ledgerReason?: ErasureReason } = {}): Promise<{ records: number }> {
   authorise(actor, 'subjects:delete');
-  const now = ctx.clock.now().toISOString();
-  const result = await writeTx(ctx, async (trx) => {
-    const row = await subjectRow(trx, id);
-    if (row.erased_at) throw new StewardError('CONFLICT', `subject ${id} was already erased`);
-    const counts = await trx.selectFrom('records').select(['category']).where('subject_id', '=', id).execute();
-    // Keyed hashes of the person's email and phone go on the suppression list, which outlives this.
-    await suppressSubject(trx, ctx, actor, id, 'erasure');
-    await trx.deleteFrom('blind_indexes').where('subject_id', '=', id).execute();
-    await trx.deleteFrom('records').where('subject_id', '=', id).execute();
-    await trx.updateTable('subject_keys').set({ wrapped_key: null, destroyed_at: now }).where('subject_id', '=', id).execute();
-    await trx.updateTable('subjects').set({ erased_at: now, updated_at: now }).where('id', '=', id).execute();
-    await recordErasures(trx, 'subject', [id], opts.ledgerReason ?? 'register-delete', now);
-    const categories: Record<string, number> = {};
-    for (const c of counts) categories[c.category] = (categories[c.category] ?? 0) + 1;
-    await appendAudit(trx, ctx, actor, [{ action: 'subject.erase', subjectId: id, details: { records: counts.length, categories, keyDestroyed: true, ...(reason ? { reason } : {}) } }]);
-    return { records: counts.length };
-  });
+  const result = await writeTx(ctx, (trx) => eraseSubjectIn(trx, ctx, actor, id, reason, opts));
   await afterErasure(ctx);
   return result;
+}
+
+/**
+ * eraseSubject inside a caller's write transaction: the permission is checked first. The records
+ * go the one erasure way retention and rights requests use too (retention.actions: deleted with
+ * their erasure-ledger entries, then the key destroyed and the subject marked erased); the
+ * person's email addresses and phone numbers go on the suppression list first. The caller runs
+ * afterErasure once its transaction has committed.
+ */
+export async function eraseSubjectIn(
+  trx: Kysely<Tables>,
+  ctx: RegisterContext,
+  actor: Actor,
+  id: string,
+  reason?: string,
+  opts: { ledgerReason?: ErasureReason } = {},
+): Promise<{ records: number }> {
+  authorise(actor, 'subjects:delete');
+  const now = ctx.clock.now().toISOString();
+  const row = await subjectRow(trx, id);
+  if (row.erased_at) throw new StewardError('CONFLICT', `subject ${id} was already erased`);
+  const records = await trx.selectFrom('records').select(['id', 'category']).where('subject_id', '=', id).execute();
+  // Keyed hashes of the person's email and phone go on the suppression list, which outlives this.
+  await suppressSubject(trx, ctx, actor, id, 'erasure');
+  const ledger = opts.ledgerReason ?? 'register-delete';
+  await trx.deleteFrom('blind_indexes').where('subject_id', '=', id).execute();
+  await deleteRecordRows(trx, records.map((r) => r.id), { now, reason: ledger });
+  await eraseSubjects(trx, [id], now, ledger);
+  const categories: Record<string, number> = {};
+  for (const c of records) categories[c.category] = (categories[c.category] ?? 0) + 1;
+  await appendAudit(trx, ctx, actor, [{ action: 'subject.erase', subjectId: id, details: { records: records.length, categories, keyDestroyed: true, ...(reason ? { reason } : {}) } }]);
+  return { records: records.length };
 }
 
 /** Art 18 restriction, set and lifted by the privacy roles (the rights-request workflow uses it). */
 export async function setRestriction(ctx: RegisterContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
   authorise(actor, 'subjects:delete');
+  await writeTx(ctx, (trx) => setRestrictionIn(trx, ctx, actor, id, restricted, reason));
+}
+
+/** setRestriction inside a caller's write transaction; the permission is checked first. */
+export async function setRestrictionIn(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
+  authorise(actor, 'subjects:delete');
   const now = ctx.clock.now().toISOString();
-  await writeTx(ctx, async (trx) => {
-    await subjectRow(trx, id);
-    await trx.updateTable('subjects').set({ restricted: restricted ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
-    await appendAudit(trx, ctx, actor, [{ action: restricted ? 'subject.restrict' : 'subject.unrestrict', subjectId: id, details: { reason } }]);
-  });
+  await subjectRow(trx, id);
+  await trx.updateTable('subjects').set({ restricted: restricted ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+  await appendAudit(trx, ctx, actor, [{ action: restricted ? 'subject.restrict' : 'subject.unrestrict', subjectId: id, details: { reason } }]);
 }
 
 /** Streams every subject the actor may see, decrypted, for an export; one audit entry for it all. */
@@ -775,4 +926,46 @@ export async function* exportSubjects(ctx: RegisterContext, actor: Actor, opts: 
     after = rows[rows.length - 1]!.id;
   }
   await auditReads(ctx, actor, [{ action: 'subjects.export', ...(opts.purpose ? { purpose: opts.purpose } : {}), details: { relationship: opts.relationship ?? null, subjects: count } }]);
+}
+
+/** The most records of each category any one person holds (for the export's columns). */
+export async function recordRepeats(ctx: RegisterContext): Promise<Map<string, number>> {
+  const rows = await ctx.database.db
+    .selectFrom((eb) =>
+      eb.selectFrom('records').select(['category', (e) => e.fn.countAll<number>().as('n')]).where('kind', '=', 'value').groupBy(['subject_id', 'category']).as('per'),
+    )
+    .select(['per.category', (e) => e.fn.max('per.n').as('most')])
+    .groupBy('per.category')
+    .execute();
+  return new Map(rows.map((r) => [r.category, Number(r.most)]));
+}
+
+/**
+ * The names of people found by a search, from their fields typed "name" (joined in declared
+ * order: first name, surname), decrypted and audited like any read. Restricted people and
+ * categories the actor may not see give no name.
+ */
+export async function subjectNames(ctx: RegisterContext, actor: Actor, people: ReadonlyArray<{ id: string; restricted: boolean }>, purpose?: string): Promise<Map<string, string>> {
+  authorise(actor, 'subjects:read');
+  const idx = policyIndex(ctx.policy);
+  const nameCats = [...idx.categories.values()].filter((c) => canSeeCategory(actor, c) && categoryFields(c).some((f) => f.type === 'name'));
+  const out = new Map<string, string>();
+  const ids = people.filter((p) => !p.restricted || purpose === RIGHTS_REQUEST_PURPOSE).map((p) => p.id);
+  if (nameCats.length === 0 || ids.length === 0) return out;
+  const read: AuditEvent[] = [];
+  await readTx(ctx, async (trx) => {
+    for (const id of ids) {
+      const rows = await trx.selectFrom('records').selectAll().where('subject_id', '=', id).where('kind', '=', 'value').where('category', 'in', nameCats.map((c) => c.id)).orderBy('created_at').execute();
+      if (rows.length === 0) continue;
+      const dek = await loadSubjectKey(ctx, trx, id);
+      if (!dek) continue;
+      const parts: string[] = [];
+      for (const r of rows) for (const f of decryptRecord(dek, r, ctx.policy).fields ?? []) if (f.type === 'name') parts.push(f.value);
+      if (parts.length === 0) continue;
+      out.set(id, parts.join(' '));
+      read.push({ action: 'subject.read', subjectId: id, ...(purpose ? { purpose } : {}), details: { fields: 'name', records: rows.length } });
+    }
+  });
+  if (read.length) await auditReads(ctx, actor, read);
+  return out;
 }

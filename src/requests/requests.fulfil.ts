@@ -11,7 +11,7 @@ import { versionInForce } from '../policy/publishing.service.js';
 import { timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
-import type { Actor } from '../auth/roles.js';
+import { authorise, type Actor } from '../auth/roles.js';
 import { consentStates, recordConsent } from '../consent/consent.service.js';
 import { entriesFor, insertSuppressions, suppressSubject, type Identifier } from '../consent/suppression.service.js';
 import { objectToDirectMarketing } from '../consent/consent.service.js';
@@ -22,8 +22,8 @@ import {
   getSubject,
   policyIndex,
   RIGHTS_REQUEST_PURPOSE,
-  setRestriction,
-  updateRecord,
+  setRestrictionIn,
+  updateRecordIn,
   writeTx,
   type RecordView,
   type RegisterContext,
@@ -226,7 +226,11 @@ export async function fulfilPortability(ctx: RequestsContext, actor: Actor, idOr
   const subjectId = needSubject(row);
   const cats = policyIndex(ctx.policy).categories;
   const records = (await readAll(ctx, actor, subjectId)).filter(
-    (r) => cats.get(r.category)?.provided_by_subject === true && r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'),
+    // Provided by the person: a category they provide, collected from them (not from a third party).
+    (r) =>
+      cats.get(r.category)?.provided_by_subject === true &&
+      ctx.policy.policy.sources.find((s) => s.id === r.source)?.kind === 'data-subject' &&
+      r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'),
   );
   const notice = await versionInForce(ctx.database.db, ctx.policy);
   const zip = await zipFiles(packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today: ukToday(ctx.clock.now()), kind: 'portability', notice }));
@@ -349,26 +353,36 @@ export async function fulfilErasure(ctx: RequestsContext, actor: Actor, idOrRef:
 
 export interface Correction {
   recordId: string;
+  /** The corrected value of the record's primary field (its single field, or its identifier). */
   value?: string;
+  /** Corrected field values by field id (an empty value removes the field). */
+  fields?: Record<string, string | null>;
   text?: string;
 }
 
+/**
+ * Rectification as one transaction: the request's permission is checked before anything is
+ * read or written, then each correction (the register's own permission, visibility and Art 18
+ * checks first), the request's answer and the Art 19 tasks commit together or not at all.
+ */
 export async function fulfilRectification(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { changes: Correction[] }): Promise<ChangeResult> {
+  authorise(actor, 'requests:manage');
   const row = await loadOpen(ctx, idOrRef, 'rectification');
   const subjectId = needSubject(row);
   if (!Array.isArray(input.changes) || input.changes.length === 0) throw invalid('changes', 'give at least one correction');
   if (input.changes.length > 500) throw invalid('changes', 'at most 500 corrections at a time');
-  const db = ctx.database.db;
-  const digests: Array<{ record: string; category: string; before: string; after: string }> = [];
   for (const [i, c] of input.changes.entries()) {
-    const rec = await db.selectFrom('records').select(['id', 'subject_id', 'category', 'ciphertext']).where('id', '=', c.recordId).executeTakeFirst();
-    if (!rec || rec.subject_id !== subjectId) throw invalid(`changes[${i}].recordId`, 'is not one of this person\'s records');
-    if (c.value === undefined && c.text === undefined) throw invalid(`changes[${i}]`, 'give the corrected value or text');
-    await updateRecord(ctx, actor, c.recordId, { ...(c.value !== undefined ? { value: c.value } : {}), ...(c.text !== undefined ? { text: c.text } : {}) }, RIGHTS_REQUEST_PURPOSE);
-    const after = await db.selectFrom('records').select('ciphertext').where('id', '=', c.recordId).executeTakeFirstOrThrow();
-    digests.push({ record: c.recordId, category: rec.category, before: ciphertextDigest(rec.ciphertext), after: ciphertextDigest(after.ciphertext) });
+    if (c.value === undefined && c.text === undefined && c.fields === undefined) throw invalid(`changes[${i}]`, 'give the corrected value, fields or text');
   }
   return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
+    const digests: Array<{ record: string; category: string; before: string; after: string }> = [];
+    for (const [i, c] of input.changes.entries()) {
+      const rec = await trx.selectFrom('records').select(['id', 'subject_id', 'category']).where('id', '=', c.recordId).executeTakeFirst();
+      if (!rec || rec.subject_id !== subjectId) throw invalid(`changes[${i}].recordId`, 'is not one of this person\'s records');
+      const change = { ...(c.value !== undefined ? { value: c.value } : {}), ...(c.fields !== undefined ? { fields: c.fields } : {}), ...(c.text !== undefined ? { text: c.text } : {}) };
+      const done = await updateRecordIn(trx, ctx, actor, c.recordId, change, RIGHTS_REQUEST_PURPOSE, { request: row.id });
+      digests.push({ record: c.recordId, category: rec.category, before: done.before, after: done.after });
+    }
     const tasks = await createTasks(trx, ctx, row.id, subjectId, 'rectification', [...new Set(digests.map((d) => d.category))]);
     doc.result = { records: digests.length };
     return {
@@ -382,11 +396,13 @@ export async function fulfilRectification(ctx: RequestsContext, actor: Actor, id
 
 // ——— restriction ———
 
+/** Restriction as one transaction: the request's permission first, then the register's. */
 export async function fulfilRestriction(ctx: RequestsContext, actor: Actor, idOrRef: string): Promise<ChangeResult> {
+  authorise(actor, 'requests:manage');
   const row = await loadOpen(ctx, idOrRef, 'restriction');
   const subjectId = needSubject(row);
-  await setRestriction(ctx, actor, subjectId, true, `request:${row.id}`);
   return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
+    await setRestrictionIn(trx, ctx, actor, subjectId, true, `request:${row.id}`);
     const cats = (await trx.selectFrom('records').select('category').distinct().where('subject_id', '=', subjectId).execute()).map((c) => c.category);
     const tasks = await createTasks(trx, ctx, row.id, subjectId, 'restriction', cats);
     doc.result = { categories: cats };
@@ -401,13 +417,14 @@ export async function liftRestriction(ctx: RequestsContext, actor: Actor, idOrRe
   const today = ukToday(ctx.clock.now());
   if (!input.toldOn || !/^\d{4}-\d{2}-\d{2}$/.test(input.toldOn) || input.toldOn > today) throw invalid('toldOn', 'give the day the person was told (YYYY-MM-DD, not in the future)');
   if (!['email', 'letter', 'phone', 'in-person'].includes(input.method)) throw invalid('method', 'must be one of email, letter, phone, in-person');
-  await setRestriction(ctx, actor, needSubject(row), false, `request:${row.id}`);
+  const subjectId = needSubject(row);
   return changeRequest(
     ctx,
     actor,
     row.id,
     'requests:manage',
-    (_r, doc) => {
+    async (_r, doc, trx) => {
+      await setRestrictionIn(trx, ctx, actor, subjectId, false, `request:${row.id}`);
       doc.restrictionLift = { toldOn: input.toldOn, method: input.method, by: actor.id, at: ctx.clock.now().toISOString() };
       return { set: { outcome: 'restriction-lifted' }, event: { type: 'restriction-lifted', details: { toldOn: input.toldOn, method: input.method } } };
     },
@@ -423,6 +440,7 @@ export async function liftRestriction(ctx: RequestsContext, actor: Actor, idOrRe
  * are erased (Art 17(1)(c)), unless a legal hold covers them.
  */
 export async function fulfilObjection(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { compellingGrounds?: string } = {}): Promise<ChangeResult> {
+  authorise(actor, 'requests:manage');
   const row = await loadOpen(ctx, idOrRef, 'objection');
   const subjectId = needSubject(row);
   const grounds = input.compellingGrounds?.trim();
@@ -433,22 +451,22 @@ export async function fulfilObjection(ctx: RequestsContext, actor: Actor, idOrRe
       return { set: { status: 'completed', outcome: 'objection-refused', closed_at: ctx.clock.now().toISOString() }, event: { type: 'fulfilled', details: { compellingGrounds: true } }, letter: 'objection-refused' };
     });
   }
-  const db = ctx.database.db;
   const idx = policyIndex(ctx.policy);
-  const records = await db.selectFrom('records').select(['id', 'category', 'purposes']).where('subject_id', '=', subjectId).execute();
-  const stopped = new Set<string>();
-  const onlyLi: string[] = [];
-  for (const rec of records) {
-    const purposes = JSON.parse(rec.purposes) as Array<{ purpose: string; basis: string | null }>;
-    const li = purposes.filter((p) => p.basis && LEGITIMATE_INTEREST_BASES.has(p.basis));
-    if (li.length === 0) continue;
-    for (const p of li) stopped.add(p.purpose);
-    const rest = purposes.filter((p) => !li.includes(p));
-    if (rest.length === 0) onlyLi.push(rec.id);
-    else await updateRecord(ctx, actor, rec.id, { purposes: rest.map((p) => p.purpose) }, RIGHTS_REQUEST_PURPOSE);
-  }
   const today = ukToday(ctx.clock.now());
+  // One transaction: records used for other purposes too lose the objected ones, the rest go.
   return fulfilChange(ctx, actor, row, async (_r, doc, trx) => {
+    const records = await trx.selectFrom('records').select(['id', 'category', 'purposes']).where('subject_id', '=', subjectId).execute();
+    const stopped = new Set<string>();
+    const onlyLi: string[] = [];
+    for (const rec of records) {
+      const purposes = JSON.parse(rec.purposes) as Array<{ purpose: string; basis: string | null }>;
+      const li = purposes.filter((p) => p.basis && LEGITIMATE_INTEREST_BASES.has(p.basis));
+      if (li.length === 0) continue;
+      for (const p of li) stopped.add(p.purpose);
+      const rest = purposes.filter((p) => !li.includes(p));
+      if (rest.length === 0) onlyLi.push(rec.id);
+      else await updateRecordIn(trx, ctx, actor, rec.id, { purposes: rest.map((p) => p.purpose) }, RIGHTS_REQUEST_PURPOSE, { request: row.id });
+    }
     const holds = (await unreleasedHolds(trx)).filter((h) => holdActive(h, today));
     const rels = new Set((await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', subjectId).execute()).map((x) => x.relationship));
     const model = retentionModel(ctx.policy);

@@ -36,7 +36,12 @@ export function applyRedactions(records: readonly RecordView[], redactions: read
   const out = records.map((r) => {
     const finds = byRecord.get(r.id);
     if (!finds) return r;
-    return { ...r, ...(r.text !== undefined ? { text: cut(r.text, finds) } : {}), ...(r.value !== undefined ? { value: cut(r.value, finds) } : {}) };
+    return {
+      ...r,
+      ...(r.text !== undefined ? { text: cut(r.text, finds) } : {}),
+      ...(r.value !== undefined ? { value: cut(r.value, finds) } : {}),
+      ...(r.fields ? { fields: r.fields.map((f) => ({ ...f, value: cut(f.value, finds) })) } : {}),
+    };
   });
   return { records: out, replaced };
 }
@@ -44,30 +49,46 @@ export function applyRedactions(records: readonly RecordView[], redactions: read
 import { csvCell } from '../shared/csv.js';
 export { csvCell };
 
-const CSV_HEAD = ['id', 'category', 'category_name', 'kind', 'value', 'text', 'channel', 'file', 'purposes', 'lawful_bases', 'source', 'collected_at'];
+const CSV_HEAD = ['record', 'category', 'category_name', 'field', 'field_label', 'value', 'channel', 'file', 'purposes', 'lawful_bases', 'source', 'collected_at'];
 
+/**
+ * The lawful basis of each purpose in words, never blank: a purpose held only for a client (as
+ * processor) says so, one the declaration gives no basis says that.
+ */
+function basesOf(policy: LoadedPolicy, r: RecordView): string {
+  const purposes = new Map(policy.policy.purposes.map((p) => [p.id, p]));
+  const processorRels = new Set(policy.policy.relationships.filter((x) => x.role === 'processor').map((x) => x.id));
+  return r.purposes
+    .map((p) => {
+      if (p.basis) return lawfulBasisLabel(p.basis as Parameters<typeof lawfulBasisLabel>[0]);
+      const declared = purposes.get(p.purpose);
+      if (declared?.lawful_basis) return lawfulBasisLabel(declared.lawful_basis);
+      return declared && declared.relationships.every((x) => processorRels.has(x)) ? 'held for our client, who decides the basis (we are their processor)' : 'not stated in our declaration';
+    })
+    .join('; ');
+}
+
+const purposeNames = (policy: LoadedPolicy, r: RecordView): string => {
+  const names = new Map(policy.policy.purposes.map((p) => [p.id, p.name]));
+  return r.purposes.map((p) => names.get(p.purpose) ?? p.purpose).join('; ');
+};
+
+/** One row per field value (a communication or a file: one row), labelled, with why and on what basis. */
 export function recordsCsv(policy: LoadedPolicy, records: readonly RecordView[]): string {
   const names = new Map(policy.policy.data_categories.map((c) => [c.id, c.name]));
+  const sources = new Map(policy.policy.sources.map((x) => [x.id, x.name]));
   const lines = [CSV_HEAD.join(',')];
   for (const r of records) {
-    lines.push(
-      [
-        r.id,
-        r.category,
-        names.get(r.category) ?? r.category,
-        r.kind,
-        r.value ?? '',
-        r.text ?? '',
-        r.channel ?? '',
-        r.file ? `files/${fileName(r)}` : '',
-        r.purposes.map((p) => p.purpose).join('; '),
-        r.purposes.map((p) => p.basis ?? '').join('; '),
-        r.source,
-        r.collectedAt,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
+    const tail = [purposeNames(policy, r), basesOf(policy, r), sources.get(r.source) ?? r.source, r.collectedAt];
+    const values: Array<[string, string, string]> =
+      r.kind === 'value'
+        ? (r.fields ?? []).map((f) => [f.id, f.label, f.value])
+        : r.kind === 'communication'
+          ? [['text', 'Text', r.text ?? '']]
+          : [['file', 'File', r.file?.name ?? '']];
+    for (const [field, label, value] of values) {
+      lines.push([r.id, r.category, names.get(r.category) ?? r.category, field, label, value, r.channel ?? '', r.file ? `files/${fileName(r)}` : '', ...tail].map(csvCell).join(','));
+    }
   }
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -76,23 +97,66 @@ const fileName = (r: RecordView): string => `${r.id}-${(r.file?.name ?? 'file').
 
 export function recordsJson(policy: LoadedPolicy, records: readonly RecordView[]): string {
   const names = new Map(policy.policy.data_categories.map((c) => [c.id, c.name]));
+  const purposeName = new Map(policy.policy.purposes.map((p) => [p.id, p.name]));
+  const sources = new Map(policy.policy.sources.map((x) => [x.id, x.name]));
   return JSON.stringify(
     records.map((r) => ({
       id: r.id,
       category: r.category,
       categoryName: names.get(r.category) ?? r.category,
       kind: r.kind,
-      ...(r.value !== undefined ? { value: r.value } : {}),
+      ...(r.fields ? { fields: r.fields.map((f) => ({ id: f.id, label: f.label, value: f.value })) } : {}),
       ...(r.text !== undefined ? { text: r.text } : {}),
       ...(r.channel ? { channel: r.channel } : {}),
       ...(r.file ? { file: `files/${fileName(r)}`, contentType: r.contentType } : {}),
-      purposes: r.purposes,
+      purposes: r.purposes.map((p) => ({ purpose: p.purpose, name: purposeName.get(p.purpose) ?? p.purpose, basis: p.basis })),
+      lawfulBases: basesOf(policy, r),
       source: r.source,
+      sourceName: sources.get(r.source) ?? r.source,
       collectedAt: r.collectedAt,
     })),
     null,
     2,
   );
+}
+
+/**
+ * The person's own values, labelled by field and grouped by category, each record with why it is
+ * held, on what basis, from where, who receives it and until when.
+ */
+function valuesHtml(policy: LoadedPolicy, records: readonly RecordView[]): string {
+  const p = policy.policy;
+  const e = escapeHtml;
+  const purposes = new Map(p.purposes.map((x) => [x.id, x]));
+  const recipients = new Map(p.recipients.map((r) => [r.id, r]));
+  const sources = new Map(p.sources.map((s) => [s.id, s]));
+  const rules = new Map(p.retention.map((r) => [r.id, r]));
+  const out: string[] = [];
+  for (const cat of p.data_categories) {
+    const held = records.filter((r) => r.category === cat.id);
+    if (held.length === 0) continue;
+    const items = held.map((r) => {
+      const shown =
+        r.kind === 'value'
+          ? `<table><tbody>${(r.fields ?? []).map((f) => `<tr><th scope="row">${e(f.label)}</th><td>${e(f.value)}</td></tr>`).join('')}</tbody></table>`
+          : r.kind === 'communication'
+            ? `<p>${e(r.channel ? `${r.channel}: ` : '')}${e(r.text ?? '')}</p>`
+            : `<p>A file: <code>files/${e(fileName(r))}</code></p>`;
+      const used = r.purposes.map((x) => purposes.get(x.purpose)).filter((x) => x !== undefined);
+      const recs = [...new Set(used.flatMap((x) => x.recipients ?? []))].map((id) => recipients.get(id)).filter((x) => x !== undefined && x.categories?.includes(cat.id) !== false);
+      const src = sources.get(r.source);
+      const until = [...new Set(used.map((x) => retentionText(x.retention ? rules.get(x.retention) : undefined)))];
+      return `<div class="record">${shown}<dl>
+<dt>Why we hold it</dt><dd>${e(used.map((x) => x.name).join('; ') || 'not recorded')}</dd>
+<dt>On what basis</dt><dd>${e(basesOf(policy, r))}</dd>
+<dt>Where it came from</dt><dd>${src ? `${e(src.name)} (${e(SOURCE_KIND_TEXT[src.kind])})` : e(r.source)}, ${e(r.collectedAt.slice(0, 10))}</dd>
+<dt>Who receives it</dt><dd>${recs.length ? recs.map((x) => e(x!.name)).join('; ') : 'No one outside the organisation'}</dd>
+<dt>Until when</dt><dd>${e(until.join('; '))}</dd>
+</dl></div>`;
+    });
+    out.push(`<section><h3>${e(cat.name)}</h3>${items.join('\n')}</section>`);
+  }
+  return out.join('\n');
 }
 
 /** The Art 15(1)(a)–(h) information for the purposes this person's records are held for. */
@@ -124,9 +188,11 @@ ${x.automated_decision ? `<dt>Automated decisions</dt><dd>${e(x.automated_decisi
   const transfers = p.recipients.filter((r) => r.countries?.some((c) => c !== 'GB') && purposes.some((x) => x.recipients?.includes(r.id)));
   const sa = p.organisation.supervisory_authority;
   return `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Your personal data: ${e(meta.organisation)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;line-height:1.5}dt{font-weight:600}dd{margin:0 0 .5rem 1rem}</style></head><body>
+<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;line-height:1.5}dt{font-weight:600}dd{margin:0 0 .5rem 1rem}.record{border-left:3px solid #ccc;padding-left:1rem;margin:1rem 0}th{text-align:left;padding-right:1rem;font-weight:600}</style></head><body>
 <h1>Your personal data held by ${e(meta.organisation)}</h1>
 <p>Reference ${e(meta.reference)}, prepared ${e(meta.today)}. We hold ${records.length} records about you; each is in <code>records.json</code> and <code>records.csv</code> in this pack.</p>
+<h2>The data we hold about you</h2>
+${valuesHtml(policy, records)}
 <h2>Why we use it, on what basis, who receives it and for how long</h2>
 ${sections.join('\n')}
 ${transfers.length ? `<h2>Transfers outside the UK</h2><ul>${transfers.map((r) => `<li>${e(r.name)}: ${e((r.countries ?? []).join(', '))}${r.safeguard ? `, under ${e(r.safeguard)}` : ''}${r.safeguard_copy ? ` (${e(r.safeguard_copy)})` : ''}</li>`).join('')}</ul>` : ''}

@@ -6,7 +6,7 @@ import { caught } from '../../test/support/errors.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { recordConsent } from '../consent/consent.service.js';
 import { placeHold } from '../retention/holds.service.js';
-import { createSubject, getSubject, RIGHTS_REQUEST_PURPOSE } from '../register/register.service.js';
+import { createSubject, getSubject, RIGHTS_REQUEST_PURPOSE, setRestriction } from '../register/register.service.js';
 import { requestDeadline } from './requests.clock.js';
 import { downloadPack, fulfilRequest, liftRestriction, purgeExpiredPacks } from './requests.fulfil.js';
 import { sendRequestReminders } from './requests.reminders.js';
@@ -254,6 +254,26 @@ describe.each(dialects)('rights requests on %s', (kind) => {
     const ev = (await getRequest(rt, dpo, ref, { history: true })).history!.find((e) => e.type === 'fulfilled')!;
     const d = (ev.details.digests as Array<{ before: string; after: string }>)[0]!;
     expect(d.before).not.toBe(d.after);
+  });
+
+  it('rectification by a staff token is refused before anything changes, even for a restricted person', async () => {
+    const c = await customer();
+    const { ref } = await ready('rectification', c.email);
+    await setRestriction(rt, dpo, c.id, true, 'accuracy contested');
+    const name = c.records.find((r) => r.category === 'name')!;
+    const before = await rt.database.db.selectFrom('records').select(['ciphertext', 'updated_at']).where('id', '=', name.id).executeTakeFirstOrThrow();
+    const auditBefore = (await rt.database.db.selectFrom('audit_log').select('seq').execute()).length;
+    const e = await caught(fulfilRequest(rt, actorWith('staff'), ref, { changes: [{ recordId: name.id, value: 'Changed By Staff' }] }));
+    expect(e.code).toBe('FORBIDDEN');
+    const after = await rt.database.db.selectFrom('records').select(['ciphertext', 'updated_at']).where('id', '=', name.id).executeTakeFirstOrThrow();
+    expect(after.ciphertext.equals(before.ciphertext)).toBe(true);
+    expect(after.updated_at).toBe(before.updated_at);
+    expect((await rt.database.db.selectFrom('audit_log').select('seq').execute()).length).toBe(auditBefore);
+    expect((await getRequest(rt, dpo, ref)).status).not.toBe('completed');
+    // The privacy officer can, as part of the request (the purpose lets a restricted record be used for it).
+    const done = await fulfilRequest(rt, dpo, ref, { changes: [{ recordId: name.id, fields: { value: 'Corrected Name' } }] });
+    expect(done.view.outcome).toBe('rectified');
+    await setRestriction(rt, dpo, c.id, false, 'accuracy settled');
   });
 
   it('restriction: restricted, then lifted only with a record that the person was told', async () => {

@@ -50,8 +50,8 @@ describe.each(dialects)('Smart Computers (examples/smart-computers.yaml) on %s',
       { category: 'contact-details', value: 'jo.bloggs@example.co.uk', purposes: ['customer-service'] },
       { category: 'communications', value: 'Email about the server repair', purposes: ['customer-communications'] },
       { category: 'transaction-details', value: 'Invoice 1042', purposes: ['transactions'] },
-      { category: 'support-users', value: 'jbloggs (helpdesk)', purposes: ['support-service'] },
-      { category: 'cloud-users', value: 'jbloggs@tenant', purposes: ['cloud-service'] },
+      { category: 'support-users', fields: { 'user-name': 'jbloggs (helpdesk)' }, purposes: ['support-service'] },
+      { category: 'cloud-users', fields: { 'user-name': 'jbloggs@tenant' }, purposes: ['cloud-service'] },
       { category: 'service-phone-numbers', value: '01242 580654', purposes: ['connect-service'] },
     ]);
     await h.event(a, 'service-ended', '2026-06-30');

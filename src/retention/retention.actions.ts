@@ -5,7 +5,13 @@
  * ciphertext in a backup is unreadable.
  */
 import type { Kysely } from 'kysely';
-import { aad, decrypt } from '../crypto/envelope.js';
+import { categoryFields, SINGLE_FIELD, type FieldDef } from '../register/fields.js';
+import { decryptRecord } from '../register/register.service.js';
+import type { DataCategory } from '../policy/policy.schema.js';
+
+/** Fields an anonymised statistic may keep: not identifiers, and not of a type that names or reaches a person. */
+const statisticalFieldsOf = (cat: DataCategory): FieldDef[] =>
+  categoryFields(cat).filter((f) => !f.identifier && !['name', 'email', 'phone', 'postal-address', 'url'].includes(f.type));
 import type { Tables } from '../db/tables.js';
 import type { RegisterContext } from '../register/register.service.js';
 import { recordErasures, type ErasureReason } from '../backup/erasure-ledger.js';
@@ -87,7 +93,7 @@ export async function writeStatistics(
   // whose category is named as a statistical field of their rule.
   const wantedCategory = (r: RecordFacts, rule: string) => {
     const cat = model.categories.get(r.category);
-    return Boolean(cat && !cat.identifier && model.rules.get(rule)?.statisticalFields.includes(r.category));
+    return Boolean(cat && statisticalFieldsOf(cat).length > 0 && model.rules.get(rule)?.statisticalFields.includes(r.category));
   };
   const wanted = new Set(groups.flatMap((g) => g.records.filter((r) => wantedCategory(r, g.rule)).map((r) => r.id)));
   const sources = new Map<string, string>();
@@ -102,7 +108,7 @@ export async function writeStatistics(
       }
     },
   );
-  const values = new Map<string, string>();
+  const values = new Map<string, unknown>();
   if (rows.length > 0) {
     const keys = new Map<string, Buffer>();
     await forChunks([...new Set(rows.map((r) => r.subject_id))], ID_CHUNK, async (chunk) => {
@@ -114,10 +120,12 @@ export async function writeStatistics(
       const dek = keys.get(r.subject_id);
       if (!dek) continue;
       try {
-        // The register's record AAD: binds the ciphertext to its record, subject and category.
-        const plain = decrypt(dek, r.ciphertext, aad('record', r.id, r.subject_id, r.category));
-        const v = (JSON.parse(plain.toString('utf8')) as { v?: unknown }).v;
-        if (typeof v === 'string') values.set(r.id, v);
+        // Only fields that identify no one: never identifiers, names, addresses, emails or phones.
+        const cat = model.categories.get(r.category);
+        const keep = new Set(cat ? statisticalFieldsOf(cat).map((f) => f.id) : []);
+        const fields = (decryptRecord(dek, { ...r, purposes: '[]', source: '', content_type: null, size: 0, collected_at: '', recorded_by: '', created_at: '', updated_at: '' }, ctx.policy).fields ?? []).filter((f) => keep.has(f.id));
+        if (fields.length === 1 && fields[0]!.id === SINGLE_FIELD) values.set(r.id, fields[0]!.value);
+        else if (fields.length > 0) values.set(r.id, Object.fromEntries(fields.map((f) => [f.id, f.value])));
       } catch {
         // Unreadable: the statistic is simply not kept; the record still goes.
       }
@@ -152,7 +160,7 @@ export async function writeStatistics(
           break;
         default: {
           const cat = model.categories.get(f);
-          if (!cat || cat.identifier) break;
+          if (!cat || statisticalFieldsOf(cat).length === 0) break;
           const vals = g.records.filter((r) => r.category === f && values.has(r.id)).map((r) => values.get(r.id)!);
           if (vals.length > 0) fields[f] = vals.length === 1 ? vals[0] : vals;
         }

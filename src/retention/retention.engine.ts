@@ -17,6 +17,7 @@
  *    (marketing consent, an open contract), while a legal hold covers it, or while the subject's
  *    processing is restricted (Art 18: restricted data may only be stored).
  */
+import { categoryFields } from '../register/fields.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { TRIGGERS, type DataCategory, type RetentionRule } from '../policy/policy.schema.js';
 import { durationOf, endAfter, ZERO, type CalendarDate, type Duration } from './duration.js';
@@ -114,7 +115,7 @@ export function retentionModel(loaded: LoadedPolicy): RetentionModel {
     if (r.action === 'anonymise') {
       for (const f of r.statisticalFields) {
         const cat = categories.get(f);
-        if (cat && cat.identifier) warnings.push(`rule ${r.id}: statistical field "${f}" is an identifier; anonymisation never keeps identifiers, so it is dropped`);
+        if (cat && categoryFields(cat).every((x) => x.identifier)) warnings.push(`rule ${r.id}: statistical field "${f}" is an identifier; anonymisation never keeps identifiers, so it is dropped`);
         else if (!cat && !(STATISTICAL_METADATA as readonly string[]).includes(f)) {
           warnings.push(`rule ${r.id}: statistical field "${f}" is neither a data category nor one of ${STATISTICAL_METADATA.join(', ')}; it is not kept`);
         }

@@ -14,6 +14,7 @@ import { auditRoutes } from '../audit/audit.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { policyRoutes } from '../policy/policy.routes.js';
 import { registerRoutes } from '../register/register.routes.js';
+import { importRoutes } from '../register/imports.routes.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Config } from '../config/config.js';
 import { countIfCardRefusal } from '../promises/card-refusals.js';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('../policy/publishing.routes.js')).publishingRoutes(deps));
   await app.register(authRoutes(deps));
   await app.register(registerRoutes(deps));
+  await app.register(importRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register((await import('../requests/requests.routes.js')).requestRoutes(deps));
   await app.register((await import('../requests/requests.pages.js')).requestPages(deps));

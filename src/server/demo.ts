@@ -5,20 +5,53 @@
  */
 import type { Actor } from '../auth/roles.js';
 import type { DataCategory } from '../policy/policy.schema.js';
+import { categoryFields, type FieldDef } from '../register/fields.js';
 import { createSubject, type RecordInput, type RegisterContext } from '../register/register.service.js';
 
 const FIRST = ['Alex', 'Sam', 'Priya', 'Jordan', 'Morgan', 'Chris', 'Fatima', 'Owen', 'Niamh', 'Tom', 'Aisha', 'Ewan'];
 const LAST = ['Example', 'Sample', 'Testington', 'Placeholder', 'Demo', 'Mockford'];
 
-function demoValue(cat: DataCategory, i: number): string | undefined {
+/** A made-up value for one field of a category, by the field's type (synthetic addresses and numbers only). */
+function demoField(cat: DataCategory, f: FieldDef, i: number): string | undefined {
   const first = FIRST[i % FIRST.length]!;
   const last = LAST[i % LAST.length]!;
-  if (cat.identifier === 'email') return `${first}.${last}${i}@example.com`.toLowerCase();
-  if (cat.identifier === 'phone') return `07700 900${String(100 + i).padStart(3, '0')}`;
-  if (cat.identifier) return `DEMO-${String(1000 + i)}`;
-  if (/name/.test(cat.id)) return `${first} ${last}`;
-  if (/address/.test(cat.id)) return `${i + 1} Demo Street, Exampletown, EX1 ${i % 9}AA`;
-  return `Demo ${cat.name.toLowerCase()} for ${first}`;
+  const hint = `${f.id} ${f.label}`.toLowerCase();
+  switch (f.type) {
+    case 'email':
+      return `${first}.${last}${i}@example.com`.toLowerCase();
+    case 'phone':
+      return `07700 900${String(100 + i).padStart(3, '0')}`;
+    case 'name':
+      return /first|given|forename/.test(hint) ? first : /sur|last|family/.test(hint) ? last : `${first} ${last}`;
+    case 'postal-address':
+      return `${i + 1} Demo Street, Exampletown`;
+    case 'postcode':
+      return `EX1 ${i % 9}AA`;
+    case 'date':
+      return `20${String(10 + (i % 15))}-0${1 + (i % 9)}-1${i % 9}`;
+    case 'number':
+      return String(i + 1);
+    case 'money':
+      return `${(i + 1) * 10}.00`;
+    case 'url':
+      return `https://example.com/${first.toLowerCase()}`;
+    case 'reference':
+      return `DEMO-${String(1000 + i)}`;
+    default:
+      if (f.implicit && /name/.test(cat.id)) return `${first} ${last}`;
+      if (f.implicit && /address/.test(cat.id)) return `${i + 1} Demo Street, Exampletown, EX1 ${i % 9}AA`;
+      return `Demo ${f.label.toLowerCase()} for ${first}`;
+  }
+}
+
+/** Every field of the category filled with made-up values. */
+function demoFields(cat: DataCategory, i: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of categoryFields(cat)) {
+    const v = demoField(cat, f, i);
+    if (v !== undefined) out[f.id] = v;
+  }
+  return out;
 }
 
 export async function seedDemo(ctx: RegisterContext, actor: Actor, count = 12): Promise<number> {
@@ -34,8 +67,8 @@ export async function seedDemo(ctx: RegisterContext, actor: Actor, count = 12): 
     for (const cid of purpose.categories) {
       const cat = byId.get(cid);
       if (!cat || cat.storage !== 'stored' || cat.special_category || cat.criminal_offence) continue;
-      const value = demoValue(cat, i);
-      if (value) records.push({ category: cid, value, purposes: [purpose.id], ...(purpose.sources?.[0] ? {} : { source: p.sources[0]?.id }) });
+      const fields = demoFields(cat, i);
+      if (Object.keys(fields).length > 0) records.push({ category: cid, fields, purposes: [purpose.id], ...(purpose.sources?.[0] ? {} : { source: p.sources[0]?.id }) });
     }
     if (records.length === 0 || (!purpose.sources?.length && !p.sources.length)) continue;
     try {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import { migrate, openDatabase, type Database } from '../../src/db/database.js';
 
 export interface TestDatabase extends Database {
   /** Drops the throwaway schema or deletes the temporary files. */
@@ -23,10 +23,16 @@ if (!postgresUrl && process.env.CI) {
 
 export const dialects: Array<'sqlite' | 'postgres'> = postgresUrl ? ['sqlite', 'postgres'] : ['sqlite'];
 
-export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<TestDatabase> {
+/** A fresh database; `migrateTo` stops its schema at that migration (to test a later one on data of an earlier format). */
+export async function createTestDatabase(kind: 'sqlite' | 'postgres', opts: { migrateTo?: string } = {}): Promise<TestDatabase> {
+  const upTo = async (database: Database): Promise<Database> => {
+    if (opts.migrateTo) await migrate(database, { to: opts.migrateTo });
+    return database;
+  };
+  const migrateNow = opts.migrateTo ? { migrate: false } : {};
   if (kind === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'steward-test-'));
-    const database = await openDatabase(`sqlite:${path.join(dir, 'test.sqlite')}`);
+    const database = await upTo(await openDatabase(`sqlite:${path.join(dir, 'test.sqlite')}`, migrateNow));
     return {
       ...database,
       dispose: async () => {
@@ -37,7 +43,7 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<T
   }
   if (!postgresUrl) throw new Error('no PostgreSQL test database configured');
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  const database = await openDatabase(postgresUrl, { schema, poolSize: 4 });
+  const database = await upTo(await openDatabase(postgresUrl, { schema, poolSize: 4, ...migrateNow }));
   return {
     ...database,
     // The schema of a test database: the real search path, for tests that need a raw connection.

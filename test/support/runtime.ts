@@ -19,8 +19,8 @@ export interface TestRuntime extends Runtime {
   dataDir: string;
 }
 
-export async function createTestRuntime(kind: 'sqlite' | 'postgres', opts: { policyFile?: string; keyFile?: boolean; smtpUrl?: string } = {}): Promise<TestRuntime> {
-  const testDb = await createTestDatabase(kind);
+export async function createTestRuntime(kind: 'sqlite' | 'postgres', opts: { policyFile?: string; keyFile?: boolean; smtpUrl?: string; migrateTo?: string } = {}): Promise<TestRuntime> {
+  const testDb = await createTestDatabase(kind, opts.migrateTo ? { migrateTo: opts.migrateTo } : {});
   const dataDir = mkdtempSync(path.join(tmpdir(), 'steward-rt-'));
   const policy = await loadPolicy(opts.policyFile ?? REGISTER_POLICY);
   const provider = opts.keyFile ? fileKekProvider(path.join(dataDir, 'steward.key')) : envKekProvider(generateEnvKekValue());

@@ -3242,6 +3242,9 @@ export interface paths {
                             category: string;
                             /** @enum {string} */
                             kind?: "value" | "communication" | "file";
+                            fields?: {
+                                [key: string]: string;
+                            };
                             value?: string;
                             text?: string;
                             /** @enum {string} */
@@ -3295,6 +3298,12 @@ export interface paths {
                                 updatedAt: string;
                                 contentType: string | null;
                                 size: number;
+                                fields?: {
+                                    id: string;
+                                    label: string;
+                                    type: string;
+                                    value: string;
+                                }[];
                                 value?: string;
                                 text?: string;
                                 channel?: string;
@@ -3486,6 +3495,7 @@ export interface paths {
                         phone?: string;
                         identifier?: {
                             category: string;
+                            field?: string;
                             value: string;
                         };
                         purpose?: string;
@@ -3718,6 +3728,12 @@ export interface paths {
                                 updatedAt: string;
                                 contentType: string | null;
                                 size: number;
+                                fields?: {
+                                    id: string;
+                                    label: string;
+                                    type: string;
+                                    value: string;
+                                }[];
                                 value?: string;
                                 text?: string;
                                 channel?: string;
@@ -4272,6 +4288,9 @@ export interface paths {
                             category: string;
                             /** @enum {string} */
                             kind?: "value" | "communication" | "file";
+                            fields?: {
+                                [key: string]: string;
+                            };
                             value?: string;
                             text?: string;
                             /** @enum {string} */
@@ -4312,6 +4331,12 @@ export interface paths {
                                 updatedAt: string;
                                 contentType: string | null;
                                 size: number;
+                                fields?: {
+                                    id: string;
+                                    label: string;
+                                    type: string;
+                                    value: string;
+                                }[];
                                 value?: string;
                                 text?: string;
                                 channel?: string;
@@ -4518,6 +4543,12 @@ export interface paths {
                             updatedAt: string;
                             contentType: string | null;
                             size: number;
+                            fields?: {
+                                id: string;
+                                label: string;
+                                type: string;
+                                value: string;
+                            }[];
                             value?: string;
                             text?: string;
                             channel?: string;
@@ -4845,7 +4876,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Correct a record (rectification); the audit trail keeps digests of before and after */
+        /** Correct a record (rectification): one field or several; the audit trail keeps digests of before and after and the ids of the fields changed, never values */
         patch: {
             parameters: {
                 query?: {
@@ -4860,6 +4891,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        fields?: {
+                            [key: string]: string | null;
+                        };
                         value?: string;
                         text?: string;
                         purposes?: string[];
@@ -4889,6 +4923,12 @@ export interface paths {
                             updatedAt: string;
                             contentType: string | null;
                             size: number;
+                            fields?: {
+                                id: string;
+                                label: string;
+                                type: string;
+                                value: string;
+                            }[];
                             value?: string;
                             text?: string;
                             channel?: string;
@@ -5045,6 +5085,787 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a CSV of people: returns the suggested mapping of its columns to fields and a dry run (nothing written) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        relationship: string;
+                        csv: string;
+                        map?: {
+                            [key: string]: string;
+                        };
+                        purposes?: string[];
+                        source?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            status: "checked" | "running" | "done" | "failed";
+                            relationship: string;
+                            check: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            progress: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                            };
+                            result?: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a checked import as a job; poll GET /imports/{id} for its progress */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        addLines?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            status: "checked" | "running" | "done" | "failed";
+                            relationship: string;
+                            check: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            progress: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                            };
+                            result?: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import: its dry run, and once running its progress and result */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            status: "checked" | "running" | "done" | "failed";
+                            relationship: string;
+                            check: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            progress: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                            };
+                            result?: {
+                                rows: number;
+                                created: number;
+                                updated: number;
+                                matched: number;
+                                skipped: number;
+                                rejected: number;
+                                dryRun: boolean;
+                                columns: {
+                                    column: string;
+                                    category: string;
+                                    field: string;
+                                    label: string;
+                                }[];
+                                unmapped: {
+                                    column: string;
+                                    nearest?: string;
+                                    ambiguous?: string[];
+                                }[];
+                                unmatchable: number;
+                                skippedLines: number[];
+                                rejections: {
+                                    line: number;
+                                    code: string;
+                                    reason: string;
+                                }[];
+                                rejectionsOmitted: number;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: {
+                                    path?: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/audit": {
@@ -20391,6 +21212,7 @@ export interface paths {
                             phones?: string[];
                             other?: {
                                 category: string;
+                                field?: string;
                                 value: string;
                             }[];
                         };

@@ -12,7 +12,7 @@ export type EventType = NonNullable<paths['/api/v1/events']['post']['requestBody
 export const searchPeople = (body: SearchBody) => call(api.POST('/api/v1/subjects/search', { body }));
 export const getPerson = (id: string) => call(api.GET('/api/v1/subjects/{id}', { params: { path: { id } } }));
 export const addPerson = (body: NewSubject) => call(api.POST('/api/v1/subjects', { body }));
-export const correctRecord = (id: string, body: { value?: string; text?: string }) => call(api.PATCH('/api/v1/records/{id}', { params: { path: { id } }, body }));
+export const correctRecord = (id: string, body: { value?: string; text?: string; fields?: Record<string, string | null> }) => call(api.PATCH('/api/v1/records/{id}', { params: { path: { id } }, body }));
 export const setRestriction = (id: string, restricted: boolean, reason: string) => call(api.PUT('/api/v1/subjects/{id}/restriction', { params: { path: { id } }, body: { restricted, reason } }));
 export const erasePerson = (id: string, reason: string) => call(api.DELETE('/api/v1/subjects/{id}', { params: { path: { id }, query: { reason } } }));
 export const recordEvent = (subjectId: string, type: EventType, date: string) => call(api.POST('/api/v1/events', { body: { subjectId, type, date } }));

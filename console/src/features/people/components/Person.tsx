@@ -200,13 +200,18 @@ export default function Person({ id }: { id: string }) {
 function RecordView({ record, decl, mayWrite, onChanged }: { record: SubjectRecord; decl: Declaration | null; mayWrite: boolean; onChanged(): void }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(record.value ?? record.text ?? '');
+  // A record with labelled fields is corrected field by field: only the fields changed are sent.
+  const [fieldDraft, setFieldDraft] = useState<Record<string, string>>(Object.fromEntries((record.fields ?? []).map((f) => [f.id, f.value])));
   const [error, setError] = useState<unknown>(null);
   const categoryName = nameOf(decl?.categories, record.category);
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     try {
-      await correctRecord(record.id, record.value !== undefined ? { value: draft } : { text: draft });
+      if (record.fields) {
+        const changed = Object.fromEntries(record.fields.filter((f) => (fieldDraft[f.id] ?? '') !== f.value).map((f) => [f.id, fieldDraft[f.id] ?? '']));
+        await correctRecord(record.id, { fields: changed });
+      } else await correctRecord(record.id, record.value !== undefined ? { value: draft } : { text: draft });
       setEditing(false);
       onChanged();
     } catch (err) {
@@ -218,7 +223,7 @@ function RecordView({ record, decl, mayWrite, onChanged }: { record: SubjectReco
     <div className="record">
       <Facts
         items={[
-          [record.kind === 'communication' ? 'Text' : 'Value', shown],
+          ...(record.fields ? record.fields.map((f) => [f.label, f.value] as [string, string]) : ([[record.kind === 'communication' ? 'Text' : 'Value', shown]] as [string, string][])),
           ['Held for', record.purposes.map((p) => `${nameOf(decl?.purposes, p.purpose)}${p.basis ? ` (basis: ${p.basis})` : ''}`).join('; ')],
           ['Source', nameOf(decl?.sources, record.source)],
           ['Collected', fmtDate(record.collectedAt)],
@@ -230,7 +235,11 @@ function RecordView({ record, decl, mayWrite, onChanged }: { record: SubjectReco
         editing ? (
           <form onSubmit={save}>
             <ErrorMessage error={error} />
-            <TextArea label={`Corrected ${categoryName.toLowerCase()}`} value={draft} onChange={(e) => setDraft(e.target.value)} />
+            {record.fields ? (
+              record.fields.map((f) => <TextField key={f.id} label={f.label} value={fieldDraft[f.id] ?? ''} onChange={(e) => setFieldDraft({ ...fieldDraft, [f.id]: e.target.value })} />)
+            ) : (
+              <TextArea label={`Corrected ${categoryName.toLowerCase()}`} value={draft} onChange={(e) => setDraft(e.target.value)} />
+            )}
             <div className="actions">
               <button type="submit">Save correction</button>
               <button type="button" className="secondary" onClick={() => setEditing(false)}>
