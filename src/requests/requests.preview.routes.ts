@@ -6,6 +6,7 @@ import type { AppDeps } from '../server/app.js';
 import { API_PREFIX } from '../server/app.js';
 import { errorResponses } from '../server/schemas.js';
 import { previewFulfil } from './requests.preview.js';
+import { fulfilBody } from './requests.routes.js';
 
 const previewSchema = z.object({
   letter: z.object({ subject: z.string(), text: z.string() }),
@@ -20,13 +21,15 @@ export const requestPreviewRoutes =
       `${API_PREFIX}/requests/:id/fulfil/preview`,
       {
         schema: {
-          summary: 'Preview an access or portability answer: the letter and the pack, nothing stored or sent (reading the records is audited)',
+          summary:
+            'Preview the answer to a request: the letter (with the same input as fulfil) and, for access and portability, the pack; nothing stored or sent (reading the records is audited)',
           tags: ['rights requests'],
           security: bearerSecurity,
           params: z.object({ id: z.string().min(1).max(64) }),
+          body: fulfilBody.optional(),
           response: { 200: previewSchema, ...errorResponses },
         },
       },
-      async (req) => previewFulfil(deps, await actorFrom(deps, req), req.params.id),
+      async (req) => previewFulfil(deps, await actorFrom(deps, req), req.params.id, req.body ?? {}),
     );
   };

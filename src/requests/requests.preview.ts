@@ -1,13 +1,19 @@
 /**
- * What fulfilling an access or portability request will send, before anything is sent: the
- * response letter as it will read and the files of the pack. Nothing is stored or mailed; reading
- * the person's records for it is audited like any read for a rights request.
+ * What fulfilling a request will send, before anything is sent: the response letter as it will
+ * read and, for access and portability, the files of the pack. Nothing is stored or mailed;
+ * reading the person's records for it is audited like any read for a rights request.
+ *
+ * For the other five types the fulfilment itself runs, with the same input, inside a transaction
+ * that is then rolled back (RequestsContext.preview): the letter is the one the real answer would
+ * send, and every check the real answer makes (permissions, legal holds, exceptions, the input)
+ * refuses the preview the same way.
  */
 import { authorise, type Actor } from '../auth/roles.js';
 import { getSubject, policyIndex, RIGHTS_REQUEST_PURPOSE, type RegisterContext } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { ukToday } from './requests.clock.js';
-import { PACK_TTL_DAYS } from './requests.fulfil.js';
+import { fulfilRequest, PACK_TTL_DAYS, type FulfilInput } from './requests.fulfil.js';
+import type { RequestsContext } from './requests.service.js';
 import { renderLetter } from './requests.letters.js';
 import { packFiles } from './requests.pack.js';
 import { CLOSED, openDoc, requestKey, requestRow } from './requests.store.js';
@@ -19,11 +25,13 @@ export interface FulfilPreview {
 
 export const PREVIEW_LINK = '[the download link, made when the response is sent]';
 
-export async function previewFulfil(ctx: RegisterContext, actor: Actor, idOrRef: string): Promise<FulfilPreview> {
+export async function previewFulfil(ctx: RequestsContext, actor: Actor, idOrRef: string, input: FulfilInput = {}): Promise<FulfilPreview> {
   authorise(actor, 'requests:manage');
   const row = await requestRow(ctx.database.db, idOrRef);
   if (row.type !== 'access' && row.type !== 'portability') {
-    throw new StewardError('CONFLICT', `a preview is available for access and portability requests; request ${row.reference} is a ${row.type} request`);
+    const result = await fulfilRequest({ ...ctx, preview: true }, actor, row.id, input);
+    if (!result.letter) throw new StewardError('CONFLICT', `request ${row.reference} would send no letter`);
+    return { letter: { subject: result.letter.subject, text: result.letter.text }, pack: null };
   }
   if (CLOSED.has(row.status)) throw new StewardError('CONFLICT', `request ${row.reference} is already ${row.status}`);
   const doc = openDoc(await requestKey(ctx, row), row);

@@ -59,7 +59,18 @@ export const openBody = z.strictObject({
 export const fulfilBody = z.strictObject({
   redactions: z.array(z.strictObject({ recordId: z.string().max(64), find: z.array(z.string().min(1).max(1000)).min(1).max(100) })).max(1000).optional(),
   legalClaims: z.array(z.strictObject({ category: z.string().max(64), reason: text(500), until: date.optional() })).max(100).optional(),
-  changes: z.array(z.strictObject({ recordId: z.string().max(64), value: text(10_000).optional(), text: z.string().max(1_000_000).optional() })).max(500).optional(),
+  changes: z
+    .array(
+      z.strictObject({
+        recordId: z.string().max(64),
+        value: text(10_000).optional(),
+        /** Corrected values by field id; null or an empty value removes the field. */
+        fields: z.record(z.string().max(64), z.string().max(10_000).nullable()).optional(),
+        text: z.string().max(1_000_000).optional(),
+      }),
+    )
+    .max(500)
+    .optional(),
   compellingGrounds: text().optional(),
   purposes: z.array(z.string().max(64)).max(100).optional(),
 });

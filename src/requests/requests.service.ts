@@ -43,7 +43,22 @@ import {
   type RequestType,
 } from './requests.store.js';
 
-export type RequestsContext = RegisterContext & { mailer: Mailer; config?: { baseUrl?: string } };
+export type RequestsContext = RegisterContext & {
+  mailer: Mailer;
+  config?: { baseUrl?: string };
+  /**
+   * A preview: the change is made in full inside its transaction (so the letter reads exactly as
+   * it would), then rolled back; nothing is stored or sent.
+   */
+  preview?: boolean;
+};
+
+/** Carries a previewed change out of the transaction it rolls back. */
+class PreviewRollback extends Error {
+  constructor(readonly result: ChangeResult) {
+    super('preview: rolled back');
+  }
+}
 
 export const LIMITS = { textChars: 5000, nameChars: 200, noteChars: 5000, listMax: 500 };
 export const AUTHORITY_EVIDENCE = ['signed-authority', 'power-of-attorney', 'court-order', 'parental-responsibility', 'solicitor-letter'] as const;
@@ -248,44 +263,53 @@ export async function changeRequest(
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
   const today = ukToday(now);
-  const { view, letter, to } = await writeTx(ctx, async (trx) => {
-    const row = await requestRow(trx, idOrRef);
-    if (CLOSED.has(row.status) && !opts.allowClosed) throw new StewardError('CONFLICT', `request ${row.reference} is ${row.status}: it can no longer be changed`);
-    if (opts.expectVersion !== undefined && row.version !== opts.expectVersion) {
-      throw new StewardError('CONFLICT', `request ${row.reference} changed while this was being prepared (it is now ${row.status}): look at it again, then retry`);
-    }
-    const dek = await requestKey(ctx, row);
-    const doc = openDoc(dek, row);
-    const change = await fn(row, doc, trx, today);
-    const next: RequestRow = { ...row, ...change.set, version: row.version + 1, updated_at: nowIso };
-    // Evidence or a fee arriving may start the clock, a fee asked for may stop it: the status follows.
-    if (AWAITING_START.has(next.status)) next.status = awaiting(ctx, next, doc) ?? (next.extended ? 'extended' : 'open');
-    const clock = clockColumns(ctx.policy, next, today);
-    let letter: LetterEntry | undefined;
-    if (change.letter) {
-      const rendered = renderLetter(ctx.policy, change.letter, { ...next, ...clock }, doc, today);
-      letter = { kind: change.letter, at: nowIso, subject: rendered.subject, text: rendered.text, html: rendered.html, sentTo: doc.requester.email ? 'email' : 'post' };
-      doc.letters.push(letter);
-    }
-    const payload = sealDoc(dek, row.id, next.version, doc);
-    await trx
-      .updateTable('requests')
-      .set({ ...change.set, status: next.status, ...clock, version: next.version, updated_at: nowIso, payload })
-      .where('id', '=', row.id)
-      .where('version', '=', row.version)
-      .execute();
-    await appendRequestEvent(trx, row.id, actor, change.event.type, { ...change.event.details, ...(letter ? { letter: letter.kind } : {}) }, nowIso);
-    await appendAudit(trx, ctx, actor, [
-      {
-        ...(change.audit ?? {}),
-        action: change.audit?.action ?? `request.${change.event.type}`,
-        ...(next.subject_id ? { subjectId: next.subject_id } : {}),
-        details: { request: row.id, reference: row.reference, type: row.type, status: next.status, ...(change.audit?.details ?? {}) },
-      },
-    ]);
-    const stored = { ...next, ...clock, payload };
-    return { view: toView(ctx, stored, doc, await tasksOf(ctx, trx, row.id), today), letter, to: doc.requester.email };
-  });
+  let changed: { view: RequestView; letter: LetterEntry | undefined; to: string | undefined };
+  try {
+    changed = await writeTx(ctx, async (trx) => {
+      const row = await requestRow(trx, idOrRef);
+      if (CLOSED.has(row.status) && !opts.allowClosed) throw new StewardError('CONFLICT', `request ${row.reference} is ${row.status}: it can no longer be changed`);
+      if (opts.expectVersion !== undefined && row.version !== opts.expectVersion) {
+        throw new StewardError('CONFLICT', `request ${row.reference} changed while this was being prepared (it is now ${row.status}): look at it again, then retry`);
+      }
+      const dek = await requestKey(ctx, row);
+      const doc = openDoc(dek, row);
+      const change = await fn(row, doc, trx, today);
+      const next: RequestRow = { ...row, ...change.set, version: row.version + 1, updated_at: nowIso };
+      // Evidence or a fee arriving may start the clock, a fee asked for may stop it: the status follows.
+      if (AWAITING_START.has(next.status)) next.status = awaiting(ctx, next, doc) ?? (next.extended ? 'extended' : 'open');
+      const clock = clockColumns(ctx.policy, next, today);
+      let letter: LetterEntry | undefined;
+      if (change.letter) {
+        const rendered = renderLetter(ctx.policy, change.letter, { ...next, ...clock }, doc, today);
+        letter = { kind: change.letter, at: nowIso, subject: rendered.subject, text: rendered.text, html: rendered.html, sentTo: doc.requester.email ? 'email' : 'post' };
+        doc.letters.push(letter);
+      }
+      const payload = sealDoc(dek, row.id, next.version, doc);
+      await trx
+        .updateTable('requests')
+        .set({ ...change.set, status: next.status, ...clock, version: next.version, updated_at: nowIso, payload })
+        .where('id', '=', row.id)
+        .where('version', '=', row.version)
+        .execute();
+      await appendRequestEvent(trx, row.id, actor, change.event.type, { ...change.event.details, ...(letter ? { letter: letter.kind } : {}) }, nowIso);
+      await appendAudit(trx, ctx, actor, [
+        {
+          ...(change.audit ?? {}),
+          action: change.audit?.action ?? `request.${change.event.type}`,
+          ...(next.subject_id ? { subjectId: next.subject_id } : {}),
+          details: { request: row.id, reference: row.reference, type: row.type, status: next.status, ...(change.audit?.details ?? {}) },
+        },
+      ]);
+      const stored = { ...next, ...clock, payload };
+      const view = toView(ctx, stored, doc, await tasksOf(ctx, trx, row.id), today);
+      if (ctx.preview) throw new PreviewRollback({ view, ...(letter ? { letter } : {}) });
+      return { view, letter, to: doc.requester.email };
+    });
+  } catch (e) {
+    if (e instanceof PreviewRollback) return e.result;
+    throw e;
+  }
+  const { view, letter, to } = changed;
   if (letter && to) await deliverLetter(ctx, actor, view, letter, to);
   return { view, ...(letter ? { letter } : {}) };
 }

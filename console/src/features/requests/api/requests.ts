@@ -22,5 +22,5 @@ export const extend = (id: string, reasons: string) => call(api.POST('/api/v1/re
 export const fulfil = (id: string, body: FulfilBody) => call(api.POST('/api/v1/requests/{id}/fulfil', { ...path(id), body }));
 export const addNote = (id: string, text: string) => call(api.POST('/api/v1/requests/{id}/notes', { ...path(id), body: { text } }));
 export const withdraw = (id: string, note: string) => call(api.POST('/api/v1/requests/{id}/withdraw', { ...path(id), body: { note } }));
-export const previewFulfil = (id: string) => call(api.POST('/api/v1/requests/{id}/fulfil/preview', path(id)));
+export const previewFulfil = (id: string, body: FulfilBody = {}) => call(api.POST('/api/v1/requests/{id}/fulfil/preview', { ...path(id), body }));
 export type FulfilPreview = Awaited<ReturnType<typeof previewFulfil>>;

@@ -117,7 +117,8 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
     setError(null);
     setPreview(null);
     try {
-      if (req.type === 'access' || req.type === 'portability') setPreview(await previewFulfil(req.id));
+      // Every type's letter is previewed as it will be sent; access and portability show the pack too.
+      setPreview(await previewFulfil(req.id, {}));
       setReviewing(true);
     } catch (e) {
       setError(e);
@@ -227,9 +228,9 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
                       ))}
                     </ul>
                   </>
-                ) : (
+                ) : req.type === 'access' ? (
                   <p>No pack: nobody in the register is matched, so the letter says we hold nothing.</p>
-                )}
+                ) : null}
               </>
             ) : null}
             <div className="actions">
