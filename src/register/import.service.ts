@@ -12,6 +12,8 @@
  * Rejected rows are reported by line number and a reason that names the column, never its value:
  * the report is printed, logged and pasted into tickets, and must hold no personal data.
  */
+import { isCardDataRefusal } from '../crypto/card-detect.js';
+import { countCardRefusals } from '../promises/card-refusals.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
@@ -160,6 +162,7 @@ function planCategories(ctx: RegisterContext, actor: Actor, opts: ImportOptions)
   const rels = validateRelationships(ctx.policy, [{ relationship: opts.relationship }], 'relationship');
   const relIds = rels.map((r) => r.relationship);
   for (const [column, target] of Object.entries(opts.map ?? {})) {
+    if (target === LEAVE_OUT) continue;
     const ref = resolveFieldRef(idx.categories, target);
     if (!ref) {
       const cat = idx.categories.get(target.split('.')[0]!);
@@ -205,6 +208,9 @@ function planCategories(ctx: RegisterContext, actor: Actor, opts: ImportOptions)
   return { rels, relIds, resolve };
 }
 
+/** A map target that leaves a column out on purpose (`--map "Notes=-"`). */
+export const LEAVE_OUT = '-';
+
 const fieldName = (r: FieldRef): string => `${r.category.id}.${r.field.id}`;
 
 /**
@@ -229,6 +235,8 @@ export function planColumns(
   const unmapped: ImportSummary['unmapped'] = [];
   headers.forEach((column, i) => {
     const label = safeColumnLabel(column, i + 1);
+    // Left out on purpose: not imported, and not reported as a column nobody mapped.
+    if (map[column] === LEAVE_OUT) return;
     const ref = map[column] ? resolveFieldRef(idx.categories, map[column]) : matches[i]!.ref;
     if (!ref) {
       const m = matches[i]!;
@@ -338,6 +346,8 @@ export async function importSubjects(
     rejections: [],
     rejectionsOmitted: 0,
   };
+  // Rows refused for holding card data, counted for the promises board once the import ends.
+  let cardRefusals = 0;
   const reject = (line: number, code: ErrorCode, reason: string): void => {
     summary.rejected++;
     if (summary.rejections.length < maxRejections) summary.rejections.push({ line, code, reason });
@@ -376,6 +386,7 @@ export async function importSubjects(
         records.push(prepareRecord(ctx.policy, { category: g.category.id, fields, purposes: g.use.purposes, source: g.use.source }, relIds, now, g.category.id));
       } catch (e) {
         if (!isStewardError(e)) throw e;
+        if (isCardDataRefusal(e)) cardRefusals++;
         const path = e.details[0]?.path ?? '';
         const col = g.columns.find((c) => path.endsWith(`.${c.field.id}`)) ?? g.columns[0]!;
         reject(item.line, e.code, reasonFor(e, col.label, item.row));
@@ -522,6 +533,7 @@ export async function importSubjects(
     await committing?.catch(() => undefined);
   }
   onProgress?.(progress());
+  if (!dryRun) await countCardRefusals(ctx.database.db, 'import', ctx.clock.now(), cardRefusals);
   return summary;
 }
 

@@ -92,6 +92,8 @@ describe.each(dialects)('subjects import on %s', (kind) => {
     expect(first.rejections[1]!.reason).toMatch(/^column "company": looks like a card number/);
     expect(first.rejections[2]!.reason).toBe('column "phone": is not a valid phone number');
     expect(await count('subjects')).toBe(5);
+    // The card number refused is counted for the promises board: a day, the way in, a number.
+    expect(await rt.database.db.selectFrom('card_refusals').select(['source', 'refusals']).execute()).toEqual([{ source: 'import', refusals: 1 }]);
   });
 
   it('never puts the personal data of a rejected row in its reason', () => {

@@ -280,7 +280,7 @@ export function registerSubjectCommands(program: Command, io: CliIo): void {
     .description('import people from a CSV file with a header row (exit 0: every row imported or matched, 1: some rows rejected)')
     .argument('<file>', 'the CSV file')
     .requiredOption('--relationship <id>', 'the relationship every person in the file has with the organisation')
-    .option('--map <column=category.field>', 'import a column into a declared field (repeatable); columns named after a field (its id, label or aliases, any case or punctuation) map themselves', collect, [])
+    .option('--map <column=category.field>', 'import a column into a declared field (repeatable); columns named after a field (its id, label or aliases, any case or punctuation) map themselves; "column=-" leaves a column out on purpose', collect, [])
     .option('--dry-run', 'print the mapping and the rows that would be refused, writing nothing')
     .option('--add-line <n>', 'add the person on this line even though they were erased or are on the suppression list (repeatable; a deliberate decision, one person at a time)', collect, [])
     .option('--source <id>', 'where the data came from (a declared source; default the purposes’ first source)')
