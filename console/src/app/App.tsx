@@ -24,6 +24,7 @@ const Declaration = lazy(() => import('../features/declaration/components/Declar
 const Retention = lazy(() => import('../features/retention/components/Retention'));
 const Audit = lazy(() => import('../features/audit/components/Audit'));
 const Users = lazy(() => import('../features/users/components/Users'));
+const Import = lazy(() => import('../features/import/components/Import'));
 
 /** Part 2's pages, each offered only to a role that may use it (the API refuses the others anyway). */
 const SECTIONS = [
@@ -50,6 +51,7 @@ function route(path: string, permissions: readonly string[]): ReactNode {
   if (path === '/') return <Dashboard />;
   if (path === '/password') return <ChangePassword />;
   if (path === '/people') return <People />;
+  if (path === '/people/import') return <Import />;
   const person = match('/people/:id', path);
   if (person) return <Person id={person.id!} />;
   if (path === '/requests') return <Requests />;

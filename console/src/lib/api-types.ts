@@ -10128,6 +10128,9 @@ export interface paths {
                         changes?: {
                             recordId: string;
                             value?: string;
+                            fields?: {
+                                [key: string]: string | null;
+                            };
                             text?: string;
                         }[];
                         compellingGrounds?: string;
@@ -25238,7 +25241,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Preview an access or portability answer: the letter and the pack, nothing stored or sent (reading the records is audited) */
+        /** Preview the answer to a request: the letter (with the same input as fulfil) and, for access and portability, the pack; nothing stored or sent (reading the records is audited) */
         post: {
             parameters: {
                 query?: never;
@@ -25248,7 +25251,32 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        redactions?: {
+                            recordId: string;
+                            find: string[];
+                        }[];
+                        legalClaims?: {
+                            category: string;
+                            reason: string;
+                            /** Format: date */
+                            until?: string;
+                        }[];
+                        changes?: {
+                            recordId: string;
+                            value?: string;
+                            fields?: {
+                                [key: string]: string | null;
+                            };
+                            text?: string;
+                        }[];
+                        compellingGrounds?: string;
+                        purposes?: string[];
+                    };
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {

@@ -11,7 +11,7 @@ export interface Named {
 }
 export interface Declaration {
   organisation: string;
-  categories: (Named & { identifier?: string; storage?: string })[];
+  categories: (Named & { identifier?: string; storage?: string; fields: (Named & { type: string })[] })[];
   purposes: (Named & { relationships: string[]; categories: string[]; sources: string[] })[];
   relationships: Named[];
   sources: Named[];
@@ -28,7 +28,14 @@ export function getDeclaration(): Promise<Declaration> {
     const d = p.declaration;
     return {
       organisation: p.organisation,
-      categories: list(d.data_categories).map((c) => ({ id: str(c.id), name: str(c.name) || str(c.id), identifier: str(c.identifier) || undefined, storage: str(c.storage) || undefined })),
+      categories: list(d.data_categories).map((c) => ({
+        id: str(c.id),
+        name: str(c.name) || str(c.id),
+        identifier: str(c.identifier) || undefined,
+        storage: str(c.storage) || undefined,
+        // A category without fields holds one free-text value, named after the category.
+        fields: list(c.fields).length ? list(c.fields).map((f) => ({ id: str(f.id), name: str(f.label) || str(f.id), type: str(f.type) || 'text' })) : [{ id: 'value', name: str(c.name) || str(c.id), type: 'free-text' }],
+      })),
       purposes: list(d.purposes).map((c) => ({ id: str(c.id), name: str(c.name) || str(c.id), relationships: strs(c.relationships), categories: strs(c.categories), sources: strs(c.sources) })),
       relationships: list(d.relationships).map((c) => ({ id: str(c.id), name: str(c.name) || str(c.id) })),
       sources: list(d.sources).map((c) => ({ id: str(c.id), name: str(c.name) || str(c.id) })),

@@ -13,7 +13,7 @@ export default function People() {
     getDeclaration().then(setDecl, () => undefined);
   }, []);
   return (
-    <Page title="People">
+    <Page title="People" actions={mayWrite ? <Link to="/people/import">Import a spreadsheet</Link> : undefined}>
       <FindPerson decl={decl} />
       {mayWrite && decl ? <AddPerson decl={decl} /> : null}
     </Page>
