@@ -115,6 +115,9 @@ describe.each(dialects)('fields inside categories on %s', (kind) => {
     const file = path.join(dir, 'next-month.csv');
     writeFileSync(file, text);
     const before = await rt.database.db.selectFrom('records').select(['id', 'updated_at', 'ciphertext']).orderBy('id').execute();
+    // The dry run says who would be updated, and writes nothing.
+    expect(await importFile(file, { dryRun: true })).toMatchObject({ rows: 5, created: 0, updated: 1, matched: 5, dryRun: true });
+    expect(await rt.database.db.selectFrom('records').select(['id', 'updated_at', 'ciphertext']).orderBy('id').execute()).toEqual(before);
     const s = await importFile(file);
     expect(s).toMatchObject({ rows: 5, created: 0, updated: 1, matched: 5, skipped: 0, rejected: 0 });
     const dev = await getSubject(rt, staff, await byEmail('dev@patelandsons.example'));

@@ -35,6 +35,7 @@ import {
   policyIndex,
   prepareRecord,
   validateRelationships,
+  readTx,
   writeTx,
   type RegisterContext,
   type SubjectRows,
@@ -465,6 +466,12 @@ export async function importSubjects(
   const commit = async (built: Built): Promise<void> => {
     if (dryRun) {
       summary.created += built.rows.length;
+      // The dry run tells which matched people would be updated, comparing as the real run does.
+      if (built.updates.length > 0) {
+        await readTx(ctx, async (trx) => {
+          for (const u of built.updates) if (await upkeep(trx, ctx, actor, u.subjectId, u.row, importId, reject, true)) summary.updated++;
+        });
+      }
       summary.matched += built.matched + built.updates.length;
       summary.unmatchable += built.rows.filter((b) => b.row.matchOn.length === 0).length;
       return;
@@ -551,6 +558,8 @@ async function upkeep(
   row: PreparedRow,
   importId: string,
   reject: (line: number, code: ErrorCode, reason: string) => void,
+  /** Only say whether anything would change; write nothing. */
+  dryRun = false,
 ): Promise<boolean> {
   const subject = await trx.selectFrom('subjects').select(['restricted']).where('id', '=', subjectId).executeTakeFirst();
   if (subject?.restricted) {
@@ -576,11 +585,15 @@ async function upkeep(
       diff[k] = v;
     }
     if (Object.keys(diff).length === 0) continue;
+    if (dryRun) {
+      changed = true;
+      continue;
+    }
     const result = await updateRecordIn(trx, ctx, actor, current.id, { fields: diff }, undefined, { import: importId, line: row.line });
     changed ||= result.changed;
   }
   if (added.length > 0) {
-    await addRecordsIn(trx, ctx, actor, subjectId, added, { import: importId, line: row.line });
+    if (!dryRun) await addRecordsIn(trx, ctx, actor, subjectId, added, { import: importId, line: row.line });
     changed = true;
   }
   return changed;

@@ -64,6 +64,8 @@ function ImportJourney() {
       const next: Record<string, string> = {};
       for (const c of res.check.columns) next[c.column] = `${c.category}.${c.field}`;
       for (const u of res.check.unmapped) next[u.column] = LEAVE_OUT;
+      // Columns left out on purpose are in neither list: they stay in the table, left out.
+      for (const [column, target] of Object.entries(withMap ?? {})) if (target === LEAVE_OUT && !(column in next)) next[column] = LEAVE_OUT;
       setCheck(res);
       setCheckedMap(next);
       setMap(next);
@@ -201,7 +203,7 @@ function DryRun({ summary: s, relationship }: { summary: ImportSummary; relation
   return (
     <>
       <Status>
-        {plural(s.rows, 'row', 'rows')} read: {plural(s.created, 'new person', 'new people')} as {relationship}, {s.updated} to update, {s.matched} unchanged, {s.skipped} skipped (erased or suppressed),{' '}
+        {plural(s.rows, 'row', 'rows')} read: {plural(s.created, 'new person', 'new people')} as {relationship}, {s.updated} to update, {s.matched - s.updated} unchanged, {s.skipped} skipped (erased or suppressed),{' '}
         {s.rejected} refused. Nothing has been written yet.
       </Status>
       {s.skippedLines.length ? <p>Skipped because the person was erased or is on the suppression list: lines {s.skippedLines.join(', ')}. Add such people one by one from the command line if you mean to.</p> : null}
@@ -246,7 +248,7 @@ function Progress({ job }: { job: ImportView }) {
       ) : null}
       {done ? (
         <Status>
-          Import finished: {plural(job.result!.created, 'person', 'people')} added, {job.result!.updated} updated, {job.result!.matched} unchanged, {job.result!.skipped} skipped, {job.result!.rejected} refused.
+          Import finished: {plural(job.result!.created, 'person', 'people')} added, {job.result!.updated} updated, {job.result!.matched - job.result!.updated} unchanged, {job.result!.skipped} skipped, {job.result!.rejected} refused.
         </Status>
       ) : null}
     </section>
