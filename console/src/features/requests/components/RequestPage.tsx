@@ -6,8 +6,10 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { Link } from '../../../app/router';
 import { Generic } from '../../../components/ui/Generic';
 import { ErrorMessage, Facts, Page, Status, TextArea } from '../../../components/ui/ui';
+import { getDeclaration, nameOf, type Declaration } from '../../../lib/declaration';
 import { useCan } from '../../../lib/session';
-import { candidates, extend, fulfil, getRequest, matchTo, pause, previewFulfil, resume, verify, type FulfilPreview, type RightsRequest } from '../api/requests';
+import { getPerson, type SubjectRecord } from '../../people/api/people';
+import { candidates, extend, fulfil, getRequest, matchTo, pause, previewFulfil, resume, verify, type FulfilBody, type FulfilPreview, type RightsRequest } from '../api/requests';
 
 type Candidate = Awaited<ReturnType<typeof candidates>>['candidates'][number];
 const CLOSED = new Set(['completed', 'refused', 'withdrawn']);
@@ -113,12 +115,34 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
   const [reasons, setReasons] = useState('');
   const [reviewing, setReviewing] = useState(false);
   const [preview, setPreview] = useState<FulfilPreview | null>(null);
+  // A rectification is answered with the corrections themselves: the person's fields, as edited here.
+  const [records, setRecords] = useState<SubjectRecord[] | null>(null);
+  const [drafts, setDrafts] = useState<Record<string, Record<string, string>>>({});
+  const [decl, setDecl] = useState<Declaration | null>(null);
+  useEffect(() => {
+    getDeclaration().then(setDecl, () => undefined);
+  }, []);
+  useEffect(() => {
+    if (req.type !== 'rectification' || !req.subjectId) return;
+    getPerson(req.subjectId).then((p) => {
+      const held = p.records.filter((r) => r.fields && r.fields.length > 0);
+      setRecords(held);
+      setDrafts(Object.fromEntries(held.map((r) => [r.id, Object.fromEntries(r.fields!.map((f) => [f.id, f.value]))])));
+    }, setError);
+  }, [req.type, req.subjectId]);
+  const body = (): FulfilBody => {
+    if (req.type !== 'rectification' || !records) return {};
+    const changes = records
+      .map((r) => ({ recordId: r.id, fields: Object.fromEntries(r.fields!.filter((f) => (drafts[r.id]?.[f.id] ?? '') !== f.value).map((f) => [f.id, drafts[r.id]?.[f.id] ?? ''])) }))
+      .filter((c) => Object.keys(c.fields).length > 0);
+    return { changes };
+  };
   const review = async () => {
     setError(null);
     setPreview(null);
     try {
       // Every type's letter is previewed as it will be sent; access and portability show the pack too.
-      setPreview(await previewFulfil(req.id, {}));
+      setPreview(await previewFulfil(req.id, body()));
       setReviewing(true);
     } catch (e) {
       setError(e);
@@ -195,6 +219,23 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
         </Step>
       ) : null}
 
+      {req.type === 'rectification' && records ? (
+        <Step title="Corrections">
+          <p>Correct the fields the person asked about; only the fields you change are sent, and the letter tells them what was done.</p>
+          {records.map((r) => (
+            <fieldset key={r.id} disabled={reviewing}>
+              <legend>{nameOf(decl?.categories, r.category)}</legend>
+              {r.fields!.map((f) => (
+                <div className="field" key={f.id}>
+                  <label htmlFor={`fix-${r.id}-${f.id}`}>{f.label}</label>
+                  <input id={`fix-${r.id}-${f.id}`} value={drafts[r.id]?.[f.id] ?? ''} onChange={(e) => setDrafts({ ...drafts, [r.id]: { ...drafts[r.id], [f.id]: e.target.value } })} />
+                </div>
+              ))}
+            </fieldset>
+          ))}
+        </Step>
+      ) : null}
+
       <Step title="Fulfil">
         {!reviewing ? (
           <button type="button" onClick={review}>
@@ -234,7 +275,7 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
               </>
             ) : null}
             <div className="actions">
-              <button type="button" onClick={() => run('Fulfilled: the letter has been sent.', () => fulfil(req.id, {}))}>
+              <button type="button" onClick={() => run('Fulfilled: the letter has been sent.', () => fulfil(req.id, body()))}>
                 Send response
               </button>
               <button type="button" className="secondary" onClick={() => setReviewing(false)}>
