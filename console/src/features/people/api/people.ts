@@ -22,3 +22,10 @@ export const consentOf = (id: string) => call(api.GET('/api/v1/subjects/{id}/con
 export const auditOf = (subject: string) => call(api.GET('/api/v1/audit', { params: { query: { subject, limit: 100 } } }));
 export const listHolds = () => call(api.GET('/api/v1/holds'));
 export const listRequests = () => call(api.GET('/api/v1/requests', { params: { query: { limit: 500 } } }));
+
+/** A record's labelled fields as an editable draft: field id → value. */
+export const fieldDraftOf = (record: SubjectRecord): Record<string, string> => Object.fromEntries((record.fields ?? []).map((f) => [f.id, f.value]));
+
+/** Only the fields a draft changed (a cleared field is sent empty, which removes it). */
+export const changedFields = (record: SubjectRecord, draft: Record<string, string>): Record<string, string> =>
+  Object.fromEntries((record.fields ?? []).filter((f) => (draft[f.id] ?? '') !== f.value).map((f) => [f.id, draft[f.id] ?? '']));

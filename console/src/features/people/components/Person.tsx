@@ -11,9 +11,11 @@ import { getDeclaration, nameOf, type Declaration } from '../../../lib/declarati
 import { useCan } from '../../../lib/session';
 import {
   auditOf,
+  changedFields,
   consentOf,
   correctRecord,
   erasePerson,
+  fieldDraftOf,
   getPerson,
   listEvents,
   listHolds,
@@ -201,7 +203,7 @@ function RecordView({ record, decl, mayWrite, onChanged }: { record: SubjectReco
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(record.value ?? record.text ?? '');
   // A record with labelled fields is corrected field by field: only the fields changed are sent.
-  const [fieldDraft, setFieldDraft] = useState<Record<string, string>>(Object.fromEntries((record.fields ?? []).map((f) => [f.id, f.value])));
+  const [fieldDraft, setFieldDraft] = useState<Record<string, string>>(fieldDraftOf(record));
   const [error, setError] = useState<unknown>(null);
   const categoryName = nameOf(decl?.categories, record.category);
   const save = async (e: FormEvent) => {
@@ -209,8 +211,7 @@ function RecordView({ record, decl, mayWrite, onChanged }: { record: SubjectReco
     setError(null);
     try {
       if (record.fields) {
-        const changed = Object.fromEntries(record.fields.filter((f) => (fieldDraft[f.id] ?? '') !== f.value).map((f) => [f.id, fieldDraft[f.id] ?? '']));
-        await correctRecord(record.id, { fields: changed });
+        await correctRecord(record.id, { fields: changedFields(record, fieldDraft) });
       } else await correctRecord(record.id, record.value !== undefined ? { value: draft } : { text: draft });
       setEditing(false);
       onChanged();

@@ -8,7 +8,7 @@ import { Generic } from '../../../components/ui/Generic';
 import { ErrorMessage, Facts, Page, Status, TextArea } from '../../../components/ui/ui';
 import { getDeclaration, nameOf, type Declaration } from '../../../lib/declaration';
 import { useCan } from '../../../lib/session';
-import { getPerson, type SubjectRecord } from '../../people/api/people';
+import { changedFields, fieldDraftOf, getPerson, type SubjectRecord } from '../../people/api/people';
 import { candidates, extend, fulfil, getRequest, matchTo, pause, previewFulfil, resume, verify, type FulfilBody, type FulfilPreview, type RightsRequest } from '../api/requests';
 
 type Candidate = Awaited<ReturnType<typeof candidates>>['candidates'][number];
@@ -127,13 +127,13 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
     getPerson(req.subjectId).then((p) => {
       const held = p.records.filter((r) => r.fields && r.fields.length > 0);
       setRecords(held);
-      setDrafts(Object.fromEntries(held.map((r) => [r.id, Object.fromEntries(r.fields!.map((f) => [f.id, f.value]))])));
+      setDrafts(Object.fromEntries(held.map((r) => [r.id, fieldDraftOf(r)])));
     }, setError);
   }, [req.type, req.subjectId]);
   const body = (): FulfilBody => {
     if (req.type !== 'rectification' || !records) return {};
     const changes = records
-      .map((r) => ({ recordId: r.id, fields: Object.fromEntries(r.fields!.filter((f) => (drafts[r.id]?.[f.id] ?? '') !== f.value).map((f) => [f.id, drafts[r.id]?.[f.id] ?? ''])) }))
+      .map((r) => ({ recordId: r.id, fields: changedFields(r, drafts[r.id] ?? {}) }))
       .filter((c) => Object.keys(c.fields).length > 0);
     return { changes };
   };
