@@ -18,14 +18,14 @@ import { checkAudience } from '../src/consent/audience.service.js';
 import { FastHmac } from '../src/consent/fast-hmac.js';
 import type { Tables } from '../src/db/tables.js';
 import { loadPolicy } from '../src/policy/policy.loader.js';
-import type { RegisterContext } from '../src/register/register.service.js';
 import { newId } from '../src/shared/ids.js';
 import { benchActor, createTarget, emailOf, fmtInt, intEnv, log } from './support.js';
+import type { AppContext } from '../src/kernel/context.js';
 
 const POLICY_PURPOSE = 'newsletter';
 const CONSENT_POLICY = path.resolve(import.meta.dirname, '../test/fixtures/consent/policy.yaml');
 
-export async function seed(ctx: RegisterContext, people: number): Promise<{ ms: number }> {
+export async function seed(ctx: AppContext, people: number): Promise<{ ms: number }> {
   const start = performance.now();
   const db = ctx.database.db as Kysely<Tables>;
   const indexer = ctx.keyring.indexer;
@@ -88,7 +88,7 @@ async function benchOne(kind: 'sqlite' | 'postgres', people: number, recipients:
   try {
     log(`consent bench on ${kind}: seeding ${fmtInt(people)} people`);
     // The consent fixture's declaration (a newsletter on consent) over the bench's database and keys.
-    const ctx: RegisterContext = { ...t.ctx, policy: await loadPolicy(CONSENT_POLICY) };
+    const ctx: AppContext = { ...t.ctx, policy: await loadPolicy(CONSENT_POLICY) };
     const seeded = await seed(ctx, people);
     const list = campaign(people, recipients);
     const runs: number[] = [];

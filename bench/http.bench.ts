@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { createToken } from '../src/auth/auth.service.js';
-import { cliActor } from '../src/runtime/runtime.js';
 import { startServer } from '../src/server/serve.js';
 import type { LoadJob, LoadResult } from './loadgen.worker.js';
 import type { BenchTarget } from './support.js';
+import { cliActor } from '../src/kernel/actors.js';
 
 export type HttpResult = LoadResult & {
   concurrency: number;

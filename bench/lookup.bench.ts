@@ -6,7 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { insertSubjectRows, findSubjects, writeTx, type SubjectRows } from '../src/register/register.service.js';
+import { insertSubjectRows, findSubjects, type SubjectRows } from '../src/register/register.service.js';
+import { writeTx } from '../src/db/transactions.js';
 import { benchActor, emailOf, log, percentile, POLICY_FILE, type BenchTarget } from './support.js';
 import type { SeedJob } from './seed.worker.js';
 

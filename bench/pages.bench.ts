@@ -10,9 +10,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createToken } from '../src/auth/auth.service.js';
-import { cliActor } from '../src/runtime/runtime.js';
 import { startServer } from '../src/server/serve.js';
 import { emailOf, percentile, type BenchTarget } from './support.js';
+import { cliActor } from '../src/kernel/actors.js';
 
 export interface PagesResult {
   dashboardP50Ms: number;

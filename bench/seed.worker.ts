@@ -8,11 +8,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { loadPolicy } from '../src/policy/policy.loader.js';
-import { Keyring } from '../src/register/keyring.js';
-import { buildSubjectRows, prepareRecord, type RegisterContext } from '../src/register/register.service.js';
-import { kekProviderFor } from '../src/runtime/runtime.js';
+import { Keyring } from '../src/crypto/keyring.js';
+import { buildSubjectRows, prepareRecord } from '../src/register/register.service.js';
+import { kekProviderFor, mailerFor } from '../src/kernel/runtime.js';
 import { systemClock } from '../src/shared/clock.js';
 import { benchActor, emailOf } from './support.js';
+import type { AppContext } from '../src/kernel/context.js';
 
 export interface SeedJob {
   entry: string;
@@ -31,7 +32,8 @@ const config = loadConfig({ dataDir: job.dataDir, policy: job.policyFile, db: jo
 const database = await openDatabase(job.url, { migrate: false, poolSize: 1 });
 const keyring = await Keyring.open(database.db, kekProviderFor(config));
 await database.close();
-const ctx: RegisterContext = { database, keyring, policy: await loadPolicy(job.policyFile), clock: systemClock };
+const policy = await loadPolicy(job.policyFile);
+const ctx: AppContext = { config, mailer: mailerFor(config, policy), database, keyring, policy, clock: systemClock };
 
 let inFlight = 0;
 let wake: (() => void) | undefined;

@@ -23,10 +23,11 @@ import pg from 'pg';
 import { createToken, ensureOwner } from '../src/auth/auth.service.js';
 import { loadConfig } from '../src/config/config.js';
 import { createSubject } from '../src/register/register.service.js';
-import { cliActor, openRuntime, systemActor } from '../src/runtime/runtime.js';
+import { openRuntime } from '../src/kernel/runtime.js';
 import { serverJobs } from '../src/server/jobs.js';
 import { fmtInt, fmtMs, intEnv, log } from './support.js';
 import { runMixedLoad, type MixedResult } from './soak.load.js';
+import { cliActor, systemActor } from '../src/kernel/actors.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SOAK_POLICY = path.join(ROOT, 'test/fixtures/consent/policy.yaml');

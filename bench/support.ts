@@ -12,10 +12,10 @@ import type { Actor } from '../src/auth/roles.js';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { loadPolicy, type LoadedPolicy } from '../src/policy/policy.loader.js';
-import { Keyring } from '../src/register/keyring.js';
-import type { RegisterContext } from '../src/register/register.service.js';
-import { kekProviderFor } from '../src/runtime/runtime.js';
+import { Keyring } from '../src/crypto/keyring.js';
+import { kekProviderFor, mailerFor } from '../src/kernel/runtime.js';
 import { systemClock } from '../src/shared/clock.js';
+import type { AppContext } from '../src/kernel/context.js';
 
 export const POLICY_FILE = path.resolve(import.meta.dirname, '../test/fixtures/register/policy.yaml');
 
@@ -121,14 +121,14 @@ export interface BenchTarget {
   /** The URL a CLI or server would use to reach the same database. */
   url: string;
   config: Config;
-  ctx: RegisterContext;
+  ctx: AppContext;
   close(): Promise<void>;
   dispose(): Promise<void>;
 }
 
 /**
  * A fresh database (a SQLite file in a temp dir, or a new schema on PostgreSQL) with its keys,
- * as a RegisterContext. The KEK comes from a generated STEWARD_MASTER_KEY held in the config, so
+ * as a AppContext. The KEK comes from a generated STEWARD_MASTER_KEY held in the config, so
  * a server started from `config` opens the same keys.
  *
  * With `keep`, a SQLite target lives in that directory and survives dispose(), its master key in
@@ -161,7 +161,7 @@ export async function createTarget(kind: 'sqlite' | 'postgres', pgUrl?: string, 
   const policy: LoadedPolicy = await loadPolicy(POLICY_FILE);
   let database: Database = kind === 'postgres' ? await openDatabase(pgUrl!, { schema: schema! }) : await openDatabase(url);
   const keyring = await Keyring.open(database.db, kekProviderFor(config));
-  const ctx: RegisterContext = { database, keyring, policy, clock: systemClock };
+  const ctx: AppContext = { config, mailer: mailerFor(config, policy), database, keyring, policy, clock: systemClock };
   let closed = false;
   const close = async () => {
     if (closed) return;

@@ -6,10 +6,10 @@
 import type { Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
 import { screenPolicy } from '../policy/dpia-screening.js';
-import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import { DISCLOSURE_REASONS, disclosureSummary, recordDisclosure, subjectDisclosures, type DisclosureReason } from './disclosures.service.js';
 import { REMIND_DAYS, reviewsDue, sendReviewReminders } from './reviews.service.js';
+import { cliActor } from '../kernel/actors.js';
 
 const json = (io: CliIo, value: unknown): void => io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 const csvList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);

@@ -7,11 +7,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import { screenPolicy } from '../policy/dpia-screening.js';
 import { ART28_TERMS } from '../policy/policy.schema.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { DISCLOSURE_REASONS, NOTE_MAX, disclosureSummary, isRoutine, recordDisclosure, subjectDisclosures, type DisclosureView } from './disclosures.service.js';
 import { reviewsDue } from './reviews.service.js';
@@ -93,7 +93,7 @@ const assessmentsResponse = z.object({
 });
 
 export const accountabilityRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['accountability'];
@@ -103,7 +103,7 @@ export const accountabilityRoutes =
       `${API_PREFIX}/accountability/recipients`,
       { schema: { summary: 'The processors and other recipients: contracts, the Art 28(3) terms each covers, sub-processors, assurance and transfer tests', tags, security: bearerSecurity, response: { 200: z.object({ recipients: z.array(processorResponse) }), ...errorResponses } } },
       async (req) => {
-        await actorFrom(deps, req);
+        req.actor;
         return {
           recipients: deps.policy.policy.recipients.map((r) => {
             const covered = new Set(r.agreement?.terms ?? []);
@@ -132,7 +132,7 @@ export const accountabilityRoutes =
       `${API_PREFIX}/accountability/assessments`,
       { schema: { summary: 'Declared assessments (DPIA, LIA, transfer) and the DPIA screening of every purpose', tags, security: bearerSecurity, response: { 200: assessmentsResponse, ...errorResponses } } },
       async (req) => {
-        await actorFrom(deps, req);
+        req.actor;
         const policy = deps.policy.policy;
         return {
           assessments: policy.assessments.map((a) => ({
@@ -166,7 +166,7 @@ export const accountabilityRoutes =
         },
       },
       async (req) => {
-        await actorFrom(deps, req);
+        req.actor;
         return { reviews: reviewsDue(deps.policy.policy, today(), req.query.within) };
       },
     );
@@ -191,7 +191,7 @@ export const accountabilityRoutes =
       },
       async (req, reply) => {
         const b = req.body;
-        const d = await recordDisclosure(deps, await actorFrom(deps, req), {
+        const d = await recordDisclosure(deps, req.actor, {
           subjectId: b.subjectId,
           recipient: b.recipient,
           categories: b.categories,
@@ -206,7 +206,7 @@ export const accountabilityRoutes =
     app.get(
       `${API_PREFIX}/subjects/:id/disclosures`,
       { schema: { summary: 'Who a person\'s data was disclosed to, newest first (audited)', tags, security: bearerSecurity, params: z.object({ id: z.uuid() }), response: { 200: z.object({ disclosures: z.array(disclosureResponse) }), ...errorResponses } } },
-      async (req) => ({ disclosures: (await subjectDisclosures(deps, await actorFrom(deps, req), req.params.id)).map(presentDisclosure) }),
+      async (req) => ({ disclosures: (await subjectDisclosures(deps, req.actor, req.params.id)).map(presentDisclosure) }),
     );
 
     app.get(
@@ -225,7 +225,7 @@ export const accountabilityRoutes =
       },
       async (req) => {
         const q = req.query;
-        return { recipients: await disclosureSummary(deps, await actorFrom(deps, req), { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), ...(q.recipient ? { recipient: q.recipient } : {}) }) };
+        return { recipients: await disclosureSummary(deps, req.actor, { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), ...(q.recipient ? { recipient: q.recipient } : {}) }) };
       },
     );
   };

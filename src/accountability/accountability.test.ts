@@ -15,10 +15,10 @@ import { createSubject } from '../register/register.service.js';
 import { downloadPack, fulfilRequest } from '../requests/requests.fulfil.js';
 import { unzipFiles } from '../requests/requests.zip.js';
 import { confirmMatch, matchRequest, openRequest, verifyRequest } from '../requests/requests.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { recordDisclosure, subjectDisclosures } from './disclosures.service.js';
 import { reviewsDue, sendReviewReminders } from './reviews.service.js';
+import { systemActor } from '../kernel/actors.js';
 
 const REQUESTS_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
 const IT_SUPPORT = path.resolve(import.meta.dirname, '../../test/fixtures/accountability/it-support.yaml');

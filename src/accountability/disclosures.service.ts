@@ -16,10 +16,12 @@ import { assertNoCardData } from '../crypto/card-detect.js';
 import { aad, decryptText, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
 import type { Policy, Recipient } from '../policy/policy.schema.js';
-import { loadSubjectKey, readTx, writeTx, type RegisterContext } from '../register/register.service.js';
+import { loadSubjectKey } from '../register/register.service.js';
 import { newId } from '../shared/ids.js';
 import { StewardError, notFound } from '../shared/errors.js';
 import './accountability.tables.js';
+import { readTx, writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 /** Recipients that are not declared entries: the person themselves, and the regulator. */
 export const RESERVED_RECIPIENTS = {
@@ -102,7 +104,7 @@ function checkInput(policy: Policy, input: DisclosureInput, nowIso: string): { d
  */
 export async function insertDisclosure(
   trx: Kysely<Tables>,
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   input: DisclosureInput,
   origin: 'manual' | 'automatic',
@@ -135,7 +137,7 @@ export async function insertDisclosure(
   return toView(ctx.policy.policy, { id, subject_id: input.subjectId, recipient: input.recipient, categories: JSON.stringify(categories), disclosed_at: disclosedAt, reason: input.reason, note: null, origin, recorded_by: actor.id, recorded_at: nowIso }, input.note ?? null);
 }
 
-export async function recordDisclosure(ctx: RegisterContext, actor: Actor, input: DisclosureInput): Promise<DisclosureView> {
+export async function recordDisclosure(ctx: AppContext, actor: Actor, input: DisclosureInput): Promise<DisclosureView> {
   authorise(actor, 'subjects:write');
   return writeTx(ctx, (trx) => insertDisclosure(trx, ctx, actor, input, 'manual'));
 }
@@ -159,7 +161,7 @@ function toView(policy: Policy, row: Tables['disclosures'], note: string | null)
 }
 
 /** A person's disclosures, newest first, notes decrypted (audited as a read of the person). */
-export async function subjectDisclosures(ctx: RegisterContext, actor: Actor, subjectId: string): Promise<DisclosureView[]> {
+export async function subjectDisclosures(ctx: AppContext, actor: Actor, subjectId: string): Promise<DisclosureView[]> {
   authorise(actor, 'subjects:read');
   return readTx(ctx, async (trx) => {
     const subject = await trx.selectFrom('subjects').select('id').where('id', '=', subjectId).executeTakeFirst();
@@ -182,7 +184,7 @@ export interface DisclosureSummary {
 }
 
 /** Counts per recipient over a period: no person is named, so nothing is decrypted. */
-export async function disclosureSummary(ctx: RegisterContext, actor: Actor, opts: { from?: string; to?: string; recipient?: string } = {}): Promise<DisclosureSummary[]> {
+export async function disclosureSummary(ctx: AppContext, actor: Actor, opts: { from?: string; to?: string; recipient?: string } = {}): Promise<DisclosureSummary[]> {
   authorise(actor, 'subjects:read');
   let q = ctx.database.db
     .selectFrom('disclosures')

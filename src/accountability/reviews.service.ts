@@ -10,9 +10,10 @@ import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
 import type { Mailer } from '../mail/mailer.js';
 import { reviewDateOf } from '../policy/accountability.lint.js';
 import type { Policy } from '../policy/policy.schema.js';
-import { writeTx, type RegisterContext } from '../register/register.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import './accountability.tables.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
+import { systemActor } from '../kernel/actors.js';
 
 /** How long before a review falls due the reminder is sent. */
 export const REMIND_DAYS = 30;
@@ -57,7 +58,7 @@ export interface ReviewReminderRun {
  * Sends the reminders that are due. Each (item, due date) is claimed by inserting its row under the
  * write lock; a second server finds the row and sends nothing. A failed send is retried next run.
  */
-export async function sendReviewReminders(ctx: RegisterContext & { mailer: Mailer; config?: { baseUrl?: string } }, now: Date = ctx.clock.now()): Promise<ReviewReminderRun> {
+export async function sendReviewReminders(ctx: AppContext & { mailer: Mailer; config?: { baseUrl?: string } }, now: Date = ctx.clock.now()): Promise<ReviewReminderRun> {
   const actor = systemActor('accountability-reviews');
   const today = now.toISOString().slice(0, 10);
   const due = reviewsDue(ctx.policy.policy, today, REMIND_DAYS);

@@ -6,7 +6,7 @@
  * the log still holds every entry up to it, even if the witness file went with the server.
  */
 import type { Logger } from 'pino';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Runtime } from '../kernel/runtime.js';
 import type { Job } from '../server/scheduler.js';
 import { StewardError } from '../shared/errors.js';
 import { anchorMac, auditCount, GENESIS, readVerifiedHead, type AuditAnchor, type AuditProblem } from './audit.service.js';

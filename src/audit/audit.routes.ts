@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import { authorise } from '../auth/roles.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { listAudit, verifyAudit } from './audit.service.js';
@@ -32,7 +32,7 @@ const day = z.iso.date('use the form YYYY-MM-DD');
 const dayAfter = (d: string): string => new Date(Date.parse(`${d}T00:00:00.000Z`) + 86_400_000).toISOString();
 
 export const auditRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -56,7 +56,7 @@ export const auditRoutes =
         },
       },
       async (req) => {
-        authorise(await actorFrom(deps, req), 'audit:read');
+        authorise(req.actor, 'audit:read');
         const q = req.query;
         if (q.from && q.to && q.from > q.to) throw new StewardError('VALIDATION_FAILED', 'to: the last day comes before the first', [{ path: 'to', message: 'before from' }]);
         // Users are few: one read gives every username, to filter by name and to show names.
@@ -125,7 +125,7 @@ export const auditRoutes =
         },
       },
       async (req) => {
-        authorise(await actorFrom(deps, req), 'audit:read');
+        authorise(req.actor, 'audit:read');
         return verify([]);
       },
     );
@@ -142,7 +142,7 @@ export const auditRoutes =
         },
       },
       async (req) => {
-        authorise(await actorFrom(deps, req), 'audit:read');
+        authorise(req.actor, 'audit:read');
         return verify(req.body.checkpoints);
       },
     );

@@ -10,7 +10,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/database.js';
 import type { Tables } from '../db/tables.js';
-import type { Keyring } from '../register/keyring.js';
+import { onWriteCommitted } from '../db/transactions.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Clock } from '../shared/clock.js';
 import { StewardError } from '../shared/errors.js';
 import { isCleanText, UNCLEAN_TEXT_MESSAGE } from '../shared/text.js';
@@ -86,6 +87,9 @@ export function auditCommitted(db: Kysely<Tables>, trx: Kysely<Tables>): void {
   appendedHeads.delete(trx);
   sinks.get(db)?.advance(head);
 }
+
+// Every committed write transaction advances the witness past the entries it appended.
+onWriteCommitted(auditCommitted);
 
 /** One entry to append: who did it, what, and (for a read queued earlier) when. */
 export interface PendingEntry {

@@ -25,7 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Keyring } from '../register/keyring.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Clock } from '../shared/clock.js';
 import { anchorMac, type AuditAnchor, type AuditHead, type AuditProblem, type AuditWitnessSink } from './audit.service.js';
 

@@ -13,7 +13,7 @@
  * previous one commits. Each entry keeps the time of its read, not of the commit.
  */
 import type { Database } from '../db/database.js';
-import type { Keyring } from '../register/keyring.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Clock } from '../shared/clock.js';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';

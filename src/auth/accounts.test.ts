@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { createUser, ensureOwner } from './auth.service.js';
+import { systemActor } from '../kernel/actors.js';
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import { changePassword, createToken, createUser, listTokens, listUsers, MAX_TOKEN_LIFETIME_DAYS, resetPassword, revokeToken, setUserDisabled, type TokenView, type UserView } from './auth.service.js';
 import { ROLES, ROLE_DESCRIPTIONS, type Role } from './roles.js';
+import { cliActor } from '../kernel/actors.js';
 
 /** A bad --expires is bad usage (exit 2), found before anything is opened. */
 function parseDays(raw: string): string {

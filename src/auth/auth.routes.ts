@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
-import { actorFrom, bearerOf, bearerSecurity } from './auth.http.js';
+import { bearerOf, bearerSecurity } from './auth.http.js';
 import { changePassword, createToken, createUser, listTokens, listUsers, login, logout, MAX_TOKEN_LIFETIME_DAYS, resetPassword, revokeToken, setUserDisabled, tokenIdOf } from './auth.service.js';
 import { ROLES } from './roles.js';
 
@@ -32,14 +32,14 @@ const tokenSchema = z.object({
 });
 
 export const authRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
 
     app.post(
       `${API_PREFIX}/auth/login`,
       {
-        schema: {
+        config: { public: true }, schema: {
           summary: 'Sign in: exchange a username and password for a session token',
           tags: ['auth'],
           body: z.object({ username: z.string().min(1).max(63), password: z.string().min(1).max(1024) }),
@@ -51,7 +51,7 @@ export const authRoutes =
 
     app.post(
       `${API_PREFIX}/auth/logout`,
-      { schema: { summary: 'Sign out: revoke the token used (a session or an API token, any role)', tags: ['auth'], security: bearerSecurity, response: { 204: z.null(), ...errorResponses } } },
+      { config: { public: true }, schema: { summary: 'Sign out: revoke the token used (a session or an API token, any role)', tags: ['auth'], security: bearerSecurity, response: { 204: z.null(), ...errorResponses } } },
       async (req, reply) => {
         await logout(deps, bearerOf(req), req.ip);
         return reply.status(204).send(null);
@@ -61,7 +61,7 @@ export const authRoutes =
     app.post(
       `${API_PREFIX}/auth/password`,
       {
-        schema: {
+        config: { pendingPasswordOk: true }, schema: {
           summary: 'Change your own password (signed in with a password; the current one is required). Ends your other sessions',
           tags: ['auth'],
           security: bearerSecurity,
@@ -70,7 +70,7 @@ export const authRoutes =
         },
       },
       async (req) => {
-        const actor = await actorFrom(deps, req, { pendingPasswordOk: true });
+        const actor = req.actor;
         const session = await tokenIdOf(deps, bearerOf(req)!);
         return { user: await changePassword(deps, actor, req.body.currentPassword, req.body.newPassword, session) };
       },
@@ -79,7 +79,7 @@ export const authRoutes =
     app.get(
       `${API_PREFIX}/auth/me`,
       {
-        schema: {
+        config: { pendingPasswordOk: true }, schema: {
           summary: 'Who the token belongs to',
           tags: ['auth'],
           security: bearerSecurity,
@@ -87,7 +87,7 @@ export const authRoutes =
         },
       },
       async (req) => {
-        const a = await actorFrom(deps, req, { pendingPasswordOk: true });
+        const a = req.actor;
         return { id: a.id, kind: a.kind, role: a.role, jobRoles: [...a.jobRoles], mustChangePassword: a.mustChangePassword === true };
       },
     );
@@ -111,7 +111,7 @@ export const authRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         return reply.status(201).send(await createUser(deps, actor, req.body));
       },
     );
@@ -119,7 +119,7 @@ export const authRoutes =
     app.get(
       `${API_PREFIX}/users`,
       { schema: { summary: 'List users (owner only)', tags: ['auth'], security: bearerSecurity, response: { 200: z.object({ users: z.array(userSchema) }), ...errorResponses } } },
-      async (req) => ({ users: await listUsers(deps, await actorFrom(deps, req)) }),
+      async (req) => ({ users: await listUsers(deps, req.actor) }),
     );
 
     app.post(
@@ -134,7 +134,7 @@ export const authRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const { token, view } = await createToken(deps, actor, req.body);
         return reply.status(201).send({ token, details: view });
       },
@@ -151,19 +151,19 @@ export const authRoutes =
           response: { 200: z.object({ tokens: z.array(tokenSchema) }), ...errorResponses },
         },
       },
-      async (req) => ({ tokens: await listTokens(deps, await actorFrom(deps, req), { everyone: req.query.everyone === 'true', all: req.query.all === 'true' }) }),
+      async (req) => ({ tokens: await listTokens(deps, req.actor, { everyone: req.query.everyone === 'true', all: req.query.all === 'true' }) }),
     );
 
     const userParams = z.object({ id: z.string().min(1).max(64) });
     app.post(
       `${API_PREFIX}/users/:id/disable`,
       { schema: { summary: 'Disable a user (owner, signed in): they cannot sign in and their sessions and tokens stop working', tags: ['auth'], security: bearerSecurity, params: userParams, response: { 200: z.object({ user: userSchema }), ...errorResponses } } },
-      async (req) => ({ user: await setUserDisabled(deps, await actorFrom(deps, req), req.params.id, true) }),
+      async (req) => ({ user: await setUserDisabled(deps, req.actor, req.params.id, true) }),
     );
     app.post(
       `${API_PREFIX}/users/:id/enable`,
       { schema: { summary: 'Enable a disabled user again (owner, signed in)', tags: ['auth'], security: bearerSecurity, params: userParams, response: { 200: z.object({ user: userSchema }), ...errorResponses } } },
-      async (req) => ({ user: await setUserDisabled(deps, await actorFrom(deps, req), req.params.id, false) }),
+      async (req) => ({ user: await setUserDisabled(deps, req.actor, req.params.id, false) }),
     );
     app.post(
       `${API_PREFIX}/users/:id/password-reset`,
@@ -176,7 +176,7 @@ export const authRoutes =
           response: { 200: z.object({ user: userSchema, password: z.string() }), ...errorResponses },
         },
       },
-      async (req) => resetPassword(deps, await actorFrom(deps, req), req.params.id),
+      async (req) => resetPassword(deps, req.actor, req.params.id),
     );
 
     app.delete(
@@ -185,7 +185,7 @@ export const authRoutes =
         schema: { summary: 'Revoke a token', tags: ['auth'], security: bearerSecurity, params: z.object({ id: z.uuid() }), response: { 204: z.null(), ...errorResponses } },
       },
       async (req, reply) => {
-        await revokeToken(deps, await actorFrom(deps, req), req.params.id);
+        await revokeToken(deps, req.actor, req.params.id);
         return reply.status(204).send(null);
       },
     );

@@ -9,10 +9,11 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Tables } from '../db/tables.js';
 import { preparedQuery } from '../db/prepared.js';
-import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { StewardError, notFound } from '../shared/errors.js';
 import { giveBack, hit, type LimitRule } from '../server/rate-limit.js';
 import { authorise, isRole, mayGrant, ROLES, type Actor, type Role } from './roles.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
@@ -87,7 +88,7 @@ function validateNewUser(u: NewUser): void {
 }
 
 /** Creates a user; returns the password once (generated unless given). */
-export async function createUser(ctx: RegisterContext, actor: Actor, input: NewUser): Promise<{ user: UserView; password: string }> {
+export async function createUser(ctx: AppContext, actor: Actor, input: NewUser): Promise<{ user: UserView; password: string }> {
   authorise(actor, 'users:manage');
   validateNewUser(input);
   // Tokens cannot mint tokens; an owner user could (by signing in), so a token cannot make one.
@@ -114,7 +115,7 @@ export async function createUser(ctx: RegisterContext, actor: Actor, input: NewU
   return { user: toUser(row), password };
 }
 
-export async function listUsers(ctx: RegisterContext, actor: Actor): Promise<UserView[]> {
+export async function listUsers(ctx: AppContext, actor: Actor): Promise<UserView[]> {
   authorise(actor, 'users:manage');
   return (await ctx.database.db.selectFrom('users').selectAll().orderBy('username').execute()).map(toUser);
 }
@@ -123,7 +124,7 @@ export async function listUsers(ctx: RegisterContext, actor: Actor): Promise<Use
  * First run: when there is no user at all, create the owner with a generated password. Returns
  * the credentials to print once, or undefined when users exist.
  */
-export async function ensureOwner(ctx: RegisterContext, system: Actor, opts: { mustChangePassword?: boolean } = {}): Promise<{ user: UserView; password: string } | undefined> {
+export async function ensureOwner(ctx: AppContext, system: Actor, opts: { mustChangePassword?: boolean } = {}): Promise<{ user: UserView; password: string } | undefined> {
   const any = await ctx.database.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any) return undefined;
   try {
@@ -161,7 +162,7 @@ const limited = (message: string, retryAfterMs: number): StewardError =>
  * Counts one password check against an address and an account, before the check is made; throws
  * RATE_LIMITED when either is used up. Returns what to call when the password turns out right.
  */
-async function countPasswordTry(ctx: RegisterContext, username: string, ip: string): Promise<() => Promise<void>> {
+async function countPasswordTry(ctx: AppContext, username: string, ip: string): Promise<() => Promise<void>> {
   const account = username.toLowerCase();
   const byAddress = await hit(ctx, LOGIN_LIMITS.address, ip);
   if (!byAddress.allowed) throw limited('too many failed sign-ins from this address; try again later', byAddress.retryAfterMs);
@@ -176,12 +177,12 @@ async function countPasswordTry(ctx: RegisterContext, username: string, ip: stri
   };
 }
 
-async function auditFailedSignIn(ctx: RegisterContext, user: Tables['users'] | undefined, ip: string): Promise<void> {
+async function auditFailedSignIn(ctx: AppContext, user: Tables['users'] | undefined, ip: string): Promise<void> {
   await writeTx(ctx, (trx) => appendAudit(trx, ctx, { id: user?.id ?? 'anonymous', role: null, ip }, [{ action: 'auth.login-failed', details: { knownUser: Boolean(user) } }]));
 }
 
 /** A session for a user: a random token, kept only as its hash, lasting SESSION_HOURS. */
-async function startSession(trx: Kysely<Tables>, ctx: RegisterContext, user: Tables['users']): Promise<{ token: string; expiresAt: string; id: string }> {
+async function startSession(trx: Kysely<Tables>, ctx: AppContext, user: Tables['users']): Promise<{ token: string; expiresAt: string; id: string }> {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString();
@@ -197,7 +198,7 @@ async function startSession(trx: Kysely<Tables>, ctx: RegisterContext, user: Tab
  * Sign-in with a username and password. The answer says whether the password must be changed
  * first (mustChangePassword): until it is, the session can only change it, see itself, sign out.
  */
-export async function login(ctx: RegisterContext, username: string, password: string, ip: string): Promise<{ token: string; expiresAt: string; user: UserView }> {
+export async function login(ctx: AppContext, username: string, password: string, ip: string): Promise<{ token: string; expiresAt: string; user: UserView }> {
   const succeeded = await countPasswordTry(ctx, username, ip);
   const user = await ctx.database.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   // Verify against a dummy hash when the user does not exist, so timing does not reveal names.
@@ -230,8 +231,6 @@ export interface TokenView {
 }
 
 /** The token settings Steward reads from its configuration (Config.tokenLifetimeDays). */
-export type AuthContext = RegisterContext & { config?: { tokenLifetimeDays?: number } };
-
 export const DEFAULT_TOKEN_LIFETIME_DAYS = 90;
 export const MAX_TOKEN_LIFETIME_DAYS = 3650;
 
@@ -239,7 +238,7 @@ export const MAX_TOKEN_LIFETIME_DAYS = 3650;
  * Creates an API token scoped to a role (the caller's or one below it). Every token expires: after
  * `expiresInDays`, or the configured default lifetime (90 days unless set).
  */
-export async function createToken(ctx: AuthContext, actor: Actor, input: { name: string; role?: Role; expiresInDays?: number }): Promise<{ token: string; view: TokenView }> {
+export async function createToken(ctx: AppContext, actor: Actor, input: { name: string; role?: Role; expiresInDays?: number }): Promise<{ token: string; view: TokenView }> {
   authorise(actor, 'tokens:create');
   if (actor.kind !== 'user' && actor.kind !== 'cli') throw new StewardError('FORBIDDEN', 'an API token cannot create other tokens; sign in as a user');
   const role = input.role ?? actor.role;
@@ -272,7 +271,7 @@ export async function createToken(ctx: AuthContext, actor: Actor, input: { name:
 }
 
 /** Tokens made at the console belong to the owner account. */
-async function cliUserId(ctx: RegisterContext): Promise<string> {
+async function cliUserId(ctx: AppContext): Promise<string> {
   const owner = await ctx.database.db.selectFrom('users').select('id').where('role', '=', 'owner').orderBy('created_at').limit(1).executeTakeFirst();
   if (!owner) throw new StewardError('CONFLICT', 'there is no owner account yet: start "steward serve" once or run "steward users create"');
   return owner.id;
@@ -294,7 +293,7 @@ const toToken = (t: Tables['api_tokens']): TokenView => ({
  * Tokens and sessions, never their secrets: a user's own, or (owner, console) everyone's. By
  * default only those still usable; `all` adds revoked and expired ones.
  */
-export async function listTokens(ctx: RegisterContext, actor: Actor, opts: { everyone?: boolean; all?: boolean } = {}): Promise<TokenView[]> {
+export async function listTokens(ctx: AppContext, actor: Actor, opts: { everyone?: boolean; all?: boolean } = {}): Promise<TokenView[]> {
   const mine = actor.userId ?? (actor.kind === 'user' ? actor.id : undefined);
   if (opts.everyone || !mine) authorise(actor, 'users:manage');
   const now = ctx.clock.now().toISOString();
@@ -309,7 +308,7 @@ export async function listTokens(ctx: RegisterContext, actor: Actor, opts: { eve
   return rows.map(toToken);
 }
 
-export async function revokeToken(ctx: RegisterContext, actor: Actor, id: string): Promise<void> {
+export async function revokeToken(ctx: AppContext, actor: Actor, id: string): Promise<void> {
   await writeTx(ctx, async (trx) => {
     const t = await trx.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
     // Users revoke their own tokens; the owner may revoke anyone's.
@@ -324,7 +323,7 @@ export async function revokeToken(ctx: RegisterContext, actor: Actor, id: string
  * Sign-out: revokes the token presented, whatever its kind and role (a session, or an API token
  * used by a script that is done with it). UNAUTHENTICATED when it is not a valid token.
  */
-export async function logout(ctx: RegisterContext, bearer: string | undefined, ip: string): Promise<void> {
+export async function logout(ctx: AppContext, bearer: string | undefined, ip: string): Promise<void> {
   const actor = await authenticate(ctx, bearer, ip, { pendingPasswordOk: true });
   await writeTx(ctx, async (trx) => {
     const hash = hashToken(bearer!);
@@ -360,7 +359,7 @@ async function endSessions(trx: Kysely<Tables>, userId: string, now: string, exc
  * brings back their unexpired API tokens but not their sessions. The last enabled owner cannot be
  * disabled, nor can owners disable themselves.
  */
-export async function setUserDisabled(ctx: RegisterContext, actor: Actor, idOrName: string, disabled: boolean): Promise<UserView> {
+export async function setUserDisabled(ctx: AppContext, actor: Actor, idOrName: string, disabled: boolean): Promise<UserView> {
   authorise(actor, 'users:manage');
   if (actor.kind === 'token') throw new StewardError('FORBIDDEN', 'an API token cannot enable or disable users; sign in as an owner');
   return writeTx(ctx, async (trx) => {
@@ -382,7 +381,7 @@ export async function setUserDisabled(ctx: RegisterContext, actor: Actor, idOrNa
  * Changes the signed-in user's own password; the current one is required (and counted like a
  * sign-in, so a stolen session cannot guess it quickly). Ends the user's other sessions.
  */
-export async function changePassword(ctx: RegisterContext, actor: Actor, current: string, next: string, sessionId?: string): Promise<UserView> {
+export async function changePassword(ctx: AppContext, actor: Actor, current: string, next: string, sessionId?: string): Promise<UserView> {
   if (actor.kind !== 'user') throw new StewardError('FORBIDDEN', 'sign in with your password to change it (an API token cannot)');
   checkNewPassword(next, 'newPassword');
   if (next === current) throw new StewardError('VALIDATION_FAILED', 'newPassword: choose a password different from the current one', [{ path: 'newPassword', message: 'unchanged' }]);
@@ -409,7 +408,7 @@ export async function changePassword(ctx: RegisterContext, actor: Actor, current
  * sign-in, and their sessions end now. Only a signed-in owner (or the console) may: a token that
  * could reset passwords could sign in as anyone.
  */
-export async function resetPassword(ctx: RegisterContext, actor: Actor, idOrName: string): Promise<{ user: UserView; password: string }> {
+export async function resetPassword(ctx: AppContext, actor: Actor, idOrName: string): Promise<{ user: UserView; password: string }> {
   authorise(actor, 'users:manage');
   if (actor.kind === 'token') throw new StewardError('FORBIDDEN', 'an API token cannot reset passwords; sign in as an owner');
   const password = generatePassword();
@@ -442,7 +441,7 @@ const LAST_USED_GRANULARITY_MS = 5 * 60_000;
  * revoked, or its user disabled). A session whose password an owner reset can only be used where
  * `pendingPasswordOk` (changing it, seeing who you are, signing out): elsewhere PASSWORD_CHANGE_REQUIRED.
  */
-export async function authenticate(ctx: RegisterContext, bearer: string | undefined, ip: string, opts: { pendingPasswordOk?: boolean } = {}): Promise<Actor> {
+export async function authenticate(ctx: AppContext, bearer: string | undefined, ip: string, opts: { pendingPasswordOk?: boolean } = {}): Promise<Actor> {
   if (!bearer || !bearer.startsWith(TOKEN_PREFIX) || bearer.length > 200) {
     throw new StewardError('UNAUTHENTICATED', 'sign in first: send "Authorization: Bearer <token>"');
   }
@@ -471,7 +470,7 @@ export async function authenticate(ctx: RegisterContext, bearer: string | undefi
 }
 
 /** The session or token id behind a bearer token (for "end my other sessions"). */
-export async function tokenIdOf(ctx: RegisterContext, bearer: string): Promise<string | undefined> {
+export async function tokenIdOf(ctx: AppContext, bearer: string): Promise<string | undefined> {
   const [row] = await tokenByHash(ctx.database.db, hashToken(bearer));
   return row?.id;
 }

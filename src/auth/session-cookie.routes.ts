@@ -6,11 +6,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
-import { actorFrom } from './auth.http.js';
 import { hashToken, login, revokeToken } from './auth.service.js';
 import { ROLES, can, type Actor, type Permission } from './roles.js';
 import { changeOwnPassword, clearSessionCookie, csrfTokenFor, mustChangePassword, sessionCookie, setSessionCookie } from './session-cookie.js';
@@ -33,14 +32,14 @@ const sessionSchema = z.object({
 const permissionsOf = (actor: Pick<Actor, 'role' | 'jobRoles' | 'kind' | 'id'>): string[] => PERMISSIONS.filter((p) => can(actor as Actor, p));
 
 export const sessionCookieRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
 
     app.post(
       `${API_PREFIX}/auth/session`,
       {
-        schema: {
+        config: { public: true }, schema: {
           summary: 'Sign in to the console: a session cookie (HttpOnly, SameSite=Strict) and the CSRF token its writes must send',
           tags: ['auth'],
           body: z.object({ username: z.string().min(1).max(63), password: z.string().min(1).max(1024) }),
@@ -66,7 +65,7 @@ export const sessionCookieRoutes =
       async (req) => {
         const token = sessionCookie(req);
         if (!token) throw new StewardError('UNAUTHENTICATED', 'no console session: sign in');
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const row = await deps.database.db
           .selectFrom('api_tokens')
           .innerJoin('users', 'users.id', 'api_tokens.user_id')
@@ -89,7 +88,7 @@ export const sessionCookieRoutes =
       async (req, reply) => {
         const token = sessionCookie(req);
         if (!token) throw new StewardError('UNAUTHENTICATED', 'no console session: sign in');
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const row = await deps.database.db.selectFrom('api_tokens').select('id').where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow();
         await revokeToken(deps, actor, row.id);
         clearSessionCookie(reply, deps.config.baseUrl);
@@ -108,7 +107,7 @@ export const sessionCookieRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const header = req.headers.authorization;
         const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : sessionCookie(req);
         await changeOwnPassword(deps, actor, token, req.body);

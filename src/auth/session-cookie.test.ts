@@ -2,10 +2,10 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { createUser, ensureOwner } from './auth.service.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './session-cookie.js';
+import { systemActor } from '../kernel/actors.js';
 
 const cookieOf = (res: LightMyRequestResponse): string => {
   const set = String(res.headers['set-cookie']);

@@ -14,10 +14,10 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RegisterContext } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { authenticate, changePassword, tokenIdOf } from './auth.service.js';
 import type { Actor } from './roles.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const SESSION_COOKIE = 'steward_session';
 export const CSRF_HEADER = 'x-steward-csrf';
@@ -56,13 +56,13 @@ export function clearSessionCookie(reply: FastifyReply, baseUrl: string): void {
 const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['/api/v1/auth/session', '/api/v1/auth/session/password', '/api/v1/auth/me']);
 
 /** A password someone else chose (the first-run one, or an owner's reset) must be replaced first (users.must_change_password). */
-export async function mustChangePassword(ctx: RegisterContext, userId: string): Promise<boolean> {
+export async function mustChangePassword(ctx: AppContext, userId: string): Promise<boolean> {
   const row = await ctx.database.db.selectFrom('users').select('must_change_password').where('id', '=', userId).executeTakeFirst();
   return row?.must_change_password === 1;
 }
 
 /** The actor behind a cookie session: the token is checked as a bearer token is, plus CSRF and the one-time-password rule. */
-export async function actorFromCookie(ctx: RegisterContext, req: FastifyRequest, token: string): Promise<Actor> {
+export async function actorFromCookie(ctx: AppContext, req: FastifyRequest, token: string): Promise<Actor> {
   // Until a one-time password is replaced, only the routes that replace it (and say who you are) answer.
   const actor = await authenticate(ctx, token, req.ip, { pendingPasswordOk: ALLOWED_BEFORE_PASSWORD_CHANGE.has(req.routeOptions.url ?? '') });
   if (!SAFE_METHODS.has(req.method)) {
@@ -77,7 +77,7 @@ export async function actorFromCookie(ctx: RegisterContext, req: FastifyRequest,
 }
 
 /** Replaces the signed-in user's password (auth.service's changePassword: current one checked and counted, flag cleared, other sessions ended). */
-export async function changeOwnPassword(ctx: RegisterContext, actor: Actor, currentToken: string | undefined, input: { currentPassword: string; newPassword: string }): Promise<void> {
+export async function changeOwnPassword(ctx: AppContext, actor: Actor, currentToken: string | undefined, input: { currentPassword: string; newPassword: string }): Promise<void> {
   const sessionId = currentToken ? await tokenIdOf(ctx, currentToken) : undefined;
   await changePassword(ctx, actor, input.currentPassword, input.newPassword, sessionId);
 }

@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { commandConfig, type CliIo, withRuntime } from '../cli/io.js';
 import { openDatabase } from '../db/database.js';
 import { loadPolicy } from '../policy/policy.loader.js';
-import { cliActor, kekProviderFor, ledgerFileFor } from '../runtime/runtime.js';
+import { kekProviderFor, ledgerFileFor, mailerFor } from '../kernel/runtime.js';
 import { systemClock } from '../shared/clock.js';
 import { createBackup, restoreBackup } from './backup.service.js';
+import { cliActor } from '../kernel/actors.js';
 
 const stamp = (iso: string): string => iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
@@ -35,12 +36,15 @@ export function registerBackupCommands(program: Command, io: CliIo): void {
       const config = commandConfig(cmd, io);
       const policy = await loadPolicy(config.policyFile);
       const database = await openDatabase(config.databaseUrl, { migrate: false });
+      const mailer = mailerFor(config, policy);
       try {
         const progress = opts.json ? undefined : (m: string) => io.stdout(`  ${m}\n`);
         const r = await restoreBackup({
           file: path.resolve(io.cwd, file),
           database,
           provider: kekProviderFor(config),
+          config,
+          mailer,
           policy,
           clock: systemClock,
           actor: cliActor(),
@@ -57,6 +61,7 @@ export function registerBackupCommands(program: Command, io: CliIo): void {
           );
         }
       } finally {
+        mailer.close();
         await database.close();
       }
     });

@@ -17,13 +17,15 @@ import { migrate, type Database } from '../db/database.js';
 import { migrationNames } from '../db/migrations/index.js';
 import type { Tables } from '../db/tables.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
-import { Keyring } from '../register/keyring.js';
-import { eraseSubject, writeTx, type RegisterContext } from '../register/register.service.js';
+import { Keyring } from '../crypto/keyring.js';
+import { eraseSubject } from '../register/register.service.js';
 import { deleteRecordRows } from '../retention/retention.actions.js';
 import type { Clock } from '../shared/clock.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { BackupWriter, decodeValue, encodeValue, readBackupHeader, readBackupLines, type BackupHeader } from './backup.format.js';
 import { afterErasure, mirrorLedger, readLedgerFile, type LedgerEntry } from './erasure-ledger.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 const PAGE = 2000;
 const MIGRATION_TABLES = ['kysely_migration_lock', 'kysely_migration'];
@@ -66,7 +68,7 @@ export interface BackupResult {
  * file first: a backup is never newer than the ledger that must outlive it.
  */
 export async function createBackup(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   out: string,
   opts: { onProgress?: Progress } = {},
@@ -137,6 +139,9 @@ export interface RestoreOptions {
   provider: KekProvider;
   policy: LoadedPolicy;
   clock: Clock;
+  /** The running configuration and mailer, for the context the restore re-applies erasures in. */
+  config: AppContext['config'];
+  mailer: AppContext['mailer'];
   actor: Actor;
   /** The erasure ledger's file: every erasure in it is applied again after loading. */
   erasureLedgerFile: string;
@@ -286,7 +291,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     if (isStewardError(e) && e.code === 'CONFIG_INVALID') throw new StewardError('BACKUP_WRONG_KEY', `The restored database's keys do not open with ${opts.provider.id}: ${e.message}`);
     throw e;
   }
-  const ctx: RegisterContext = { database, keyring, policy: opts.policy, clock: opts.clock, erasureLedgerFile: opts.erasureLedgerFile };
+  const ctx: AppContext = { config: opts.config, mailer: opts.mailer, database, keyring, policy: opts.policy, clock: opts.clock, erasureLedgerFile: opts.erasureLedgerFile };
   // The chain is now the backup's: anchors kept outside the database may record a newer head.
   const restoredEntries = (await readVerifiedHead(db, keyring))?.count ?? 0;
   const witness = opts.witnessDir ? new AuditWitness(opts.witnessDir, keyring, opts.clock) : undefined;
@@ -317,7 +322,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
  * through the register's own erasure (key destroyed, suppression list, audit entry), records
  * deleted in one audited transaction. The ledger's own rows are then completed from the file.
  */
-export async function reapplyErasures(ctx: RegisterContext, actor: Actor, entries: readonly LedgerEntry[]): Promise<{ subjects: number; records: number; entries: number }> {
+export async function reapplyErasures(ctx: AppContext, actor: Actor, entries: readonly LedgerEntry[]): Promise<{ subjects: number; records: number; entries: number }> {
   const db = ctx.database.db;
   const subjectIds = [...new Set(entries.filter((e) => e.kind === 'subject').map((e) => e.target))];
   const recordIds = [...new Set(entries.filter((e) => e.kind === 'record').map((e) => e.target))];

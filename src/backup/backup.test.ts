@@ -16,10 +16,11 @@ import { actorWith, createTestRuntime, REGISTER_POLICY, type TestRuntime } from 
 import { verifyAudit } from '../audit/audit.service.js';
 import { fileKekProvider, readKeyFileVersions } from '../crypto/kek.js';
 import { openDatabase } from '../db/database.js';
-import { Keyring } from '../register/keyring.js';
-import { createSubject, deleteRecord, eraseSubject, findSubjects, getSubject, type RegisterContext } from '../register/register.service.js';
+import { Keyring } from '../crypto/keyring.js';
+import { createSubject, deleteRecord, eraseSubject, findSubjects, getSubject } from '../register/register.service.js';
 import { createBackup, restoreBackup, type RestoreOptions } from './backup.service.js';
 import { LEDGER_FILE } from './erasure-ledger.js';
+import type { AppContext } from '../kernel/context.js';
 
 // Each restore builds a database's schema twice (up to the backup's migrations, then the rest):
 // seconds on a busy machine, more on PostgreSQL.
@@ -43,10 +44,10 @@ async function setup(kind: 'sqlite' | 'postgres'): Promise<TestRuntime> {
 }
 
 const restoreInto = (rt: TestRuntime, file: string, database: TestDatabase, extra: Partial<RestoreOptions> = {}) =>
-  restoreBackup({ file, database, provider: rt.keyring.provider, policy: rt.policy, clock: rt.clock, actor: operator, erasureLedgerFile: rt.erasureLedgerFile!, ...extra });
+  restoreBackup({ file, database, provider: rt.keyring.provider, config: rt.config, mailer: rt.mailer, policy: rt.policy, clock: rt.clock, actor: operator, erasureLedgerFile: rt.erasureLedgerFile!, ...extra });
 
-async function contextOver(rt: TestRuntime, database: TestDatabase): Promise<RegisterContext> {
-  return { database, keyring: await Keyring.open(database.db, rt.keyring.provider), policy: rt.policy, clock: rt.clock, erasureLedgerFile: rt.erasureLedgerFile };
+async function contextOver(rt: TestRuntime, database: TestDatabase): Promise<AppContext> {
+  return { config: rt.config, mailer: rt.mailer, database, keyring: await Keyring.open(database.db, rt.keyring.provider), policy: rt.policy, clock: rt.clock, erasureLedgerFile: rt.erasureLedgerFile };
 }
 
 const count = async (database: TestDatabase, table: 'subjects' | 'audit_log') =>

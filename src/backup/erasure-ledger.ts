@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Tables } from '../db/tables.js';
-import type { Keyring } from '../register/keyring.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { emptyPacksOfSubjects } from '../requests/requests.store.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';

@@ -49,6 +49,8 @@ describe.each(dialects)('restore and the audit anchors on %s', (kind) => {
       file,
       database: rt.database,
       provider: rt.keyring.provider,
+      config: rt.config,
+      mailer: rt.mailer,
       policy: rt.policy,
       clock: rt.clock,
       actor: operator,

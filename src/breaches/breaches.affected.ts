@@ -13,12 +13,15 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { indexFields, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { indexFields } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { parseInstant } from './breaches.clock.js';
 import { LIMITS, timeText, type AffectedCounts, type SelectionCriteria } from './breaches.events.js';
 import { appendEvent } from './breaches.store.js';
 import { loadBreach, parseInput } from './breaches.service.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'an id from the declaration').max(64);
 const ids = z.array(idText).min(1).max(LIMITS.listItems);
@@ -73,7 +76,7 @@ function endOf(value: string, path: string): string {
 
 /** Subjects matching any of the identifiers, by blind index; counts only, no values kept. */
 async function matchIdentifiers(
-  ctx: RegisterContext,
+  ctx: AppContext,
   db: Kysely<Tables>,
   given: NonNullable<z.output<typeof affectedInput>['identifiers']>,
 ): Promise<{ subjects: Set<string>; given: number; unmatched: number; invalid: number }> {
@@ -187,7 +190,7 @@ async function totalsFor(db: Kysely<Tables>, breachId: string): Promise<Affected
 }
 
 /** Selects the people affected and stores them on the breach (privacy officer, owner). */
-export async function selectAffected(ctx: RegisterContext, actor: Actor, id: string, raw: AffectedInput): Promise<SelectionResult> {
+export async function selectAffected(ctx: AppContext, actor: Actor, id: string, raw: AffectedInput): Promise<SelectionResult> {
   authorise(actor, 'breaches:manage');
   const input = parseInput(affectedInput, raw);
   const idx = policyIndex(ctx.policy);
@@ -326,7 +329,7 @@ export interface AffectedListing {
 }
 
 /** Counts for anyone who may read breaches; the people themselves only if every category is open to the reader. */
-export async function listAffected(ctx: RegisterContext, actor: Actor, id: string, opts: { after?: string; limit: number }): Promise<AffectedListing> {
+export async function listAffected(ctx: AppContext, actor: Actor, id: string, opts: { after?: string; limit: number }): Promise<AffectedListing> {
   authorise(actor, 'breaches:read');
   return writeTx(ctx, async (trx) => {
     const b = await loadBreach(ctx, trx, id);

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { cliActor } from '../runtime/runtime.js';
 import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { selectAffected, type AffectedInput } from './breaches.affected.js';
@@ -24,6 +23,7 @@ import { sendBreachReminders } from './breaches.reminders.js';
 import { buildIcoReport } from './breaches.report.js';
 import { addNote, assessRisk, closeBreach, getBreach, listBreaches, openBreach, recordDecision, recordIcoReport, updateFacts, type BreachView } from './breaches.service.js';
 import { renderIcoReportHtml } from './breaches.templates.js';
+import { cliActor } from '../kernel/actors.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const MAX_INPUT_FILE = 20 * 1024 * 1024;

@@ -4,11 +4,12 @@
  */
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
-import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { REGISTER_CSV_COLUMNS, registerCsvRow } from './breaches.presenter.js';
 import { allBreaches, clockOf } from './breaches.service.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
-export async function exportRegisterCsv(ctx: RegisterContext, actor: Actor): Promise<{ csv: string; breaches: number }> {
+export async function exportRegisterCsv(ctx: AppContext, actor: Actor): Promise<{ csv: string; breaches: number }> {
   authorise(actor, 'breaches:read');
   const now = ctx.clock.now();
   return writeTx(ctx, async (trx) => {

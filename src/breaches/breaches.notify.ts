@@ -13,7 +13,7 @@ import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { DataCategory } from '../policy/policy.schema.js';
-import { decryptRecord, loadSubjectKey, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { decryptRecord, loadSubjectKey } from '../register/register.service.js';
 import { categoryFields, SINGLE_FIELD } from '../register/fields.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
@@ -22,8 +22,9 @@ import { appendEvent } from './breaches.store.js';
 import { contactPointFor, loadBreach } from './breaches.service.js';
 import { renderLetter, type Letter } from './breaches.templates.js';
 import type { BreachRow } from './breaches.store.js';
-
-export type NotifyContext = RegisterContext & { mailer: Mailer };
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export interface NotifyResult {
   reference: string;
@@ -75,7 +76,7 @@ async function linkedPeople(db: Kysely<Tables>, breachId: string): Promise<{ peo
  * record's values of fields of the given types (a category without fields: its one value), or
  * nothing if erased.
  */
-async function valuesOf(ctx: RegisterContext, db: Kysely<Tables>, subjectId: string, categories: readonly string[], types: ReadonlySet<string>): Promise<Map<string, string[]>> {
+async function valuesOf(ctx: AppContext, db: Kysely<Tables>, subjectId: string, categories: readonly string[], types: ReadonlySet<string>): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (categories.length === 0) return out;
   const subject = await db.selectFrom('subjects').select(['erased_at']).where('id', '=', subjectId).executeTakeFirst();
@@ -95,13 +96,13 @@ async function valuesOf(ctx: RegisterContext, db: Kysely<Tables>, subjectId: str
   return out;
 }
 
-const categoriesOf = (ctx: RegisterContext, ids: readonly string[]): DataCategory[] => {
+const categoriesOf = (ctx: AppContext, ids: readonly string[]): DataCategory[] => {
   const idx = policyIndex(ctx.policy);
   return ids.map((c) => idx.categories.get(c)).filter((c): c is DataCategory => c !== undefined);
 };
 
 /** Emails the letter to every affected person not yet told (privacy officer, owner). */
-export async function notifyPeopleByEmail(ctx: NotifyContext, actor: Actor, id: string, opts: { expectedRecipients?: number } = {}): Promise<NotifyResult> {
+export async function notifyPeopleByEmail(ctx: AppContext, actor: Actor, id: string, opts: { expectedRecipients?: number } = {}): Promise<NotifyResult> {
   authorise(actor, 'breaches:manage');
   const db = ctx.database.db;
   if (opts.expectedRecipients !== undefined) {
@@ -229,7 +230,7 @@ export interface NotifyPreview {
  * What notifyPeopleByEmail would do now, without sending anything: how many people it would email
  * and the letter they would get. Counts come from which records exist; no address is decrypted.
  */
-export async function previewNotify(ctx: RegisterContext, actor: Actor, id: string): Promise<NotifyPreview> {
+export async function previewNotify(ctx: AppContext, actor: Actor, id: string): Promise<NotifyPreview> {
   authorise(actor, 'breaches:manage');
   const db = ctx.database.db;
   const start = await loadBreach(ctx, db, id);
@@ -284,7 +285,7 @@ export interface PostLetter extends Letter {
 }
 
 /** Categories used for a postal address when none are named: names and addresses, not identifiers. */
-export function defaultAddressCategories(ctx: RegisterContext): string[] {
+export function defaultAddressCategories(ctx: AppContext): string[] {
   return ctx.policy.policy.data_categories
     .filter((c) => c.storage !== 'never' && (c.fields?.length ? c.fields.some((f) => ADDRESS_TYPES.has(f.type)) : !c.identifier && /(^|-)(name|address|postcode)($|-)/.test(c.id)))
     .map((c) => c.id);
@@ -302,7 +303,7 @@ const isNameCategory = (c: DataCategory): boolean => (c.fields?.length ? c.field
  * The caller writes them somewhere private: they hold names and addresses.
  */
 export async function exportLetters(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   id: string,
   opts: { addressCategories?: string[]; all?: boolean } = {},

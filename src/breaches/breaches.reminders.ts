@@ -11,14 +11,13 @@
  * superseded.
  */
 import { appendAudit } from '../audit/audit.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import type { Mailer } from '../mail/mailer.js';
-import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { isStewardError } from '../shared/errors.js';
 import { breachClock } from './breaches.clock.js';
 import { REMINDER_STAGES, renderReminder, type ReminderStage } from './breaches.templates.js';
-
-export type ReminderContext = RegisterContext & { mailer: Mailer; config?: { baseUrl?: string } };
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
+import { systemActor } from '../kernel/actors.js';
 
 export interface ReminderOutcome {
   breachId: string;
@@ -40,12 +39,12 @@ const HOUR = 3_600_000;
 const STALE_CLAIM_MS = 15 * 60_000;
 
 /** Where reminders go: the declared privacy contact, else the organisation's address. */
-export function privacyOfficerEmail(ctx: RegisterContext): string | undefined {
+export function privacyOfficerEmail(ctx: AppContext): string | undefined {
   const org = ctx.policy.policy.organisation;
   return org.privacy_contact?.email ?? org.contact.email;
 }
 
-export async function sendBreachReminders(ctx: ReminderContext, now: Date = ctx.clock.now()): Promise<ReminderRun> {
+export async function sendBreachReminders(ctx: AppContext, now: Date = ctx.clock.now()): Promise<ReminderRun> {
   const actor = systemActor('breach-reminders');
   const to = privacyOfficerEmail(ctx);
   const horizon = new Date(now.getTime() + REMINDER_STAGES[0].hoursBefore * HOUR).toISOString();

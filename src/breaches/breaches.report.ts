@@ -11,11 +11,13 @@
  */
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
-import { policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
 import { formatUk, parseInstant, type BreachClock } from './breaches.clock.js';
 import { EXEMPTION_TEXT, firstIcoReport, foldEvents, type ContactPoint, type Exemption, type IcoPhase, type Nature } from './breaches.events.js';
 import { clockOf, contactPointFor, loadBreach, notificationSummary, type NotificationSummary } from './breaches.service.js';
 import { StewardError } from '../shared/errors.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export interface UkTime {
   utc: string;
@@ -80,7 +82,7 @@ const NATURE_TEXT: Record<Nature, string> = {
   availability: 'availability: personal data was lost or destroyed, or access to it was lost',
 };
 
-export async function buildIcoReport(ctx: RegisterContext, actor: Actor, id: string, opts: { asOf?: string } = {}): Promise<IcoReport> {
+export async function buildIcoReport(ctx: AppContext, actor: Actor, id: string, opts: { asOf?: string } = {}): Promise<IcoReport> {
   authorise(actor, 'breaches:read');
   const now = ctx.clock.now();
   const asOf = opts.asOf ? parseInstant(opts.asOf, 'asOf') : undefined;

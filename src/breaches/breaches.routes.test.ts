@@ -3,11 +3,11 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
 import { createSubject } from '../register/register.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
+import { systemActor } from '../kernel/actors.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/breaches/policy.yaml');
 

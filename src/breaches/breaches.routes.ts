@@ -6,9 +6,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import { bearerSecurity } from '../auth/auth.http.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { affectedInput, listAffected, selectAffected } from './breaches.affected.js';
 import { assessInput, closeInput, decideInput, factsUpdateInput, icoReportInput, noteInput, openInput } from './breaches.events.js';
@@ -38,7 +38,7 @@ const params = z.object({ id: z.uuid() });
 const BASE = `${API_PREFIX}/breaches`;
 
 export const breachRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['breaches'];
@@ -55,7 +55,7 @@ export const breachRoutes =
           response: { 201: breachResponse, ...errorResponses },
         },
       },
-      async (req, reply) => reply.status(201).send(presentBreach(await openBreach(deps, await actorFrom(deps, req), req.body))),
+      async (req, reply) => reply.status(201).send(presentBreach(await openBreach(deps, req.actor, req.body))),
     );
 
     app.get(
@@ -70,7 +70,7 @@ export const breachRoutes =
         },
       },
       async (req) => {
-        const page = await listBreaches(deps, await actorFrom(deps, req), {
+        const page = await listBreaches(deps, req.actor, {
           limit: req.query.limit,
           ...(req.query.status ? { status: req.query.status } : {}),
           ...(req.query.after ? { after: req.query.after } : {}),
@@ -91,7 +91,7 @@ export const breachRoutes =
         },
       },
       async (req, reply) => {
-        const { csv } = await exportRegisterCsv(deps, await actorFrom(deps, req));
+        const { csv } = await exportRegisterCsv(deps, req.actor);
         return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="breach-register.csv"').send(csv);
       },
     );
@@ -109,49 +109,49 @@ export const breachRoutes =
         },
       },
       async (req) =>
-        presentBreach(await getBreach(deps, await actorFrom(deps, req), req.params.id, { history: req.query.history === 'true', ...(req.query.asOf ? { asOf: req.query.asOf } : {}) })),
+        presentBreach(await getBreach(deps, req.actor, req.params.id, { history: req.query.history === 'true', ...(req.query.asOf ? { asOf: req.query.asOf } : {}) })),
     );
 
     app.post(
       `${BASE}/:id/facts`,
       { schema: { summary: 'Add to or correct the facts (appended; the history keeps what was known before)', tags, security: bearerSecurity, params, body: factsUpdateInput, response: ok } },
-      async (req) => presentBreach(await updateFacts(deps, await actorFrom(deps, req), req.params.id, req.body)),
+      async (req) => presentBreach(await updateFacts(deps, req.actor, req.params.id, req.body)),
     );
 
     app.post(
       `${BASE}/:id/assessment`,
       { schema: { summary: 'Record the risk to people: unlikely, risk or high, with reasons and any Art 34(3) exemptions', tags, security: bearerSecurity, params, body: assessInput, response: ok } },
-      async (req) => presentBreach(await assessRisk(deps, await actorFrom(deps, req), req.params.id, req.body)),
+      async (req) => presentBreach(await assessRisk(deps, req.actor, req.params.id, req.body)),
     );
 
     app.post(
       `${BASE}/:id/decisions`,
       { schema: { summary: 'Record a decision (report to the ICO or not; tell people or not) with its reason and who made it', tags, security: bearerSecurity, params, body: decideInput, response: ok } },
-      async (req) => presentBreach(await recordDecision(deps, await actorFrom(deps, req), req.params.id, req.body)),
+      async (req) => presentBreach(await recordDecision(deps, req.actor, req.params.id, req.body)),
     );
 
     app.post(
       `${BASE}/:id/ico-reports`,
       { schema: { summary: 'Record a report made to the ICO: the initial one, then updates; a late first report needs the reasons for the delay', tags, security: bearerSecurity, params, body: icoReportInput, response: ok } },
-      async (req) => presentBreach(await recordIcoReport(deps, await actorFrom(deps, req), req.params.id, req.body)),
+      async (req) => presentBreach(await recordIcoReport(deps, req.actor, req.params.id, req.body)),
     );
 
     app.post(
       `${BASE}/:id/notes`,
       { schema: { summary: 'Add a note to the record', tags, security: bearerSecurity, params, body: noteInput, response: ok } },
-      async (req) => presentBreach(await addNote(deps, await actorFrom(deps, req), req.params.id, req.body)),
+      async (req) => presentBreach(await addNote(deps, req.actor, req.params.id, req.body)),
     );
 
     app.post(
       `${BASE}/:id/close`,
       { schema: { summary: 'Close a breach, with the reason', tags, security: bearerSecurity, params, body: closeInput, response: ok } },
-      async (req) => presentBreach(await closeBreach(deps, await actorFrom(deps, req), req.params.id, req.body)),
+      async (req) => presentBreach(await closeBreach(deps, req.actor, req.params.id, req.body)),
     );
 
     app.post(
       `${BASE}/:id/reopen`,
       { schema: { summary: 'Reopen a closed breach, with the reason', tags, security: bearerSecurity, params, body: closeInput, response: ok } },
-      async (req) => presentBreach(await closeBreach(deps, await actorFrom(deps, req), req.params.id, req.body, true)),
+      async (req) => presentBreach(await closeBreach(deps, req.actor, req.params.id, req.body, true)),
     );
 
     app.post(
@@ -166,7 +166,7 @@ export const breachRoutes =
           response: { 200: selectionResponse, ...errorResponses },
         },
       },
-      async (req) => presentSelection(await selectAffected(deps, await actorFrom(deps, req), req.params.id, req.body)),
+      async (req) => presentSelection(await selectAffected(deps, req.actor, req.params.id, req.body)),
     );
 
     app.get(
@@ -182,7 +182,7 @@ export const breachRoutes =
         },
       },
       async (req) =>
-        presentAffected(await listAffected(deps, await actorFrom(deps, req), req.params.id, { limit: req.query.limit, ...(req.query.after ? { after: req.query.after } : {}) })),
+        presentAffected(await listAffected(deps, req.actor, req.params.id, { limit: req.query.limit, ...(req.query.after ? { after: req.query.after } : {}) })),
     );
 
     app.post(
@@ -196,7 +196,7 @@ export const breachRoutes =
           response: { 200: notifyPreviewResponse, ...errorResponses },
         },
       },
-      async (req) => presentNotifyPreview(await previewNotify(deps, await actorFrom(deps, req), req.params.id)),
+      async (req) => presentNotifyPreview(await previewNotify(deps, req.actor, req.params.id)),
     );
 
     app.post(
@@ -214,7 +214,7 @@ export const breachRoutes =
       },
       async (req) =>
         presentNotify(
-          await notifyPeopleByEmail(deps, await actorFrom(deps, req), req.params.id, req.body.expectedRecipients !== undefined ? { expectedRecipients: req.body.expectedRecipients } : {}),
+          await notifyPeopleByEmail(deps, req.actor, req.params.id, req.body.expectedRecipients !== undefined ? { expectedRecipients: req.body.expectedRecipients } : {}),
         ),
     );
 
@@ -231,7 +231,7 @@ export const breachRoutes =
         },
       },
       async (req, reply) => {
-        const report = await buildIcoReport(deps, await actorFrom(deps, req), req.params.id, req.query.asOf ? { asOf: req.query.asOf } : {});
+        const report = await buildIcoReport(deps, req.actor, req.params.id, req.query.asOf ? { asOf: req.query.asOf } : {});
         if (req.query.format === 'html') {
           return reply
             .type('text/html; charset=utf-8')

@@ -15,7 +15,7 @@ import { assertNoCardData } from '../crypto/card-detect.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Contact } from '../policy/policy.schema.js';
-import { ciphertextDigest, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { ciphertextDigest } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { breachClock, formatUk, parseInstant, type BreachClock } from './breaches.clock.js';
 import {
@@ -41,10 +41,11 @@ import {
   type OpenInput,
 } from './breaches.events.js';
 import { appendEvent, breachKey, breachRow, insertBreach, loadEvents, type BreachRow } from './breaches.store.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 /** What the breach functions need: the register's context, and a mailer for those that send. */
-export type BreachContext = RegisterContext & { mailer?: Mailer; config?: { baseUrl?: string } };
-
 /** A few minutes' grace for times typed as "now" on a machine whose clock runs a little ahead. */
 const FUTURE_GRACE_MS = 5 * 60_000;
 
@@ -62,7 +63,7 @@ const conflict = (message: string): StewardError => new StewardError('CONFLICT',
 
 const TEXT_FIELDS = ['title', 'description', 'descriptionForPeople', 'howDiscovered', 'consequences', 'measuresTaken', 'measuresProposed', 'adviceToPeople'] as const;
 
-function checkDeclared(ctx: RegisterContext, kind: 'categories' | 'relationships', ids: readonly string[] | undefined): void {
+function checkDeclared(ctx: AppContext, kind: 'categories' | 'relationships', ids: readonly string[] | undefined): void {
   if (!ids) return;
   const idx = policyIndex(ctx.policy);
   const known = kind === 'categories' ? idx.categories : idx.relationships;
@@ -76,7 +77,7 @@ function checkContactPoint(cp: ContactPoint | undefined): void {
 }
 
 /** Checks facts as a whole: declared ids, no card data, and times in a possible order. */
-function checkFacts(ctx: RegisterContext, f: BreachFacts, now: Date): void {
+function checkFacts(ctx: AppContext, f: BreachFacts, now: Date): void {
   checkDeclared(ctx, 'categories', f.categories);
   checkDeclared(ctx, 'relationships', f.relationships);
   checkContactPoint(f.contactPoint);
@@ -181,7 +182,7 @@ const compactContact = (c: Partial<Contact> | undefined): ContactPoint => ({
 });
 
 /** The contact point for the ICO and for people (Art 33(3)(b)): as given, else the declaration's. */
-export function contactPointFor(ctx: RegisterContext, facts: BreachFacts): ContactPoint & { kind: string } {
+export function contactPointFor(ctx: AppContext, facts: BreachFacts): ContactPoint & { kind: string } {
   const org = ctx.policy.policy.organisation;
   const pc = org.privacy_contact;
   const declared: ContactPoint & { kind: string } = pc
@@ -238,7 +239,7 @@ async function history(db: Kysely<Tables>, events: readonly BreachEvent[], asOf?
 }
 
 async function buildView(
-  ctx: RegisterContext,
+  ctx: AppContext,
   db: Kysely<Tables>,
   row: BreachRow,
   events: readonly BreachEvent[],
@@ -268,7 +269,7 @@ async function buildView(
 // ——— reporting a breach ———
 
 /** Records a breach. Anyone who may report one (staff too) may do this; the clock starts at awareAt. */
-export async function openBreach(ctx: RegisterContext, actor: Actor, raw: OpenInput): Promise<BreachView> {
+export async function openBreach(ctx: AppContext, actor: Actor, raw: OpenInput): Promise<BreachView> {
   authorise(actor, 'breaches:report');
   const input = parseInput(openInput, raw);
   const now = ctx.clock.now();
@@ -285,7 +286,7 @@ export async function openBreach(ctx: RegisterContext, actor: Actor, raw: OpenIn
 
 /** Loads, checks the caller's expected version, appends one event and audits it. */
 async function change(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   id: string,
   permission: Permission,
@@ -313,7 +314,7 @@ async function change(
   });
 }
 
-export async function updateFacts(ctx: RegisterContext, actor: Actor, id: string, raw: FactsUpdateInput): Promise<BreachView> {
+export async function updateFacts(ctx: AppContext, actor: Actor, id: string, raw: FactsUpdateInput): Promise<BreachView> {
   const input = parseInput(factsUpdateInput, raw);
   return change(ctx, actor, id, 'breaches:manage', input.expectedVersion, 'breach.update', (state, now) => {
     const changes: Partial<BreachFacts> = {};
@@ -355,7 +356,7 @@ export async function updateFacts(ctx: RegisterContext, actor: Actor, id: string
   });
 }
 
-export async function assessRisk(ctx: RegisterContext, actor: Actor, id: string, raw: AssessInput): Promise<BreachView> {
+export async function assessRisk(ctx: AppContext, actor: Actor, id: string, raw: AssessInput): Promise<BreachView> {
   const input = parseInput(assessInput, raw);
   assertNoCardData({ reasons: input.reasons });
   return change(ctx, actor, id, 'breaches:manage', input.expectedVersion, 'breach.assess', () => ({
@@ -371,7 +372,7 @@ export async function assessRisk(ctx: RegisterContext, actor: Actor, id: string,
  * result in a risk must be reported (Art 33(1)); people facing a high risk must be told unless
  * an Art 34(3) exemption applies, and "disproportionate effort" means a public notice instead.
  */
-export async function recordDecision(ctx: RegisterContext, actor: Actor, id: string, raw: DecideInput): Promise<BreachView> {
+export async function recordDecision(ctx: AppContext, actor: Actor, id: string, raw: DecideInput): Promise<BreachView> {
   const input = parseInput(decideInput, raw);
   assertNoCardData({ reason: input.reason, decidedBy: input.decidedBy });
   return change(ctx, actor, id, 'breaches:manage', input.expectedVersion, 'breach.decide', (state) => {
@@ -399,7 +400,7 @@ export async function recordDecision(ctx: RegisterContext, actor: Actor, id: str
 }
 
 /** Records a report made to the ICO: the first one, then updates as more is known (Art 33(4)). */
-export async function recordIcoReport(ctx: RegisterContext, actor: Actor, id: string, raw: IcoReportInput): Promise<BreachView> {
+export async function recordIcoReport(ctx: AppContext, actor: Actor, id: string, raw: IcoReportInput): Promise<BreachView> {
   const input = parseInput(icoReportInput, raw);
   assertNoCardData({ delayReason: input.delayReason, note: input.note });
   return change(ctx, actor, id, 'breaches:manage', input.expectedVersion, 'breach.ico-report', (state, now) => {
@@ -428,13 +429,13 @@ export async function recordIcoReport(ctx: RegisterContext, actor: Actor, id: st
   });
 }
 
-export async function addNote(ctx: RegisterContext, actor: Actor, id: string, raw: z.input<typeof noteInput>): Promise<BreachView> {
+export async function addNote(ctx: AppContext, actor: Actor, id: string, raw: z.input<typeof noteInput>): Promise<BreachView> {
   const input = parseInput(noteInput, raw);
   assertNoCardData({ text: input.text });
   return change(ctx, actor, id, 'breaches:manage', input.expectedVersion, 'breach.note', () => ({ type: 'note', text: input.text }));
 }
 
-export async function closeBreach(ctx: RegisterContext, actor: Actor, id: string, raw: z.input<typeof closeInput>, reopen = false): Promise<BreachView> {
+export async function closeBreach(ctx: AppContext, actor: Actor, id: string, raw: z.input<typeof closeInput>, reopen = false): Promise<BreachView> {
   const input = parseInput(closeInput, raw);
   assertNoCardData({ reason: input.reason });
   return change(ctx, actor, id, 'breaches:manage', input.expectedVersion, reopen ? 'breach.reopen' : 'breach.close', (state) => {
@@ -450,7 +451,7 @@ export async function closeBreach(ctx: RegisterContext, actor: Actor, id: string
 // ——— reading ———
 
 /** A breach with its clock and, optionally, its history; `asOf` shows what was known then. */
-export async function getBreach(ctx: RegisterContext, actor: Actor, id: string, opts: { history?: boolean; asOf?: string } = {}): Promise<BreachView> {
+export async function getBreach(ctx: AppContext, actor: Actor, id: string, opts: { history?: boolean; asOf?: string } = {}): Promise<BreachView> {
   authorise(actor, 'breaches:read');
   const now = ctx.clock.now();
   const asOf = opts.asOf ? parseInstant(opts.asOf, 'asOf') : undefined;
@@ -465,7 +466,7 @@ export async function getBreach(ctx: RegisterContext, actor: Actor, id: string, 
 }
 
 /** The events of a breach for internal use by the other breach modules (no audit of its own). */
-export async function loadBreach(ctx: RegisterContext, db: Kysely<Tables>, id: string): Promise<{ row: BreachRow; dek: Buffer; events: BreachEvent[]; state: BreachState }> {
+export async function loadBreach(ctx: AppContext, db: Kysely<Tables>, id: string): Promise<{ row: BreachRow; dek: Buffer; events: BreachEvent[]; state: BreachState }> {
   const row = await breachRow(db, id);
   const dek = await breachKey(ctx, row);
   const events = await loadEvents(db, row, dek);
@@ -488,7 +489,7 @@ export interface BreachSummary {
 }
 
 export async function listBreaches(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   opts: { status?: 'open' | 'closed'; after?: string; limit: number },
 ): Promise<{ breaches: BreachSummary[]; next: string | null }> {
@@ -528,7 +529,7 @@ export function summaryOf(row: BreachRow, state: BreachState, now: Date): Breach
 }
 
 /** Every breach, oldest first, for the register export; the caller audits. */
-export async function* allBreaches(ctx: RegisterContext, db: Kysely<Tables>): AsyncGenerator<{ row: BreachRow; state: BreachState; events: BreachEvent[] }> {
+export async function* allBreaches(ctx: AppContext, db: Kysely<Tables>): AsyncGenerator<{ row: BreachRow; state: BreachState; events: BreachEvent[] }> {
   let after = '';
   for (;;) {
     const rows = await db.selectFrom('breaches').selectAll().where('id', '>', after).orderBy('id').limit(200).execute();

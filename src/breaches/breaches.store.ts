@@ -9,12 +9,12 @@ import type { Kysely } from 'kysely';
 import type { Actor } from '../auth/roles.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
-import type { RegisterContext } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { deadlineFor, UK_ZONE } from './breaches.clock.js';
 import { foldEvents, icoState, type BreachEvent, type BreachFacts, type BreachState, type EventData } from './breaches.events.js';
 import './breaches.tables.js';
+import type { AppContext } from '../kernel/context.js';
 
 export type BreachRow = Tables['breaches'];
 
@@ -35,7 +35,7 @@ export async function breachRow(db: Kysely<Tables>, idOrReference: string): Prom
   return row;
 }
 
-export async function breachKey(ctx: RegisterContext, row: Pick<BreachRow, 'id' | 'wrapped_key' | 'kek_version'>): Promise<Buffer> {
+export async function breachKey(ctx: AppContext, row: Pick<BreachRow, 'id' | 'wrapped_key' | 'kek_version'>): Promise<Buffer> {
   await ctx.keyring.ensureVersions([row.kek_version]);
   return ctx.keyring.unwrapSubjectKey(keyOwner(row.id), row.wrapped_key);
 }
@@ -53,7 +53,7 @@ async function nextReference(trx: Kysely<Tables>, now: Date): Promise<string> {
 /** Inserts a new breach and its first event; the caller's transaction holds the write lock. */
 export async function insertBreach(
   trx: Kysely<Tables>,
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   facts: BreachFacts,
   now: Date,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
-import { osAccount } from '../runtime/runtime.js';
+import { osAccount } from '../kernel/actors.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/breaches/policy.yaml');
 

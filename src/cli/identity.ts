@@ -6,8 +6,9 @@
  * name, the operating-system account is recorded (cliActor).
  */
 import type { Actor, Role } from '../auth/roles.js';
-import { cliActor, osAccount, runAsCliActor, type Runtime } from '../runtime/runtime.js';
+import { type Runtime } from '../kernel/runtime.js';
 import { StewardError } from '../shared/errors.js';
+import { cliActor, osAccount, runAsCliActor } from '../kernel/actors.js';
 
 export async function resolveCliActor(rt: Pick<Runtime, 'database'>, username: string | undefined): Promise<Actor | undefined> {
   const name = username?.trim();

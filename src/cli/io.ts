@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
 import { countIfCardRefusal } from '../promises/card-refusals.js';
-import { openRuntime, type Runtime } from '../runtime/runtime.js';
+import { openRuntime, type Runtime } from '../kernel/runtime.js';
 import { asCliUser } from './identity.js';
 
 /** What a command may touch of its process: injected so commands run in-process in tests. */

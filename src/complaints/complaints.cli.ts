@@ -4,7 +4,6 @@
  */
 import { Option, type Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { cliActor } from '../runtime/runtime.js';
 import { presentComplaint } from './complaints.routes.js';
 import { sendComplaintReminders } from './complaints.reminders.js';
 import {
@@ -22,6 +21,7 @@ import {
   type ComplaintView,
   type Outcome,
 } from './complaints.service.js';
+import { cliActor } from '../kernel/actors.js';
 
 function line(v: ComplaintView): string {
   const ack = v.acknowledgedOn ? `acknowledged ${v.acknowledgedOn}` : `acknowledge by ${v.ackDueOn}${v.ackOverdue ? ' (OVERDUE)' : ''}`;

@@ -6,22 +6,23 @@
  */
 import type { Actor } from '../auth/roles.js';
 import { checkEmail, requestCode, spendCode } from '../requests/requests.public.js';
-import { acknowledgeComplaint, logComplaint, type ComplaintsContext } from './complaints.service.js';
+import { acknowledgeComplaint, logComplaint } from './complaints.service.js';
+import type { AppContext } from '../kernel/context.js';
+import { publicActor, systemActor } from '../kernel/actors.js';
 
-const publicActor = (ip?: string): Actor => ({ kind: 'system', id: 'public:complaint-form', role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) });
 /** Acknowledging is a privacy-officer act; the form does it on the organisation's behalf. */
-const ackActor: Actor = { kind: 'system', id: 'system:complaint-form', role: 'dpo', jobRoles: [] };
+const ackActor: Actor = systemActor('complaint-form', 'dpo');
 
-export const complaintCode = (ctx: ComplaintsContext, email: string, ip?: string) => requestCode(ctx, email, ip, 'complaint');
+export const complaintCode = (ctx: AppContext, email: string, ip?: string) => requestCode(ctx, email, ip, 'complaint');
 
 export async function submitPublicComplaint(
-  ctx: ComplaintsContext,
+  ctx: AppContext,
   input: { email: string; code: string; name?: string; summary: string },
   ip?: string,
 ): Promise<{ reference: string; receivedOn: string } | undefined> {
   const email = checkEmail(input.email);
   if (!(await spendCode(ctx, email, String(input.code ?? ''), ip, 'complaint'))) return undefined;
-  const view = await logComplaint(ctx, publicActor(ip), {
+  const view = await logComplaint(ctx, publicActor('complaint-form', ip), {
     channel: 'web',
     complainant: { email, ...(input.name ? { name: input.name } : {}) },
     summary: input.summary,

@@ -5,10 +5,11 @@
  */
 import { appendAudit } from '../audit/audit.service.js';
 import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
-import { writeTx } from '../register/register.service.js';
 import { ukToday } from '../requests/requests.clock.js';
-import { systemActor } from '../runtime/runtime.js';
-import { addDays, type ComplaintsContext } from './complaints.service.js';
+import { addDays } from './complaints.service.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
+import { systemActor } from '../kernel/actors.js';
 
 const STAGES = ['week-before', 'due-day', 'overdue'] as const;
 type Stage = (typeof STAGES)[number];
@@ -20,7 +21,7 @@ function stageFor(ackDue: string, today: string): Stage | undefined {
   return undefined;
 }
 
-export async function sendComplaintReminders(ctx: ComplaintsContext, now: Date = ctx.clock.now()): Promise<{ checked: number; sent: number; failed: number; warning: string | null }> {
+export async function sendComplaintReminders(ctx: AppContext, now: Date = ctx.clock.now()): Promise<{ checked: number; sent: number; failed: number; warning: string | null }> {
   const to = privacyOfficerEmail(ctx);
   const today = ukToday(now);
   const actor = systemActor('complaint-reminders');

@@ -6,11 +6,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import { page } from '../consent/pages.js';
 import { RateLimiter } from '../consent/rate-limit.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { formOf, sendHtml } from '../server/html.js';
 import { errorResponses } from '../server/schemas.js';
 import { isStewardError } from '../shared/errors.js';
@@ -70,10 +70,9 @@ export function presentComplaint(v: ComplaintView): z.infer<typeof complaintSche
 const params = z.object({ id: z.string().max(64) });
 
 export const complaintRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    const actor = (req: Parameters<typeof actorFrom>[1]) => actorFrom(deps, req);
     const one = { 200: complaintSchema, ...errorResponses };
 
     app.post(
@@ -95,33 +94,33 @@ export const complaintRoutes =
           response: { 201: complaintSchema, ...errorResponses },
         },
       },
-      async (req, reply) => reply.status(201).send(presentComplaint(await logComplaint(deps, await actor(req), req.body))),
+      async (req, reply) => reply.status(201).send(presentComplaint(await logComplaint(deps, req.actor, req.body))),
     );
     app.get(
       BASE,
       { schema: { summary: 'The complaints register (no personal data), newest first', tags: ['complaints'], security: bearerSecurity, querystring: z.object({ status: z.enum(COMPLAINT_STATUSES).optional() }), response: { 200: z.object({ complaints: z.array(summarySchema) }), ...errorResponses } } },
-      async (req) => ({ complaints: await listComplaints(deps, await actor(req), req.query.status ? { status: req.query.status } : {}) }),
+      async (req) => ({ complaints: await listComplaints(deps, req.actor, req.query.status ? { status: req.query.status } : {}) }),
     );
     app.get(`${BASE}/:id`, { schema: { summary: 'A complaint, with who made it, steps and letters (audited)', tags: ['complaints'], security: bearerSecurity, params, response: one } }, async (req) =>
-      presentComplaint(await getComplaint(deps, await actor(req), req.params.id)),
+      presentComplaint(await getComplaint(deps, req.actor, req.params.id)),
     );
     app.post(`${BASE}/:id/acknowledge`, { schema: { summary: 'Acknowledge receipt (s.164A(3)); sends the acknowledgement letter', tags: ['complaints'], security: bearerSecurity, params, response: one } }, async (req) =>
-      presentComplaint((await acknowledgeComplaint(deps, await actor(req), req.params.id)).view),
+      presentComplaint((await acknowledgeComplaint(deps, req.actor, req.params.id)).view),
     );
     app.post(
       `${BASE}/:id/steps`,
       { schema: { summary: 'Record a step taken; inform: true also writes to the person about progress', tags: ['complaints'], security: bearerSecurity, params, body: z.object({ text: z.string().max(LIMITS.text), inform: z.boolean().default(false) }).strict(), response: one } },
-      async (req) => presentComplaint((await addStep(deps, await actor(req), req.params.id, req.body)).view),
+      async (req) => presentComplaint((await addStep(deps, req.actor, req.params.id, req.body)).view),
     );
     app.post(
       `${BASE}/:id/close`,
       { schema: { summary: 'Close with the outcome (s.164A(4)(b)); sends the outcome letter', tags: ['complaints'], security: bearerSecurity, params, body: z.object({ outcome: z.enum(OUTCOMES), explanation: z.string().max(LIMITS.text) }).strict(), response: one } },
-      async (req) => presentComplaint((await closeComplaint(deps, await actor(req), req.params.id, req.body)).view),
+      async (req) => presentComplaint((await closeComplaint(deps, req.actor, req.params.id, req.body)).view),
     );
     app.put(
       `${BASE}/:id/subject`,
       { schema: { summary: 'Tie the complaint to a person in the register (it then appears in their access pack)', tags: ['complaints'], security: bearerSecurity, params, body: z.object({ subjectId: z.string().max(64) }).strict(), response: one } },
-      async (req) => presentComplaint((await linkSubject(deps, await actor(req), req.params.id, req.body.subjectId)).view),
+      async (req) => presentComplaint((await linkSubject(deps, req.actor, req.params.id, req.body.subjectId)).view),
     );
   };
 
@@ -152,7 +151,7 @@ function detailsPage(org: string, email: string, message?: string, kept: { name?
 }
 
 export const complaintPages =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (app) => {
     const org = deps.policy.policy.organisation.name;
     const pageLimiter = new RateLimiter(30, 60_000);

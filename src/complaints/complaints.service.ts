@@ -20,14 +20,13 @@ import { isIsoDate } from '../deadline/plain-date.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
 import { versionInForce } from '../policy/publishing.service.js';
-import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { ukToday } from '../requests/requests.clock.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { renderComplaintLetter, type ComplaintLetterKind } from './complaints.letters.js';
 import './complaints.tables.js';
-
-export type ComplaintsContext = RegisterContext & { mailer: Mailer; config?: { baseUrl?: string } };
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const COMPLAINT_CHANNELS = ['web', 'email', 'phone', 'letter', 'in-person'] as const;
 export type ComplaintChannel = (typeof COMPLAINT_CHANNELS)[number];
@@ -115,7 +114,7 @@ function sealDoc(dek: Buffer, id: string, version: number, doc: ComplaintDoc): B
   return encrypt(dek, JSON.stringify(doc), docAad(id, version));
 }
 
-async function openDoc(ctx: RegisterContext, row: Row): Promise<{ dek: Buffer; doc: ComplaintDoc }> {
+async function openDoc(ctx: AppContext, row: Row): Promise<{ dek: Buffer; doc: ComplaintDoc }> {
   await ctx.keyring.ensureVersions([row.kek_version]);
   const dek = ctx.keyring.unwrapSubjectKey(keyOwner(row.id), row.wrapped_key);
   return { dek, doc: JSON.parse(decrypt(dek, row.payload, docAad(row.id, row.version)).toString('utf8')) as ComplaintDoc };
@@ -164,7 +163,7 @@ export interface LogInput {
 }
 
 /** Records a complaint received by any channel; the acknowledgement clock starts on the day received. */
-export async function logComplaint(ctx: ComplaintsContext, actor: Actor, input: LogInput): Promise<ComplaintView> {
+export async function logComplaint(ctx: AppContext, actor: Actor, input: LogInput): Promise<ComplaintView> {
   authorise(actor, 'requests:open');
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
@@ -237,7 +236,7 @@ interface Change {
 }
 
 /** The one write path: re-read, change the document, seal, audit; after commit, mail any letter. */
-async function changeComplaint(ctx: ComplaintsContext, actor: Actor, idOrRef: string, fn: (row: Row, doc: ComplaintDoc, today: string) => Change | Promise<Change>): Promise<{ view: ComplaintView; letter?: ComplaintLetter }> {
+async function changeComplaint(ctx: AppContext, actor: Actor, idOrRef: string, fn: (row: Row, doc: ComplaintDoc, today: string) => Change | Promise<Change>): Promise<{ view: ComplaintView; letter?: ComplaintLetter }> {
   authorise(actor, 'requests:manage');
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
@@ -275,7 +274,7 @@ async function changeComplaint(ctx: ComplaintsContext, actor: Actor, idOrRef: st
 }
 
 /** Electronic reply to an electronic complaint; a failed send is recorded in the audit trail, not thrown. */
-async function deliver(ctx: ComplaintsContext, actor: Actor, view: ComplaintView, letter: ComplaintLetter, to: string): Promise<void> {
+async function deliver(ctx: AppContext, actor: Actor, view: ComplaintView, letter: ComplaintLetter, to: string): Promise<void> {
   let ok = false;
   try {
     letter.messageId = (await ctx.mailer.send({ to, subject: letter.subject, text: letter.text, headers: { 'X-Steward-Complaint': view.reference } })).messageId;
@@ -293,7 +292,7 @@ const assertOpen = (row: Row): void => {
 };
 
 /** s.164A(3): acknowledges receipt, with a letter. */
-export function acknowledgeComplaint(ctx: ComplaintsContext, actor: Actor, idOrRef: string) {
+export function acknowledgeComplaint(ctx: AppContext, actor: Actor, idOrRef: string) {
   return changeComplaint(ctx, actor, idOrRef, (row, _doc, today) => {
     assertOpen(row);
     if (row.acknowledged_on) throw new StewardError('CONFLICT', `complaint ${row.reference} was acknowledged on ${row.acknowledged_on}`);
@@ -302,7 +301,7 @@ export function acknowledgeComplaint(ctx: ComplaintsContext, actor: Actor, idOrR
 }
 
 /** s.164A(4)(a), (5): a step taken (an enquiry made), optionally telling the person of progress. */
-export function addStep(ctx: ComplaintsContext, actor: Actor, idOrRef: string, input: { text: string; inform?: boolean }) {
+export function addStep(ctx: AppContext, actor: Actor, idOrRef: string, input: { text: string; inform?: boolean }) {
   const step = text(input.text, 'text', LIMITS.text, true)!;
   return changeComplaint(ctx, actor, idOrRef, (row, doc) => {
     assertOpen(row);
@@ -312,7 +311,7 @@ export function addStep(ctx: ComplaintsContext, actor: Actor, idOrRef: string, i
 }
 
 /** s.164A(4)(b): the outcome, told by letter; acknowledges receipt too if that was not done yet. */
-export function closeComplaint(ctx: ComplaintsContext, actor: Actor, idOrRef: string, input: { outcome: Outcome; explanation: string }) {
+export function closeComplaint(ctx: AppContext, actor: Actor, idOrRef: string, input: { outcome: Outcome; explanation: string }) {
   if (!(OUTCOMES as readonly string[]).includes(input.outcome)) throw invalid('outcome', `must be one of ${OUTCOMES.join(', ')}`);
   const explanation = text(input.explanation, 'explanation', LIMITS.text, true)!;
   return changeComplaint(ctx, actor, idOrRef, (row, doc, today) => {
@@ -328,7 +327,7 @@ export function closeComplaint(ctx: ComplaintsContext, actor: Actor, idOrRef: st
 }
 
 /** Ties the complaint to a person in the register, so it appears in their access pack. */
-export function linkSubject(ctx: ComplaintsContext, actor: Actor, idOrRef: string, subjectId: string) {
+export function linkSubject(ctx: AppContext, actor: Actor, idOrRef: string, subjectId: string) {
   return changeComplaint(ctx, actor, idOrRef, async (row) => {
     const found = await ctx.database.db.selectFrom('subjects').select('id').where('id', '=', String(subjectId)).executeTakeFirst();
     if (!found) throw notFound('subject', String(subjectId).slice(0, 64));
@@ -337,7 +336,7 @@ export function linkSubject(ctx: ComplaintsContext, actor: Actor, idOrRef: strin
 }
 
 /** A complaint with its document (audited: it holds personal data). */
-export async function getComplaint(ctx: ComplaintsContext, actor: Actor, idOrRef: string): Promise<ComplaintView> {
+export async function getComplaint(ctx: AppContext, actor: Actor, idOrRef: string): Promise<ComplaintView> {
   authorise(actor, 'requests:read');
   const row = await complaintRow(ctx.database.db, idOrRef);
   const { doc } = await openDoc(ctx, row);
@@ -359,7 +358,7 @@ export interface ComplaintSummary {
 }
 
 /** The register, without personal data: newest first. */
-export async function listComplaints(ctx: ComplaintsContext, actor: Actor, filter: { status?: string } = {}): Promise<ComplaintSummary[]> {
+export async function listComplaints(ctx: AppContext, actor: Actor, filter: { status?: string } = {}): Promise<ComplaintSummary[]> {
   authorise(actor, 'requests:read');
   if (filter.status !== undefined && !(COMPLAINT_STATUSES as readonly string[]).includes(filter.status)) throw invalid('status', `must be one of ${COMPLAINT_STATUSES.join(', ')}`);
   let q = ctx.database.db.selectFrom('complaints').select(['id', 'reference', 'channel', 'status', 'received_on', 'ack_due_on', 'acknowledged_on', 'closed_on', 'outcome']).orderBy('received_on', 'desc').orderBy('reference', 'desc').limit(1000);
@@ -380,7 +379,7 @@ export async function listComplaints(ctx: ComplaintsContext, actor: Actor, filte
 }
 
 /** A person's complaints, decrypted, for their access pack (the caller audits the release). */
-export async function complaintsOfSubject(ctx: RegisterContext, subjectId: string): Promise<Array<Pick<ComplaintView, 'reference' | 'channel' | 'status' | 'receivedOn' | 'acknowledgedOn' | 'closedOn' | 'outcome'> & { summary: string; steps: string[]; outcomeExplanation?: string }>> {
+export async function complaintsOfSubject(ctx: AppContext, subjectId: string): Promise<Array<Pick<ComplaintView, 'reference' | 'channel' | 'status' | 'receivedOn' | 'acknowledgedOn' | 'closedOn' | 'outcome'> & { summary: string; steps: string[]; outcomeExplanation?: string }>> {
   const rows = await ctx.database.db.selectFrom('complaints').selectAll().where('subject_id', '=', subjectId).orderBy('received_on').execute();
   const out = [];
   for (const row of rows) {

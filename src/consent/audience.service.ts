@@ -39,7 +39,6 @@ import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import type { DialectAdapter } from '../db/adapter.js';
-import { policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { marketingPurpose, type ConsentStatus } from './consent.service.js';
 import type { Tables } from '../db/tables.js';
@@ -49,6 +48,9 @@ import { FastHmac } from './fast-hmac.js';
 import { normaliseEmailFast } from './normalise.js';
 import { guessKind, type IdentifierKind, type MarketingChannel } from './suppression.service.js';
 import { tpsFreshness, type TpsRegister } from './tps.service.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const ALLOW_REASONS = ['consent', 'soft-opt-in', 'corporate-legitimate-interest', 'legitimate-interest'] as const;
 export const BLOCK_REASONS = [
@@ -278,7 +280,7 @@ const KIND_PHONE = 1;
 const FIELDS = ['email', 'phone'] as const;
 
 export async function checkAudience(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   input: { purpose: string; channel: string; recipients: readonly string[] },
   tuning: AudienceTuning = {},

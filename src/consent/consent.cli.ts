@@ -7,7 +7,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { cliActor } from '../runtime/runtime.js';
 import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { explain } from './audience.reasons.js';
@@ -17,6 +16,7 @@ import { CONSENT_ACTIONS, getConsent, METHODS, objectToDirectMarketing, recordCo
 import { sendRenewalRequests } from './renewal.service.js';
 import { exportSuppressions, importSuppressions, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS, type SuppressionReason } from './suppression.service.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
+import { cliActor } from '../kernel/actors.js';
 
 /** Largest list file read: far above a million addresses, and bounds memory. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;

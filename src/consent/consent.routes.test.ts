@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
@@ -10,6 +9,7 @@ import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
 import { getConsent } from './consent.service.js';
 import { marketingHeaders } from './links.js';
 import { consentRenewalJob, sendRenewalRequests } from './renewal.service.js';
+import { systemActor } from '../kernel/actors.js';
 
 const CONSENT_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/consent/policy.yaml');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

@@ -7,10 +7,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import { authorise } from '../auth/roles.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { formOf, sendHtml } from '../server/html.js';
 import { AUDIENCE_LIMITS, checkAudience } from './audience.service.js';
@@ -23,7 +23,7 @@ import { RateLimiter } from './rate-limit.js';
 import { renewByLink, sendRenewalRequests } from './renewal.service.js';
 import { checkSuppression, exportSuppressions, liftSuppression, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS } from './suppression.service.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
-import { policyIndex } from '../register/register.service.js';
+import { policyIndex } from '../policy/policy.index.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(64);
 const channel = z.enum(MARKETING_CHANNELS);
@@ -50,7 +50,7 @@ function tokenOf(req: FastifyRequest): string {
 }
 
 export const consentRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['consent and marketing'];
@@ -73,7 +73,7 @@ export const consentRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const b = req.body;
         const result = await recordConsent(deps, actor, {
           subjectId: req.params.id,
@@ -106,7 +106,7 @@ export const consentRoutes =
           response: { 200: overviewResponse, ...errorResponses },
         },
       },
-      async (req) => presentOverview(await getConsent(deps, await actorFrom(deps, req), req.params.id)),
+      async (req) => presentOverview(await getConsent(deps, req.actor, req.params.id)),
     );
 
     app.post(
@@ -121,7 +121,7 @@ export const consentRoutes =
           response: { 200: z.object({ withdrawn: z.number(), suppressed: z.number() }), ...errorResponses },
         },
       },
-      async (req) => objectToDirectMarketing(deps, await actorFrom(deps, req), req.params.id, req.body.method),
+      async (req) => objectToDirectMarketing(deps, req.actor, req.params.id, req.body.method),
     );
 
     app.post(
@@ -143,7 +143,7 @@ export const consentRoutes =
         },
       },
       async (req) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const r = await checkAudience(deps, actor, { purpose: req.body.purpose, channel: req.body.channel, recipients: req.body.recipients });
         return presentAudience(r, req.body.recipients, req.body.only);
       },
@@ -159,7 +159,7 @@ export const consentRoutes =
           response: { 200: z.object({ entries: z.array(z.object({ hash: z.string(), channel: z.string(), scope: z.string(), reason: z.string(), createdAt: z.string() })) }), ...errorResponses },
         },
       },
-      async (req) => ({ entries: await exportSuppressions(deps, await actorFrom(deps, req)) }),
+      async (req) => ({ entries: await exportSuppressions(deps, req.actor) }),
     );
 
     app.post(
@@ -182,7 +182,7 @@ export const consentRoutes =
       },
       async (req) => {
         const b = req.body;
-        return suppress(deps, await actorFrom(deps, req), {
+        return suppress(deps, req.actor, {
           channel: b.channel,
           reason: b.reason,
           ...(b.identifiers ? { identifiers: b.identifiers } : {}),
@@ -206,7 +206,7 @@ export const consentRoutes =
           },
         },
       },
-      async (req) => checkSuppression(deps, await actorFrom(deps, req), req.body.identifier),
+      async (req) => checkSuppression(deps, req.actor, req.body.identifier),
     );
 
     app.post(
@@ -222,7 +222,7 @@ export const consentRoutes =
       },
       async (req) => {
         const b = req.body;
-        return liftSuppression(deps, await actorFrom(deps, req), { identifier: b.identifier, reason: b.reason, ...(b.channel ? { channel: b.channel } : {}), ...(b.scope ? { scope: b.scope } : {}) });
+        return liftSuppression(deps, req.actor, { identifier: b.identifier, reason: b.reason, ...(b.channel ? { channel: b.channel } : {}), ...(b.scope ? { scope: b.scope } : {}) });
       },
     );
 
@@ -236,7 +236,7 @@ export const consentRoutes =
           response: { 200: z.object({ registers: z.array(z.object({ register: z.string(), importedAt: z.string().nullable(), numbers: z.number(), stale: z.boolean() })) }), ...errorResponses },
         },
       },
-      async (req) => ({ registers: await tpsStatus(deps, await actorFrom(deps, req)) }),
+      async (req) => ({ registers: await tpsStatus(deps, req.actor) }),
     );
 
     app.post(
@@ -256,7 +256,7 @@ export const consentRoutes =
           },
         },
       },
-      async (req) => importTpsRegister(deps, await actorFrom(deps, req), req.params.register, req.body.lines),
+      async (req) => importTpsRegister(deps, req.actor, req.params.register, req.body.lines),
     );
 
     app.post(
@@ -270,7 +270,7 @@ export const consentRoutes =
         },
       },
       async (req) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         authorise(actor, 'marketing:manage');
         return sendRenewalRequests(deps, deps.clock.now(), actor);
       },

@@ -14,12 +14,15 @@ import { authorise, type Actor } from '../auth/roles.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
 import type { Purpose } from '../policy/policy.schema.js';
-import { decryptRecord, loadSubjectKey, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { decryptRecord, loadSubjectKey } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { ConsentAction, ConsentEventsTable, ConsentStateTable } from './consent.tables.js';
 import { ageOn, parseBirthDate, parsePeriod, shiftByPeriod, type Period } from './period.js';
 import { entriesFor, insertSuppressions, isMarketingChannel, MARKETING_CHANNELS, subjectIdentifiers, type MarketingChannel } from './suppression.service.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const CONSENT_ACTIONS = ['given', 'renewed', 'withdrawn', 'parental-consent', 'soft-opt-in'] as const;
 
@@ -63,7 +66,7 @@ export interface ConsentRules {
 }
 
 /** The declaration's consent rules. Without renewal_notice, renewal requests go a month before lapse. */
-export function consentRules(ctx: Pick<RegisterContext, 'policy'>): ConsentRules {
+export function consentRules(ctx: Pick<AppContext, 'policy'>): ConsentRules {
   const c = ctx.policy.policy.rights.consent;
   const renewalNoticeText = c.renewal_notice ?? '1 month';
   return {
@@ -78,8 +81,8 @@ export function consentRules(ctx: Pick<RegisterContext, 'policy'>): ConsentRules
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
 
 /** A purpose consent can be recorded for: consent is its basis, or it is direct marketing (PECR consent for a channel). */
-export function marketingPurpose(ctx: Pick<RegisterContext, 'policy'>, purposeId: string, channels: readonly string[], path = 'purpose'): Purpose {
-  const p = policyIndex(ctx.policy as RegisterContext['policy']).purposes.get(purposeId);
+export function marketingPurpose(ctx: Pick<AppContext, 'policy'>, purposeId: string, channels: readonly string[], path = 'purpose'): Purpose {
+  const p = policyIndex(ctx.policy as AppContext['policy']).purposes.get(purposeId);
   if (!p) throw invalid(path, `"${purposeId}" is not a purpose in the declaration`);
   if (p.lawful_basis !== 'consent' && !p.direct_marketing) {
     throw invalid(path, `"${purposeId}" rests on ${p.lawful_basis ?? 'no stated basis'} and is not direct marketing: consent is not recorded for it`);
@@ -159,7 +162,7 @@ const evidenceAad = (eventId: string, subjectId: string): string => aad('consent
 export const digestOf = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex').slice(0, 32);
 
 /** The subject's date of birth from a record whose category id says so ('date-of-birth', 'child-date-of-birth' …). */
-async function birthDateOnRecord(trx: Kysely<Tables>, ctx: RegisterContext, subjectId: string): Promise<string | undefined> {
+async function birthDateOnRecord(trx: Kysely<Tables>, ctx: AppContext, subjectId: string): Promise<string | undefined> {
   const cats = [...policyIndex(ctx.policy).categories.keys()].filter((c) => c.includes('date-of-birth'));
   if (cats.length === 0) return undefined;
   const rows = await trx.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', cats).where('kind', '=', 'value').orderBy('created_at', 'desc').execute();
@@ -287,7 +290,7 @@ export function stateView(s: ConsentStateTable, nowIso: string): ConsentStateVie
  * purpose on one or more channels. Inside `trx` when given (the public pages record and audit in
  * their own transaction), otherwise in a new write transaction.
  */
-export async function recordConsent(ctx: RegisterContext, actor: Actor, input: ConsentInput, trx?: Kysely<Tables>): Promise<ConsentResult> {
+export async function recordConsent(ctx: AppContext, actor: Actor, input: ConsentInput, trx?: Kysely<Tables>): Promise<ConsentResult> {
   authorise(actor, 'subjects:write');
   const action = input.action;
   if (!(CONSENT_ACTIONS as readonly string[]).includes(action)) throw invalid('action', `must be one of ${CONSENT_ACTIONS.join(', ')}`);
@@ -437,7 +440,7 @@ export async function recordConsent(ctx: RegisterContext, actor: Actor, input: C
  * Objection to direct marketing (Art 21(2)–(3)): absolute. Withdraws every marketing consent and
  * soft opt-in the person has, and suppresses every identifier on every channel for all marketing.
  */
-export async function objectToDirectMarketing(ctx: RegisterContext, actor: Actor, subjectId: string, method: string, trx?: Kysely<Tables>): Promise<{ withdrawn: number; suppressed: number }> {
+export async function objectToDirectMarketing(ctx: AppContext, actor: Actor, subjectId: string, method: string, trx?: Kysely<Tables>): Promise<{ withdrawn: number; suppressed: number }> {
   authorise(actor, 'subjects:write');
   const m = checkMethod('withdrawn', method, 'method');
   const nowIso = ctx.clock.now().toISOString();
@@ -483,7 +486,7 @@ export interface ConsentOverview {
 }
 
 /** A subject's consent states and full history, evidence decrypted (audited as a read). */
-export async function getConsent(ctx: RegisterContext, actor: Actor, subjectId: string): Promise<ConsentOverview> {
+export async function getConsent(ctx: AppContext, actor: Actor, subjectId: string): Promise<ConsentOverview> {
   authorise(actor, 'subjects:read');
   const nowIso = ctx.clock.now().toISOString();
   return writeTx(ctx, async (trx) => {

@@ -7,7 +7,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import type { Keyring } from '../register/keyring.js';
+import type { Keyring } from '../crypto/keyring.js';
 
 export type LinkKind = 'unsubscribe' | 'renew' | 'preferences';
 

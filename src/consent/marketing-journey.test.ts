@@ -10,12 +10,12 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { REASON_TEXT } from './audience.reasons.js';
 import { REASONS } from './audience.service.js';
+import { systemActor } from '../kernel/actors.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/consent/no-basis.yaml');
 const DOC = readFileSync(path.resolve(import.meta.dirname, '../../docs/marketing-reasons.md'), 'utf8');

@@ -8,27 +8,29 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
-import { policyIndex, writeTx } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { consentStates, objectToDirectMarketing, recordConsent } from './consent.service.js';
 import { readUnsubscribeToken, signToken, verifyToken } from './links.js';
-import type { LinkOutcome, MarketingRuntime } from './renewal.service.js';
+import type { LinkOutcome } from './renewal.service.js';
 import { entriesFor, insertSuppressions, isMarketingChannel, MARKETING_CHANNELS, subjectIdentifiers, type MarketingChannel } from './suppression.service.js';
 import type { Purpose } from '../policy/policy.schema.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
+import { publicActor } from '../kernel/actors.js';
 
 export const CODE_TTL_MS = 15 * 60_000;
 export const SESSION_TTL_MS = 30 * 60_000;
 const MAX_CODE_ATTEMPTS = 5;
 const MAX_CODES_PER_HOUR = 5;
 
-const publicActor = (what: string, ip?: string): Actor => ({ kind: 'system', id: `public:${what}`, role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) });
 
 /**
  * One-click unsubscribe: withdraws the consent for the purpose and channel in the link, and puts
  * the person's identifiers for that channel on the suppression list. Safe to repeat.
  */
-export async function unsubscribeByLink(rt: MarketingRuntime, token: string, ip?: string): Promise<LinkOutcome> {
+export async function unsubscribeByLink(rt: AppContext, token: string, ip?: string): Promise<LinkOutcome> {
   const claim = readUnsubscribeToken(rt.keyring, token);
   if (!claim || !isMarketingChannel(claim.channel)) return { ok: false, reason: 'invalid' };
   const actor = publicActor('unsubscribe-link', ip);
@@ -60,13 +62,13 @@ interface Session {
   x: number;
 }
 
-function addressKeys(rt: MarketingRuntime, email: string): { bi: string; hash: string } | undefined {
+function addressKeys(rt: AppContext, email: string): { bi: string; hash: string } | undefined {
   const bi = rt.keyring.indexer.index('email', 'email', email);
   const hash = rt.keyring.indexer.suppressionHash('email', email);
   return bi && hash ? { bi: bi.digest, hash } : undefined;
 }
 
-async function peopleByDigest(rt: MarketingRuntime, digest: string): Promise<string[]> {
+async function peopleByDigest(rt: AppContext, digest: string): Promise<string[]> {
   const rows = await rt.database.db
     .selectFrom('blind_indexes as bi')
     .innerJoin('subjects as s', 's.id', 'bi.subject_id')
@@ -79,13 +81,13 @@ async function peopleByDigest(rt: MarketingRuntime, digest: string): Promise<str
   return [...new Set(rows.map((r) => r.subject_id))];
 }
 
-const codeMac = (rt: MarketingRuntime, id: string, code: string): string => rt.keyring.linkMac('preference-code', `${id}:${code}`);
+const codeMac = (rt: AppContext, id: string, code: string): string => rt.keyring.linkMac('preference-code', `${id}:${code}`);
 
 /**
  * Step 1: mails a six-digit code if (and only if) the address belongs to someone in the register.
  * The caller answers the same whatever happens here; `delivery` resolves when any mail is sent.
  */
-export async function requestPreferenceCode(rt: MarketingRuntime, email: string, ip?: string): Promise<{ delivery: Promise<void> }> {
+export async function requestPreferenceCode(rt: AppContext, email: string, ip?: string): Promise<{ delivery: Promise<void> }> {
   const keys = addressKeys(rt, email);
   if (!keys) throw new StewardError('VALIDATION_FAILED', 'email: that is not an email address', [{ path: 'email', message: 'not an email address' }]);
   const now = rt.clock.now();
@@ -115,7 +117,7 @@ export async function requestPreferenceCode(rt: MarketingRuntime, email: string,
 }
 
 /** Step 2: a correct, unexpired code gives a short-lived signed session; anything else the same refusal. */
-export async function verifyPreferenceCode(rt: MarketingRuntime, email: string, code: string): Promise<string | undefined> {
+export async function verifyPreferenceCode(rt: AppContext, email: string, code: string): Promise<string | undefined> {
   const keys = addressKeys(rt, email);
   if (!keys || !/^\d{6}$/.test(code.trim())) return undefined;
   const now = rt.clock.now();
@@ -143,7 +145,7 @@ export async function verifyPreferenceCode(rt: MarketingRuntime, email: string, 
   });
 }
 
-function readSession(rt: MarketingRuntime, token: string): Session | undefined {
+function readSession(rt: AppContext, token: string): Session | undefined {
   const p = verifyToken(rt.keyring, 'preferences', token);
   if (!p || typeof p.b !== 'string' || typeof p.h !== 'string' || typeof p.x !== 'number') return undefined;
   if (p.x <= rt.clock.now().getTime()) return undefined;
@@ -160,14 +162,14 @@ export interface PreferenceChoice {
   basis: 'consent' | 'legitimate-interests';
 }
 
-function marketingPurposesFor(rt: MarketingRuntime, relationships: Set<string>): Purpose[] {
+function marketingPurposesFor(rt: AppContext, relationships: Set<string>): Purpose[] {
   return [...policyIndex(rt.policy).purposes.values()].filter((p) => p.direct_marketing && p.relationships.some((r) => relationships.has(r)));
 }
 
 const channelsOf = (p: Purpose): MarketingChannel[] => (p.channels ?? ['email']).filter((c): c is MarketingChannel => isMarketingChannel(c));
 
 /** Step 3: the person's choices, one per marketing purpose and channel that applies to them. */
-export async function preferenceChoices(rt: MarketingRuntime, sessionToken: string): Promise<PreferenceChoice[] | undefined> {
+export async function preferenceChoices(rt: AppContext, sessionToken: string): Promise<PreferenceChoice[] | undefined> {
   const session = readSession(rt, sessionToken);
   if (!session) return undefined;
   const people = await peopleByDigest(rt, session.b);
@@ -203,7 +205,7 @@ export async function preferenceChoices(rt: MarketingRuntime, sessionToken: stri
  * page (the wording shown is recorded); a box newly cleared is a withdrawal (and an opt-out on
  * the suppression list); "stop all" is an objection to all direct marketing (Art 21(3)).
  */
-export async function savePreferences(rt: MarketingRuntime, sessionToken: string, wanted: ReadonlySet<string>, stopAll: boolean, ip?: string): Promise<{ changed: number } | undefined> {
+export async function savePreferences(rt: AppContext, sessionToken: string, wanted: ReadonlySet<string>, stopAll: boolean, ip?: string): Promise<{ changed: number } | undefined> {
   const session = readSession(rt, sessionToken);
   if (!session) return undefined;
   const current = await preferenceChoices(rt, sessionToken);

@@ -14,17 +14,15 @@ import type { Config } from '../config/config.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Job } from '../server/scheduler.js';
-import { policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { consentRules, recordConsent, statusOf } from './consent.service.js';
 import { marketingHeaders, readRenewToken, renewToken, renewUrl } from './links.js';
 import { shiftByPeriod } from './period.js';
 import { isSuppressed, subjectIdentifiers } from './suppression.service.js';
-
-export interface MarketingRuntime extends RegisterContext {
-  config: Pick<Config, 'baseUrl'>;
-  mailer: Mailer;
-}
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
+import { publicActor, systemActor } from '../kernel/actors.js';
 
 const RECLAIM_AFTER_MS = 15 * 60_000;
 const MAX_ATTEMPTS = 5;
@@ -36,7 +34,7 @@ export interface RenewalRun {
   failed: number;
 }
 
-const renewalActor: Actor = { kind: 'system', id: 'system:consent-renewals', role: 'owner', jobRoles: [], allCategories: true };
+const renewalActor: Actor = systemActor('consent-renewals');
 
 const channelWords: Record<string, string> = { email: 'email', phone: 'phone calls', sms: 'text messages', post: 'post', social: 'social media' };
 
@@ -45,7 +43,7 @@ function formatDate(iso: string): string {
 }
 
 /** Sends the renewal requests now due. Run it as often as you like: each consent period is asked about once. */
-export async function sendRenewalRequests(rt: MarketingRuntime, now: Date = rt.clock.now(), actor: Actor = renewalActor): Promise<RenewalRun> {
+export async function sendRenewalRequests(rt: AppContext, now: Date = rt.clock.now(), actor: Actor = renewalActor): Promise<RenewalRun> {
   authorise(actor, 'subjects:write');
   const rules = consentRules(rt);
   if (!rules.validity) return { due: 0, sent: 0, skipped: 0, failed: 0 };
@@ -149,12 +147,12 @@ export async function sendRenewalRequests(rt: MarketingRuntime, now: Date = rt.c
 export type LinkOutcome = { ok: true; purpose: string; channels: string[]; expiresAt?: string } | { ok: false; reason: 'invalid' | 'expired' | 'gone' };
 
 /** The renew link: records "renewed" for the channels still active, by the person's own click. */
-export async function renewByLink(rt: MarketingRuntime, token: string, ip?: string): Promise<LinkOutcome> {
+export async function renewByLink(rt: AppContext, token: string, ip?: string): Promise<LinkOutcome> {
   const claim = readRenewToken(rt.keyring, token);
   if (!claim) return { ok: false, reason: 'invalid' };
   const now = rt.clock.now();
   if (Date.parse(claim.expiresAt) <= now.getTime()) return { ok: false, reason: 'expired' };
-  const actor: Actor = { kind: 'system', id: 'public:renewal-link', role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) };
+  const actor: Actor = publicActor('renewal-link', ip);
   const states = await rt.database.db.selectFrom('consent_state').selectAll().where('subject_id', '=', claim.subjectId).where('purpose', '=', claim.purpose).where('channel', 'in', claim.channels).execute();
   const nowIso = now.toISOString();
   const channels = states.filter((s) => statusOf(s, nowIso) === 'active').map((s) => s.channel);
@@ -181,7 +179,7 @@ export async function renewByLink(rt: MarketingRuntime, token: string, ip?: stri
  * The renewal job for `steward serve`'s scheduler: hourly, so a request goes out within the hour
  * a consent enters its notice window. Add it to the scheduler's jobs: consentRenewalJob(runtime).
  */
-export function consentRenewalJob(rt: MarketingRuntime, everyMs = 60 * 60_000): Job {
+export function consentRenewalJob(rt: AppContext, everyMs = 60 * 60_000): Job {
   return {
     name: 'consent-renewals',
     everyMs,

@@ -10,10 +10,13 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { decryptRecord, loadSubjectKey, policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
+import { decryptRecord, loadSubjectKey } from '../register/register.service.js';
 import { categoryFields } from '../register/fields.js';
 import { StewardError } from '../shared/errors.js';
 import './consent.tables.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const MARKETING_CHANNELS = ['email', 'phone', 'sms', 'post', 'social'] as const;
 export type MarketingChannel = (typeof MARKETING_CHANNELS)[number];
@@ -55,7 +58,7 @@ const HASH = /^[0-9a-f]{64}$/;
  * The subject's email addresses and phone numbers, decrypted: read before an erasure deletes
  * them, and to turn an opt-out into suppression-list entries.
  */
-export async function subjectIdentifiers(db: Kysely<Tables>, ctx: RegisterContext, subjectId: string): Promise<Identifier[]> {
+export async function subjectIdentifiers(db: Kysely<Tables>, ctx: AppContext, subjectId: string): Promise<Identifier[]> {
   const idx = policyIndex(ctx.policy);
   // Every email and phone field, identifier or not: an erased person's addresses all go on the list.
   const cats = [...idx.categories.values()].filter((c) => categoryFields(c).some((f) => f.type === 'email' || f.type === 'phone')).map((c) => c.id);
@@ -74,10 +77,10 @@ export async function subjectIdentifiers(db: Kysely<Tables>, ctx: RegisterContex
 }
 
 /** The blind-index digest under key version 1: what an audience check computes for each recipient anyway. */
-export const lookupOf = (ctx: RegisterContext, kind: IdentifierKind, value: string): string | null => ctx.keyring.indexer.indexAt(kind, kind, value, 1)?.digest ?? null;
+export const lookupOf = (ctx: AppContext, kind: IdentifierKind, value: string): string | null => ctx.keyring.indexer.indexAt(kind, kind, value, 1)?.digest ?? null;
 
 /** Suppression entries for identifiers on a channel and scope; identifiers that do not normalise are skipped. */
-export function entriesFor(ctx: RegisterContext, identifiers: readonly Identifier[], channel: MarketingChannel | typeof ALL, scope: string): SuppressionEntry[] {
+export function entriesFor(ctx: AppContext, identifiers: readonly Identifier[], channel: MarketingChannel | typeof ALL, scope: string): SuppressionEntry[] {
   const kinds = channel === ALL ? ['email', 'phone'] : kindsForChannel(channel);
   const out = new Map<string, SuppressionEntry>();
   for (const id of identifiers) {
@@ -89,7 +92,7 @@ export function entriesFor(ctx: RegisterContext, identifiers: readonly Identifie
 }
 
 /** Inserts entries not already on the list, inside the caller's write transaction. Returns how many were new. */
-export async function insertSuppressions(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, entries: readonly SuppressionEntry[], reason: SuppressionReason): Promise<number> {
+export async function insertSuppressions(trx: Kysely<Tables>, ctx: AppContext, actor: Actor, entries: readonly SuppressionEntry[], reason: SuppressionReason): Promise<number> {
   if (entries.length === 0) return 0;
   const now = ctx.clock.now().toISOString();
   let added = 0;
@@ -122,14 +125,14 @@ async function existingKeys(trx: Kysely<Tables>, entries: readonly SuppressionEn
  *   await suppressSubject(trx, ctx, actor, id, 'erasure');
  * Audited in the same transaction (counts only).
  */
-export async function suppressSubject(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, subjectId: string, reason: SuppressionReason): Promise<{ added: number; identifiers: number }> {
+export async function suppressSubject(trx: Kysely<Tables>, ctx: AppContext, actor: Actor, subjectId: string, reason: SuppressionReason): Promise<{ added: number; identifiers: number }> {
   const identifiers = await subjectIdentifiers(trx, ctx, subjectId);
   const added = await insertSuppressions(trx, ctx, actor, entriesFor(ctx, identifiers, ALL, ALL), reason);
   await appendAudit(trx, ctx, actor, [{ action: 'suppression.add', subjectId, details: { reason, channel: ALL, scope: ALL, identifiers: identifiers.length, added } }]);
   return { added, identifiers: identifiers.length };
 }
 
-function checkScope(ctx: RegisterContext, scope: string): void {
+function checkScope(ctx: AppContext, scope: string): void {
   if (scope === ALL) return;
   const p = policyIndex(ctx.policy).purposes.get(scope);
   if (!p) throw invalid('scope', `"${scope}" is not a purpose in the declaration (or use "*" for all marketing)`);
@@ -156,7 +159,7 @@ export interface SuppressResult {
 }
 
 /** One identifier or hash as suppression entries, or why not. */
-function parseLine(ctx: RegisterContext, raw: string, channel: MarketingChannel | typeof ALL, scope: string): SuppressionEntry[] | string {
+function parseLine(ctx: AppContext, raw: string, channel: MarketingChannel | typeof ALL, scope: string): SuppressionEntry[] | string {
   const s = raw.trim();
   if (s === '') return 'empty';
   if (HASH.test(s.toLowerCase())) return [{ hash: s.toLowerCase(), lookup: null, channel, scope }];
@@ -173,7 +176,7 @@ function parseLine(ctx: RegisterContext, raw: string, channel: MarketingChannel 
  * received by letter, a list imported from a previous system. Anyone who records people may add;
  * only the privacy roles may lift.
  */
-export async function suppress(ctx: RegisterContext, actor: Actor, input: SuppressInput): Promise<SuppressResult> {
+export async function suppress(ctx: AppContext, actor: Actor, input: SuppressInput): Promise<SuppressResult> {
   authorise(actor, 'subjects:write');
   checkChannel(input.channel);
   const channel = input.channel;
@@ -205,7 +208,7 @@ export async function suppress(ctx: RegisterContext, actor: Actor, input: Suppre
 
 /** Imports a list: one plain identifier or exported hash per line. */
 export async function importSuppressions(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   lines: readonly string[],
   opts: { channel: string; scope?: string; reason?: SuppressionReason },
@@ -226,7 +229,7 @@ export interface SuppressionView {
 }
 
 /** The whole list, as keyed hashes (never identifiers): to move it to another Steward with the same keys, or to archive. */
-export async function exportSuppressions(ctx: RegisterContext, actor: Actor): Promise<SuppressionView[]> {
+export async function exportSuppressions(ctx: AppContext, actor: Actor): Promise<SuppressionView[]> {
   authorise(actor, 'marketing:manage');
   const rows = await ctx.database.db.selectFrom('suppressions').select(['hash', 'channel', 'scope', 'reason', 'created_at']).orderBy('id').execute();
   await writeTx(ctx, (trx) => appendAudit(trx, ctx, actor, [{ action: 'suppression.export', details: { entries: rows.length } }]));
@@ -234,7 +237,7 @@ export async function exportSuppressions(ctx: RegisterContext, actor: Actor): Pr
 }
 
 /** Lifts entries for an identifier (privacy roles only): e.g. the person asked to be contacted again. */
-export async function liftSuppression(ctx: RegisterContext, actor: Actor, input: { identifier: string; channel?: string; scope?: string; reason: string }): Promise<{ lifted: number }> {
+export async function liftSuppression(ctx: AppContext, actor: Actor, input: { identifier: string; channel?: string; scope?: string; reason: string }): Promise<{ lifted: number }> {
   authorise(actor, 'marketing:manage');
   if (input.channel !== undefined) checkChannel(input.channel);
   if (input.scope !== undefined) checkScope(ctx, input.scope);
@@ -253,7 +256,7 @@ export async function liftSuppression(ctx: RegisterContext, actor: Actor, input:
 }
 
 /** Whether an identifier is suppressed for a channel and purpose (for other features: imports, mailings). */
-export async function isSuppressed(db: Kysely<Tables>, ctx: RegisterContext, identifier: Identifier, channel: MarketingChannel, purpose: string): Promise<boolean> {
+export async function isSuppressed(db: Kysely<Tables>, ctx: AppContext, identifier: Identifier, channel: MarketingChannel, purpose: string): Promise<boolean> {
   const hash = ctx.keyring.indexer.suppressionHash(identifier.kind, identifier.value);
   if (!hash) return false;
   const row = await db
@@ -271,7 +274,7 @@ export async function isSuppressed(db: Kysely<Tables>, ctx: RegisterContext, ide
  * reason and date (marketing:check, so staff can look one up before a call). Audited with the
  * answer only, never the identifier.
  */
-export async function checkSuppression(ctx: RegisterContext, actor: Actor, identifier: string): Promise<{ suppressed: boolean; entries: Omit<SuppressionView, 'hash'>[] }> {
+export async function checkSuppression(ctx: AppContext, actor: Actor, identifier: string): Promise<{ suppressed: boolean; entries: Omit<SuppressionView, 'hash'>[] }> {
   authorise(actor, 'marketing:check');
   const s = identifier.trim();
   const hash = ctx.keyring.indexer.suppressionHash(guessKind(s), s);

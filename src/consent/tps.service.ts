@@ -11,10 +11,11 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { FastHmac } from './fast-hmac.js';
 import './consent.tables.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const TPS_REGISTERS = ['tps', 'ctps'] as const;
 export type TpsRegister = (typeof TPS_REGISTERS)[number];
@@ -31,7 +32,7 @@ export interface TpsImportResult {
 }
 
 /** Replaces a register with the numbers in `lines` (one per line; blanks and # comments skipped). */
-export async function importTpsRegister(ctx: RegisterContext, actor: Actor, register: string, lines: readonly string[]): Promise<TpsImportResult> {
+export async function importTpsRegister(ctx: AppContext, actor: Actor, register: string, lines: readonly string[]): Promise<TpsImportResult> {
   authorise(actor, 'marketing:manage');
   if (!(TPS_REGISTERS as readonly string[]).includes(register)) throw new StewardError('VALIDATION_FAILED', 'register: must be "tps" or "ctps"', [{ path: 'register', message: 'must be tps or ctps' }]);
   const reg = register as TpsRegister;
@@ -94,7 +95,7 @@ export async function tpsFreshness(db: Kysely<Tables>, now: Date): Promise<Recor
   return out;
 }
 
-export async function tpsStatus(ctx: RegisterContext, actor: Actor): Promise<TpsFreshness[]> {
+export async function tpsStatus(ctx: AppContext, actor: Actor): Promise<TpsFreshness[]> {
   authorise(actor, 'marketing:check');
   return Object.values(await tpsFreshness(ctx.database.db, ctx.clock.now()));
 }

@@ -9,10 +9,10 @@ import { attachAuditWitness } from '../audit/audit.service.js';
 import { createCheckpoint } from '../audit/audit.checkpoint.js';
 import { AuditWitness } from '../audit/audit.witness.js';
 import { ensureOwner } from '../auth/auth.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { systemActor } from '../kernel/actors.js';
 
 describe.each(dialects)('the console’s part 2 API on %s', (kind) => {
   let rt: TestRuntime;

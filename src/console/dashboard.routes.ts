@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import { bearerSecurity } from '../auth/auth.http.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { dashboard } from './dashboard.service.js';
 
@@ -34,7 +34,7 @@ const dashboardSchema = z.object({
 });
 
 export const dashboardRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -47,6 +47,6 @@ export const dashboardRoutes =
           response: { 200: dashboardSchema, ...errorResponses },
         },
       },
-      async (req) => dashboard(deps, await actorFrom(deps, req)),
+      async (req) => dashboard(deps, req.actor),
     );
   };

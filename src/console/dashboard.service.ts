@@ -17,7 +17,7 @@ import '../server/scheduler.js';
 import { can, type Actor } from '../auth/roles.js';
 import { lintPolicy } from '../policy/policy.lint.js';
 import { cardRefusalsSince } from '../promises/card-refusals.js';
-import type { RegisterContext } from '../register/register.service.js';
+import type { AppContext } from '../kernel/context.js';
 
 const CLOSED_REQUEST = ['completed', 'refused', 'withdrawn'];
 const DAY_MS = 86_400_000;
@@ -38,8 +38,8 @@ export interface Dashboard {
 }
 
 /** The declaration does not change while the server runs: lint it once. */
-const lintCache = new WeakMap<RegisterContext['policy'], ReturnType<typeof lintPolicy>>();
-function findingsOf(policy: RegisterContext['policy']): ReturnType<typeof lintPolicy> {
+const lintCache = new WeakMap<AppContext['policy'], ReturnType<typeof lintPolicy>>();
+function findingsOf(policy: AppContext['policy']): ReturnType<typeof lintPolicy> {
   let f = lintCache.get(policy);
   if (!f) lintCache.set(policy, (f = lintPolicy(policy)));
   return f;
@@ -48,7 +48,7 @@ function findingsOf(policy: RegisterContext['policy']): ReturnType<typeof lintPo
 const day = (d: Date): string => d.toISOString().slice(0, 10);
 
 /** What the actor's role may see of the dashboard: sections it may not read are null, not empty. */
-export async function dashboard(ctx: RegisterContext, actor: Actor): Promise<Dashboard> {
+export async function dashboard(ctx: AppContext, actor: Actor): Promise<Dashboard> {
   const db = ctx.database.db;
   const now = ctx.clock.now();
   const today = day(now);

@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { cliActor } from '../runtime/runtime.js';
 import { csvCell } from '../shared/csv.js';
 import { presentCounts, presentHistory } from './cookies.presenter.js';
 import { CHOICE_KEYS, cookieCounts, lookUpConsent } from './cookies.service.js';
+import { cliActor } from '../kernel/actors.js';
 
 const DAY_MS = 24 * 3600_000;
 

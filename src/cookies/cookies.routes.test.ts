@@ -4,13 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
 import { loadConfig } from '../config/config.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { SharedRateLimiter } from '../server/shared-rate-limit.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { bannerConfig, gzippedSize } from './cookies.banner.js';
 import { allowedOrigins } from './cookies.routes.js';
+import { systemActor } from '../kernel/actors.js';
 
 export const COOKIE_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/cookies/policy.yaml');
 const SITE = 'https://www.test.example';

@@ -13,11 +13,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import type { Config } from '../config/config.js';
 import type { Policy } from '../policy/policy.schema.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { SharedRateLimiter } from '../server/shared-rate-limit.js';
 import { StewardError } from '../shared/errors.js';
@@ -56,7 +56,7 @@ const consentIdParam = z.object({ consentId: z.string().max(64) });
 const day = z.iso.date();
 
 export const cookieRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const db = deps.database.db;
@@ -180,7 +180,7 @@ export const cookieRoutes =
           response: { 200: consentHistoryResponse, ...errorResponses },
         },
       },
-      async (req) => presentHistory(req.params.consentId, await lookUpConsent(deps, await actorFrom(deps, req), req.params.consentId)),
+      async (req) => presentHistory(req.params.consentId, await lookUpConsent(deps, req.actor, req.params.consentId)),
     );
 
     app.get(
@@ -194,6 +194,6 @@ export const cookieRoutes =
           response: { 200: countsResponse, ...errorResponses },
         },
       },
-      async (req) => presentCounts(await cookieCounts(db, await actorFrom(deps, req), { from: req.query.from, to: req.query.to })),
+      async (req) => presentCounts(await cookieCounts(db, req.actor, { from: req.query.from, to: req.query.to })),
     );
   };

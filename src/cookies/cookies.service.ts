@@ -14,13 +14,13 @@ import type { Actor } from '../auth/roles.js';
 import { authorise } from '../auth/roles.js';
 import { appendAudit } from '../audit/audit.service.js';
 import type { DB } from '../db/database.js';
-import type { RegisterContext } from '../register/register.service.js';
 import type { Clock } from '../shared/clock.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { BannerConfig } from './cookies.banner.js';
 import type { CookieConsentChoicesTable, CookieConsentMethod, CookieConsentOutcome, CookieConsentsTable } from './cookies.tables.js';
 import './cookies.tables.js';
+import type { AppContext } from '../kernel/context.js';
 
 /** Every key a choice may carry: the consent categories and the 2025 Act's exemptions. */
 export const CHOICE_KEYS = ['functional', 'analytics', 'marketing', 'statistics', 'appearance'] as const;
@@ -204,7 +204,7 @@ export async function consentHistory(db: DB, consentId: string): Promise<CookieC
 }
 
 /** A staff look-up of one visitor's record, audited. */
-export async function lookUpConsent(ctx: RegisterContext, actor: Actor, consentId: string): Promise<CookieConsentRecord[]> {
+export async function lookUpConsent(ctx: AppContext, actor: Actor, consentId: string): Promise<CookieConsentRecord[]> {
   authorise(actor, 'subjects:read');
   const history = await consentHistory(ctx.database.db, consentId);
   await ctx.database.db.transaction().execute(async (trx) => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { cliUsername, commandConfig, withRuntime, type CliIo } from '../cli/io.js';
 import { asCliUser } from '../cli/identity.js';
-import { cliActor, openRuntime } from '../runtime/runtime.js';
+import { openRuntime } from '../kernel/runtime.js';
 import { listPublications, publishNotice } from './publishing.service.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { lintPolicy, type Finding } from './policy.lint.js';
@@ -17,6 +17,7 @@ import { policyJsonSchema } from './policy.schema.js';
 import { renderNotice } from './notice.render.js';
 import { renderRopaCsv, renderRopaXlsx } from './ropa.js';
 import { registerPromisesCommand } from '../promises/promises.cli.js';
+import { cliActor } from '../kernel/actors.js';
 
 const policyFileOf = (cmd: Command, io: CliIo, file: string | undefined): string =>
   file ? path.resolve(io.cwd, file) : commandConfig(cmd, io).policyFile;

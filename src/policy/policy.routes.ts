@@ -5,9 +5,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import { LINT_RULES, lintPolicy } from './policy.lint.js';
 import { policyJsonSchema } from './policy.schema.js';
 import { currentPublication } from './publishing.service.js';
@@ -26,7 +26,7 @@ const findingSchema = z.object({
 });
 
 export const policyRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const loaded = deps.policy;
@@ -38,7 +38,7 @@ export const policyRoutes =
     app.get(
       `${API_PREFIX}/policy`,
       {
-        schema: {
+        config: { public: true }, schema: {
           summary: 'The declaration in force: version and contents',
           tags: ['policy'],
           response: { 200: z.object({ hash: z.string(), effectiveDate: z.string(), organisation: z.string(), declaration: z.record(z.string(), z.unknown()) }) },
@@ -55,7 +55,7 @@ export const policyRoutes =
     app.get(
       `${API_PREFIX}/policy/findings`,
       {
-        schema: {
+        config: { public: true }, schema: {
           summary: 'Lint findings for the declaration in force: where (path, line, column), what, and how to fix each',
           tags: ['policy'],
           response: { 200: z.object({ errors: z.number(), warnings: z.number(), infos: z.number(), findings: z.array(findingSchema) }) },
@@ -72,7 +72,7 @@ export const policyRoutes =
     app.get(
       `${API_PREFIX}/policy/notice`,
       {
-        schema: {
+        config: { public: true }, schema: {
           summary: 'The loaded declaration\'s privacy notice in a chosen format (marked as a draft unless it is the published one)',
           tags: ['policy'],
           querystring: z.object({ format: z.enum(['html', 'md']).default('html') }),
@@ -95,7 +95,7 @@ export const policyRoutes =
         },
       },
       async (req, reply) => {
-        await actorFrom(deps, req);
+        req.actor;
         const base = `record-of-processing-${loaded.policy.notice.effective_date}`;
         if (req.query.format === 'xlsx') {
           return reply
@@ -107,5 +107,5 @@ export const policyRoutes =
       },
     );
 
-    app.get(`${API_PREFIX}/policy/schema`, { schema: { summary: 'JSON Schema of the declaration format', tags: ['policy'] } }, async () => policyJsonSchema());
+    app.get(`${API_PREFIX}/policy/schema`, { config: { public: true }, schema: { summary: 'JSON Schema of the declaration format', tags: ['policy'] } }, async () => policyJsonSchema());
   };

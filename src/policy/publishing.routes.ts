@@ -14,10 +14,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import { page } from '../consent/pages.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { sendHtml } from '../server/html.js';
 import { errorResponses } from '../server/schemas.js';
 import { escapeHtml } from '../shared/html.js';
@@ -43,7 +43,7 @@ const publicationSchema = z.object({
 const present = (p: Publication): z.infer<typeof publicationSchema> => ({ ...p, changes: [...p.changes] });
 
 export const publishingRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const rendered = new Map<string, string>();
@@ -114,7 +114,7 @@ export const publishingRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const r = await publishNotice(deps, actor, { force: req.body.force, ...(req.body.reason !== undefined ? { reason: req.body.reason } : {}) });
         return reply.status(r.alreadyInForce ? 200 : 201).send({ alreadyInForce: r.alreadyInForce, publication: present(r.publication) });
       },
@@ -132,7 +132,7 @@ export const publishingRoutes =
       },
       async (req) => {
         // Who published and why a version was forced are internal: any signed-in role.
-        await actorFrom(deps, req);
+        req.actor;
         return { versions: (await listPublications(deps.database.db)).map(present) };
       },
     );

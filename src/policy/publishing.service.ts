@@ -13,12 +13,13 @@ import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
 import { assertNoCardData } from '../crypto/card-detect.js';
 import type { Tables } from '../db/tables.js';
-import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { lintPolicy, type Finding } from './policy.lint.js';
 import type { LoadedPolicy } from './policy.loader.js';
 import type { Policy } from './policy.schema.js';
 import './publishing.tables.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const REASON_MAX = 1000;
 
@@ -120,7 +121,7 @@ const count = (findings: readonly Finding[], s: Finding['severity']): number => 
  * Publishes the loaded declaration. Refuses (CONFLICT) a declaration with lint errors unless
  * `force` is given with a reason, which is recorded with the publication and in the audit trail.
  */
-export async function publishNotice(ctx: RegisterContext, actor: Actor, opts: PublishOptions = {}): Promise<PublishResult> {
+export async function publishNotice(ctx: AppContext, actor: Actor, opts: PublishOptions = {}): Promise<PublishResult> {
   assertMayPublish(actor);
   const loaded = ctx.policy;
   const findings = lintPolicy(loaded);

@@ -10,9 +10,9 @@ import { actorWith, createTestRuntime, type TestRuntime } from '../../test/suppo
 import { createUser } from '../auth/auth.service.js';
 import { dashboard } from '../console/dashboard.service.js';
 import { openDatabase } from '../db/database.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { cardRefusalsSince } from './card-refusals.js';
+import { systemActor } from '../kernel/actors.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
 const CARD = '4111 1111 1111 1111';

@@ -14,11 +14,11 @@ import { importSubjects, type ImportRow } from '../register/import.service.js';
 import { createSubject, findSubjects } from '../register/register.service.js';
 import { addLifeEvent } from '../retention/events.service.js';
 import { explainSubject, planRetention, runRetention } from '../retention/retention.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { caught } from '../../test/support/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { systemActor } from '../kernel/actors.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/smart-computers.yaml');
 const BEFORE = path.resolve(import.meta.dirname, '../../test/fixtures/promises/smart-computers-before.yaml');

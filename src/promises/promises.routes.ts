@@ -4,14 +4,14 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import { bearerSecurity } from '../auth/auth.http.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { presentPromises, promisesReportSchema } from './promises.presenter.js';
 import { simulatePromises } from './promises.simulate.js';
 
 export const promisesRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     // The declaration changes only with a restart: walk it once.
@@ -27,7 +27,7 @@ export const promisesRoutes =
         },
       },
       async (req) => {
-        await actorFrom(deps, req);
+        req.actor;
         return report;
       },
     );

@@ -24,23 +24,11 @@ import { isStewardError, StewardError, type ErrorCode } from '../shared/errors.j
 import { categoryFields, checkFieldValue, matchColumns, resolveFieldRef, type FieldDef, type FieldRef } from './fields.js';
 import '../consent/consent.tables.js';
 import { normaliseEmail, normalisePhone } from '../crypto/blind-index.js';
-import {
-  addRecordsIn,
-  buildSubjectRows,
-  decryptRecord,
-  LIMITS,
-  loadSubjectKey,
-  updateRecordIn,
-  insertSubjectRows,
-  policyIndex,
-  prepareRecord,
-  validateRelationships,
-  readTx,
-  writeTx,
-  type RegisterContext,
-  type SubjectRows,
-} from './register.service.js';
+import { addRecordsIn, buildSubjectRows, decryptRecord, LIMITS, loadSubjectKey, updateRecordIn, insertSubjectRows, prepareRecord, validateRelationships, type SubjectRows } from './register.service.js';
 import { defaultPurposes } from '../promises/promises.purposes.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { readTx, writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 /** One row of the source: its line in the file (for the report) and its cells by column name. */
 export interface ImportRow {
@@ -158,7 +146,7 @@ interface CategoryPlan {
  * Checks the options against the declaration before any row is read: a mistake here would
  * otherwise reject every row with the same message.
  */
-function planCategories(ctx: RegisterContext, actor: Actor, opts: ImportOptions): CategoryPlan {
+function planCategories(ctx: AppContext, actor: Actor, opts: ImportOptions): CategoryPlan {
   const idx = policyIndex(ctx.policy);
   const rels = validateRelationships(ctx.policy, [{ relationship: opts.relationship }], 'relationship');
   const relIds = rels.map((r) => r.relationship);
@@ -220,7 +208,7 @@ const fieldName = (r: FieldRef): string => `${r.category.id}.${r.field.id}`;
  * nearest one, never dropped silently.
  */
 export function planColumns(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   opts: Pick<ImportOptions, 'map'>,
   headers: string[],
@@ -313,7 +301,7 @@ const cellValue = (raw: string | undefined): string | undefined => {
  * the source or the database fails.
  */
 export async function importSubjects(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   source: AsyncIterable<ImportRow> | Iterable<ImportRow>,
   opts: ImportOptions,
@@ -552,7 +540,7 @@ export async function importSubjects(
  */
 async function upkeep(
   trx: Kysely<Tables>,
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   subjectId: string,
   row: PreparedRow,

@@ -7,10 +7,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { systemActor } from '../kernel/actors.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CSV = readFileSync(path.join(ROOT, 'test/fixtures/register/office-customers.csv'), 'utf8');

@@ -12,10 +12,10 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import { authorise, type Actor } from '../auth/roles.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { importSubjects, type ImportOptions, type ImportProgress, type ImportSummary } from './import.service.js';
@@ -94,7 +94,7 @@ const view = (u: Upload): z.infer<typeof importView> => ({
 });
 
 export const importRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['register'];
@@ -131,7 +131,7 @@ export const importRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         authorise(actor, 'subjects:write');
         const b = req.body;
         const options: ImportOptions = {
@@ -164,7 +164,7 @@ export const importRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         authorise(actor, 'subjects:write');
         const u = own(actor, req.params.id);
         if (u.status !== 'checked') throw new StewardError('CONFLICT', `import ${u.id} is ${u.status}: upload the file again to import it again`);
@@ -201,7 +201,7 @@ export const importRoutes =
         },
       },
       async (req) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         authorise(actor, 'subjects:write');
         return view(own(actor, req.params.id));
       },

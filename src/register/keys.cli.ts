@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { appendAudit } from '../audit/audit.service.js';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { cliActor } from '../runtime/runtime.js';
-import { writeTx } from './register.service.js';
+import { writeTx } from '../db/transactions.js';
+import { cliActor } from '../kernel/actors.js';
 
 export function registerKeyCommands(program: Command, io: CliIo): void {
   const keys = program.command('keys').description('encryption keys');

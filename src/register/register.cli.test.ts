@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/database.js';
 import { runCli } from '../../test/support/cli.js';
 import { dialects, postgresUrl } from '../../test/support/databases.js';
-import { osAccount } from '../runtime/runtime.js';
 import { csvCell } from './register.cli.js';
+import { osAccount } from '../kernel/actors.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/register');
 

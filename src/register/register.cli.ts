@@ -10,7 +10,6 @@ import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { CsvError, parse, type InfoRecord } from 'csv-parse';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { cliActor } from '../runtime/runtime.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { isCleanText } from '../shared/text.js';
 import { IMPORT_DEFAULTS, importSubjects, safeColumnLabel, type ImportProgress, type ImportRow, type ImportSummary } from './import.service.js';
@@ -224,6 +223,7 @@ function formatSubject(s: SubjectView): string {
 // ——— export ———
 
 import { csvCell } from '../shared/csv.js';
+import { cliActor } from '../kernel/actors.js';
 export { csvCell };
 
 /** The export's first columns; then one column per category.field (see exportColumns). */

@@ -5,9 +5,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import { bearerSecurity } from '../auth/auth.http.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { presentRecord, presentSubject, presentSummary, recordResponse, subjectResponse, summaryResponse } from './register.presenter.js';
@@ -72,7 +72,7 @@ const relationshipInput = z.object({
 });
 
 export const registerRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['register'];
@@ -89,7 +89,7 @@ export const registerRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const subject = await createSubject(deps, actor, {
           relationships: req.body.relationships.map((r) => ({
             relationship: r.relationship,
@@ -116,7 +116,7 @@ export const registerRoutes =
         },
       },
       async (req) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const page = await listSubjects(deps, actor, {
           limit: req.query.limit,
           ...(req.query.relationship ? { relationship: req.query.relationship } : {}),
@@ -143,7 +143,7 @@ export const registerRoutes =
         },
       },
       async (req) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const { purpose, ...q } = req.body;
         const found = await findSubjects(deps, actor, { ...(q.email !== undefined ? { email: q.email } : {}), ...(q.phone !== undefined ? { phone: q.phone } : {}), ...(q.identifier ? { identifier: q.identifier } : {}) }, purpose);
         return { subjects: found.map(presentSummary) };
@@ -162,7 +162,7 @@ export const registerRoutes =
           response: { 200: subjectResponse, ...errorResponses },
         },
       },
-      async (req) => presentSubject(await getSubject(deps, await actorFrom(deps, req), req.params.id, req.query.purpose)),
+      async (req) => presentSubject(await getSubject(deps, req.actor, req.params.id, req.query.purpose)),
     );
 
     app.delete(
@@ -178,7 +178,7 @@ export const registerRoutes =
         },
       },
       async (req) => {
-        const r = await eraseSubject(deps, await actorFrom(deps, req), req.params.id, req.query.reason);
+        const r = await eraseSubject(deps, req.actor, req.params.id, req.query.reason);
         return { erased: true as const, records: r.records };
       },
     );
@@ -196,7 +196,7 @@ export const registerRoutes =
         },
       },
       async (req, reply) => {
-        await setRestriction(deps, await actorFrom(deps, req), req.params.id, req.body.restricted, req.body.reason);
+        await setRestriction(deps, req.actor, req.params.id, req.body.restricted, req.body.reason);
         return reply.status(204).send(null);
       },
     );
@@ -214,7 +214,7 @@ export const registerRoutes =
         },
       },
       async (req, reply) => {
-        const records = await addRecords(deps, await actorFrom(deps, req), req.params.id, req.body.records.map(toRecordInput));
+        const records = await addRecords(deps, req.actor, req.params.id, req.body.records.map(toRecordInput));
         return reply.status(201).send({ records: records.map(presentRecord) });
       },
     );
@@ -224,7 +224,7 @@ export const registerRoutes =
       {
         schema: { summary: 'One record, decrypted (audited)', tags, security: bearerSecurity, params: z.object({ id: z.uuid() }), querystring: purposeQuery, response: { 200: recordResponse, ...errorResponses } },
       },
-      async (req) => presentRecord(await getRecord(deps, await actorFrom(deps, req), req.params.id, req.query.purpose)),
+      async (req) => presentRecord(await getRecord(deps, req.actor, req.params.id, req.query.purpose)),
     );
 
     app.patch(
@@ -251,7 +251,7 @@ export const registerRoutes =
           throw new StewardError('VALIDATION_FAILED', 'nothing to change: give fields, value, text or purposes');
         }
         const change = { ...(b.fields ? { fields: b.fields } : {}), ...(b.value !== undefined ? { value: b.value } : {}), ...(b.text !== undefined ? { text: b.text } : {}), ...(b.purposes ? { purposes: b.purposes } : {}) };
-        return presentRecord(await updateRecord(deps, await actorFrom(deps, req), req.params.id, change, req.query.purpose));
+        return presentRecord(await updateRecord(deps, req.actor, req.params.id, change, req.query.purpose));
       },
     );
 
@@ -268,7 +268,7 @@ export const registerRoutes =
         },
       },
       async (req, reply) => {
-        await deleteRecord(deps, await actorFrom(deps, req), req.params.id, req.query.reason);
+        await deleteRecord(deps, req.actor, req.params.id, req.query.reason);
         return reply.status(204).send(null);
       },
     );

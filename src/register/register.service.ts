@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { appendAudit, auditCommitted, type AuditEvent } from '../audit/audit.service.js';
+import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { auditReads } from '../audit/read-audit.js';
 import { suppressSubject } from '../consent/suppression.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
@@ -14,25 +14,19 @@ import { assertNoCardData } from '../crypto/card-detect.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Database } from '../db/database.js';
 import { preparedQuery } from '../db/prepared.js';
+import { readTx, writeTx } from '../db/transactions.js';
 import type { Tables } from '../db/tables.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
+import { policyIndex } from '../policy/policy.index.js';
+import type { AppContext } from '../kernel/context.js';
 import type { DataCategory, Policy } from '../policy/policy.schema.js';
 import type { Clock } from '../shared/clock.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import type { Keyring } from './keyring.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { defaultPurposes } from '../promises/promises.purposes.js';
 import { afterErasure, recordErasures, type ErasureReason } from '../backup/erasure-ledger.js';
 import { deleteRecordRows, eraseSubjects } from '../retention/retention.actions.js';
-
-export interface RegisterContext {
-  database: Database;
-  keyring: Keyring;
-  policy: LoadedPolicy;
-  clock: Clock;
-  /** The erasure ledger's file outside the database (src/backup/erasure-ledger.ts); unset: table only. */
-  erasureLedgerFile?: string | undefined;
-}
 
 /** The purpose a caller gives for reading a restricted subject's data (Art 18). */
 export const RIGHTS_REQUEST_PURPOSE = 'rights-request';
@@ -124,31 +118,6 @@ export interface SubjectView {
   records: RecordView[];
   /** Categories held but not shown to this actor (restricted_to_roles). */
   withheld: Array<{ category: string; count: number }>;
-}
-
-// ——— declaration lookups ———
-
-interface PolicyIndex {
-  categories: Map<string, DataCategory>;
-  purposes: Map<string, Policy['purposes'][number]>;
-  relationships: Map<string, Policy['relationships'][number]>;
-  sources: Set<string>;
-}
-
-const indexCache = new WeakMap<LoadedPolicy, PolicyIndex>();
-export function policyIndex(loaded: LoadedPolicy): PolicyIndex {
-  let idx = indexCache.get(loaded);
-  if (!idx) {
-    const p = loaded.policy;
-    idx = {
-      categories: new Map(p.data_categories.map((c) => [c.id, c])),
-      purposes: new Map(p.purposes.map((x) => [x.id, x])),
-      relationships: new Map(p.relationships.map((r) => [r.id, r])),
-      sources: new Set(p.sources.map((s) => s.id)),
-    };
-    indexCache.set(loaded, idx);
-  }
-  return idx;
 }
 
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
@@ -312,27 +281,6 @@ const recordAad = (recordId: string, subjectId: string, category: string): strin
 /** A digest of a ciphertext, for the audit trail: reveals nothing about the plaintext. */
 export const ciphertextDigest = (c: Buffer): string => createHash('sha256').update(c).digest('hex').slice(0, 32);
 
-export async function writeTx<T>(ctx: RegisterContext, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
-  let committed: Kysely<Tables> | undefined;
-  const result = await ctx.database.db.transaction().execute(async (trx) => {
-    committed = trx;
-    await ctx.database.adapter.lockForWrite(trx);
-    return fn(trx);
-  });
-  if (committed) auditCommitted(ctx.database.db, committed);
-  return result;
-}
-
-/**
- * Reads in one consistent snapshot without taking the write lock (SQLite: a deferred transaction
- * in WAL mode; PostgreSQL: repeatable read). Their audit entries go through auditReads.
- */
-export async function readTx<T>(ctx: RegisterContext, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
-  const tx = ctx.database.db.transaction();
-  const level = ctx.database.adapter.snapshotIsolation;
-  return (level ? tx.setIsolationLevel(level) : tx).execute(fn);
-}
-
 // ——— rows for a batch of new subjects (used by create and import) ———
 
 export interface SubjectRows {
@@ -345,7 +293,7 @@ export interface SubjectRows {
 }
 
 /** Encrypts a checked record under its subject's key, bound to its row, with its blind index if it is an identifier. */
-function sealRecord(ctx: RegisterContext, dek: Buffer, subjectId: string, r: PreparedRecord, actor: Actor, now: string): { row: Tables['records']; indexes: Tables['blind_indexes'][] } {
+function sealRecord(ctx: AppContext, dek: Buffer, subjectId: string, r: PreparedRecord, actor: Actor, now: string): { row: Tables['records']; indexes: Tables['blind_indexes'][] } {
   const row: Tables['records'] = {
     id: r.id,
     subject_id: subjectId,
@@ -365,7 +313,7 @@ function sealRecord(ctx: RegisterContext, dek: Buffer, subjectId: string, r: Pre
 }
 
 /** The blind-index rows of a record's identifier values (one per field and distinct digest). */
-function indexRows(ctx: RegisterContext, recordId: string, subjectId: string, identifiers: PreparedRecord['identifiers']): Tables['blind_indexes'][] {
+function indexRows(ctx: AppContext, recordId: string, subjectId: string, identifiers: PreparedRecord['identifiers']): Tables['blind_indexes'][] {
   const out: Tables['blind_indexes'][] = [];
   const seen = new Set<string>();
   for (const id of identifiers) {
@@ -377,7 +325,7 @@ function indexRows(ctx: RegisterContext, recordId: string, subjectId: string, id
   return out;
 }
 
-export function buildSubjectRows(ctx: RegisterContext, actor: Actor, rels: RelationshipInput[], records: PreparedRecord[], now: string, action = 'subject.create'): SubjectRows {
+export function buildSubjectRows(ctx: AppContext, actor: Actor, rels: RelationshipInput[], records: PreparedRecord[], now: string, action = 'subject.create'): SubjectRows {
   const id = newId();
   const { dek, wrapped, kekVersion } = ctx.keyring.newSubjectKey(id);
   const recordRows: Tables['records'][] = [];
@@ -421,7 +369,7 @@ export async function insertSubjectRows(trx: Kysely<Tables>, maxParameters: numb
   await chunked(batch.flatMap((b) => b.indexes), (c) => trx.insertInto('blind_indexes').values(c).execute());
 }
 
-export async function createSubject(ctx: RegisterContext, actor: Actor, input: NewSubject): Promise<SubjectView> {
+export async function createSubject(ctx: AppContext, actor: Actor, input: NewSubject): Promise<SubjectView> {
   authorise(actor, 'subjects:write');
   const rels = validateRelationships(ctx.policy, input.relationships);
   const records = input.records ?? [];
@@ -440,7 +388,7 @@ export async function createSubject(ctx: RegisterContext, actor: Actor, input: N
 
 // ——— reading ———
 
-export async function loadSubjectKey(ctx: RegisterContext, db: Kysely<Tables>, subjectId: string): Promise<Buffer | undefined> {
+export async function loadSubjectKey(ctx: AppContext, db: Kysely<Tables>, subjectId: string): Promise<Buffer | undefined> {
   const row = await db.selectFrom('subject_keys').select(['wrapped_key', 'kek_version']).where('subject_id', '=', subjectId).executeTakeFirst();
   if (!row?.wrapped_key) return undefined;
   await ctx.keyring.ensureVersions([row.kek_version]);
@@ -501,7 +449,7 @@ function assertNotRestricted(row: Tables['subjects'], purpose: string | undefine
   }
 }
 
-async function assembleSubject(ctx: RegisterContext, db: Kysely<Tables>, actor: Actor, row: Tables['subjects']): Promise<SubjectView> {
+async function assembleSubject(ctx: AppContext, db: Kysely<Tables>, actor: Actor, row: Tables['subjects']): Promise<SubjectView> {
   const idx = policyIndex(ctx.policy);
   const rels = await db.selectFrom('subject_relationships').selectAll().where('subject_id', '=', row.id).orderBy('id').execute();
   const recordRows = await db.selectFrom('records').selectAll().where('subject_id', '=', row.id).orderBy('id').execute();
@@ -533,12 +481,12 @@ async function assembleSubject(ctx: RegisterContext, db: Kysely<Tables>, actor: 
   };
 }
 
-async function getSubjectUnaudited(ctx: RegisterContext, actor: Actor, id: string): Promise<SubjectView> {
+async function getSubjectUnaudited(ctx: AppContext, actor: Actor, id: string): Promise<SubjectView> {
   return assembleSubject(ctx, ctx.database.db, actor, await subjectRow(ctx.database.db, id));
 }
 
 /** Reads a subject with every record the actor may see, and audits the read. */
-export async function getSubject(ctx: RegisterContext, actor: Actor, id: string, purpose?: string): Promise<SubjectView> {
+export async function getSubject(ctx: AppContext, actor: Actor, id: string, purpose?: string): Promise<SubjectView> {
   authorise(actor, 'subjects:read');
   const view = await readTx(ctx, async (trx) => {
     const row = await subjectRow(trx, id);
@@ -584,7 +532,7 @@ const searchByDigest = preparedQuery(2, (db, field: string, digest: string) =>
 );
 
 /** Exact search through blind indexes. The audit entry says how, never what was searched for. */
-export async function findSubjects(ctx: RegisterContext, actor: Actor, q: SearchQuery, purpose?: string): Promise<SubjectSummary[]> {
+export async function findSubjects(ctx: AppContext, actor: Actor, q: SearchQuery, purpose?: string): Promise<SubjectSummary[]> {
   authorise(actor, 'subjects:read');
   const terms: Array<{ field: string; digest: string }> = [];
   const indexer = ctx.keyring.indexer;
@@ -635,7 +583,7 @@ async function summarise(db: Kysely<Tables>, ids: string[]): Promise<SubjectSumm
 
 /** Lists subjects (ids and relationships, no decrypted data), newest first, by cursor. */
 export async function listSubjects(
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   opts: { relationship?: string; after?: string; limit: number },
 ): Promise<{ subjects: SubjectSummary[]; next: string | null }> {
@@ -662,7 +610,7 @@ export async function listSubjects(
 
 // ——— changing ———
 
-export async function addRecords(ctx: RegisterContext, actor: Actor, subjectId: string, inputs: RecordInput[]): Promise<RecordView[]> {
+export async function addRecords(ctx: AppContext, actor: Actor, subjectId: string, inputs: RecordInput[]): Promise<RecordView[]> {
   authorise(actor, 'subjects:write');
   if (inputs.length === 0) throw invalid('records', 'give at least one record');
   if (inputs.length > LIMITS.recordsPerSubjectCall) throw invalid('records', `at most ${LIMITS.recordsPerSubjectCall} records at a time`);
@@ -680,7 +628,7 @@ export async function addRecords(ctx: RegisterContext, actor: Actor, subjectId: 
  */
 export async function addRecordsIn(
   trx: Kysely<Tables>,
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   subjectId: string,
   prepared: PreparedRecord[],
@@ -720,13 +668,13 @@ async function recordRow(db: Kysely<Tables>, id: string): Promise<Tables['record
 }
 
 /** Reading and writing alike: nobody writes into a category they may not read back. */
-function assertCanSee(ctx: RegisterContext, actor: Actor, category: string): void {
+function assertCanSee(ctx: AppContext, actor: Actor, category: string): void {
   const cat = policyIndex(ctx.policy).categories.get(category);
   const ok = cat ? canSeeCategory(actor, cat) : actor.role === 'dpo' || actor.role === 'owner';
   if (!ok) throw new StewardError('FORBIDDEN', `records of the category "${category}" are restricted to ${cat?.restricted_to_roles?.join(', ') ?? 'the privacy officer'}`);
 }
 
-export async function getRecord(ctx: RegisterContext, actor: Actor, id: string, purpose?: string): Promise<RecordView> {
+export async function getRecord(ctx: AppContext, actor: Actor, id: string, purpose?: string): Promise<RecordView> {
   authorise(actor, 'subjects:read');
   const { view, row } = await readTx(ctx, async (trx) => {
     const row = await recordRow(trx, id);
@@ -750,7 +698,7 @@ export interface RecordChange {
 }
 
 /** Rectification: the audit entry holds digests of the old and new ciphertext, never values. */
-export async function updateRecord(ctx: RegisterContext, actor: Actor, id: string, change: RecordChange, purpose?: string): Promise<RecordView> {
+export async function updateRecord(ctx: AppContext, actor: Actor, id: string, change: RecordChange, purpose?: string): Promise<RecordView> {
   authorise(actor, 'subjects:write');
   return writeTx(ctx, (trx) => updateRecordIn(trx, ctx, actor, id, change, purpose));
 }
@@ -762,7 +710,7 @@ export async function updateRecord(ctx: RegisterContext, actor: Actor, id: strin
  */
 export async function updateRecordIn(
   trx: Kysely<Tables>,
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   id: string,
   change: RecordChange,
@@ -832,7 +780,7 @@ export async function updateRecordIn(
   return { ...view, before, after, changed: true };
 }
 
-export async function deleteRecord(ctx: RegisterContext, actor: Actor, id: string, reason?: string): Promise<void> {
+export async function deleteRecord(ctx: AppContext, actor: Actor, id: string, reason?: string): Promise<void> {
   authorise(actor, 'subjects:delete');
   await writeTx(ctx, async (trx) => {
     const row = await recordRow(trx, id);
@@ -850,7 +798,7 @@ export async function deleteRecord(ctx: RegisterContext, actor: Actor, id: strin
  * any copy of the ciphertext (in a backup) is unreadable. The subject row stays as a tombstone
  * with no personal data, so audit entries still name a known id.
  */
-export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: string, reason?: string, opts: { ledgerReason?: ErasureReason } = {}): Promise<{ records: number }> {
+export async function eraseSubject(ctx: AppContext, actor: Actor, id: string, reason?: string, opts: { ledgerReason?: ErasureReason } = {}): Promise<{ records: number }> {
   authorise(actor, 'subjects:delete');
   const result = await writeTx(ctx, (trx) => eraseSubjectIn(trx, ctx, actor, id, reason, opts));
   await afterErasure(ctx);
@@ -866,7 +814,7 @@ export async function eraseSubject(ctx: RegisterContext, actor: Actor, id: strin
  */
 export async function eraseSubjectIn(
   trx: Kysely<Tables>,
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   id: string,
   reason?: string,
@@ -890,13 +838,13 @@ export async function eraseSubjectIn(
 }
 
 /** Art 18 restriction, set and lifted by the privacy roles (the rights-request workflow uses it). */
-export async function setRestriction(ctx: RegisterContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
+export async function setRestriction(ctx: AppContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
   authorise(actor, 'subjects:delete');
   await writeTx(ctx, (trx) => setRestrictionIn(trx, ctx, actor, id, restricted, reason));
 }
 
 /** setRestriction inside a caller's write transaction; the permission is checked first. */
-export async function setRestrictionIn(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
+export async function setRestrictionIn(trx: Kysely<Tables>, ctx: AppContext, actor: Actor, id: string, restricted: boolean, reason: string): Promise<void> {
   authorise(actor, 'subjects:delete');
   const now = ctx.clock.now().toISOString();
   await subjectRow(trx, id);
@@ -905,7 +853,7 @@ export async function setRestrictionIn(trx: Kysely<Tables>, ctx: RegisterContext
 }
 
 /** Streams every subject the actor may see, decrypted, for an export; one audit entry for it all. */
-export async function* exportSubjects(ctx: RegisterContext, actor: Actor, opts: { relationship?: string; purpose?: string } = {}): AsyncGenerator<SubjectView> {
+export async function* exportSubjects(ctx: AppContext, actor: Actor, opts: { relationship?: string; purpose?: string } = {}): AsyncGenerator<SubjectView> {
   authorise(actor, 'subjects:export');
   let after = '';
   let count = 0;
@@ -929,7 +877,7 @@ export async function* exportSubjects(ctx: RegisterContext, actor: Actor, opts: 
 }
 
 /** The most records of each category any one person holds (for the export's columns). */
-export async function recordRepeats(ctx: RegisterContext): Promise<Map<string, number>> {
+export async function recordRepeats(ctx: AppContext): Promise<Map<string, number>> {
   const rows = await ctx.database.db
     .selectFrom((eb) =>
       eb.selectFrom('records').select(['category', (e) => e.fn.countAll<number>().as('n')]).where('kind', '=', 'value').groupBy(['subject_id', 'category']).as('per'),
@@ -945,7 +893,7 @@ export async function recordRepeats(ctx: RegisterContext): Promise<Map<string, n
  * order: first name, surname), decrypted and audited like any read. Restricted people and
  * categories the actor may not see give no name.
  */
-export async function subjectNames(ctx: RegisterContext, actor: Actor, people: ReadonlyArray<{ id: string; restricted: boolean }>, purpose?: string): Promise<Map<string, string>> {
+export async function subjectNames(ctx: AppContext, actor: Actor, people: ReadonlyArray<{ id: string; restricted: boolean }>, purpose?: string): Promise<Map<string, string>> {
   authorise(actor, 'subjects:read');
   const idx = policyIndex(ctx.policy);
   const nameCats = [...idx.categories.values()].filter((c) => canSeeCategory(actor, c) && categoryFields(c).some((f) => f.type === 'name'));

@@ -8,7 +8,7 @@ import { fileKekProvider } from '../crypto/kek.js';
 import { caught } from '../../test/support/errors.js';
 import { dialects, postgresUrl } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { Keyring } from './keyring.js';
+import { Keyring } from '../crypto/keyring.js';
 import {
   addRecords,
   createSubject,

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
 import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
-import { cliActor } from '../runtime/runtime.js';
 import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, formatPounds, recordFeeReceived, waiveFee, type FeeReason } from './requests.fees.js';
@@ -36,6 +35,7 @@ import {
   type RequestView,
 } from './requests.service.js';
 import { REQUEST_CHANNELS, REQUEST_TYPES, STATUSES, requestRow, type RequestChannel, type RequestType } from './requests.store.js';
+import { cliActor } from '../kernel/actors.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const plain = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');

@@ -17,17 +17,7 @@ import { entriesFor, insertSuppressions, suppressSubject, type Identifier } from
 import { objectToDirectMarketing } from '../consent/consent.service.js';
 import { decrypt, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
-import {
-  ciphertextDigest,
-  getSubject,
-  policyIndex,
-  RIGHTS_REQUEST_PURPOSE,
-  setRestrictionIn,
-  updateRecordIn,
-  writeTx,
-  type RecordView,
-  type RegisterContext,
-} from '../register/register.service.js';
+import { ciphertextDigest, getSubject, RIGHTS_REQUEST_PURPOSE, setRestrictionIn, updateRecordIn, type RecordView } from '../register/register.service.js';
 import { deleteRecordRows, eraseEmptySubjects } from '../retention/retention.actions.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from '../retention/retention.engine.js';
@@ -40,12 +30,15 @@ import { applyRedactions, packFiles, type Redaction } from './requests.pack.js';
 import { changeRequest, type ChangeResult, type RequestsContext } from './requests.service.js';
 import { emptyPacksOfSubjects, packAad, requestKey, requestRow, type RequestRow } from './requests.store.js';
 import { zipFiles } from './requests.zip.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const PACK_TTL_DAYS = 30;
 const LEGITIMATE_INTEREST_BASES = new Set(['legitimate-interests', 'recognised-legitimate-interest', 'public-task']);
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
 
-async function loadOpen(ctx: RegisterContext, idOrRef: string, type: string | string[]): Promise<RequestRow> {
+async function loadOpen(ctx: AppContext, idOrRef: string, type: string | string[]): Promise<RequestRow> {
   const row = await requestRow(ctx.database.db, idOrRef);
   const types = Array.isArray(type) ? type : [type];
   if (!types.includes(row.type)) throw new StewardError('CONFLICT', `request ${row.reference} is a ${row.type} request, not ${types.join(' or ')}`);
@@ -78,7 +71,7 @@ const methodFor = (channel: string): string => ({ email: 'email', phone: 'phone'
 // ——— Art 19 ———
 
 /** Art 19 tasks for the recipients the disclosure log shows received these categories of the person's data. */
-async function createTasks(trx: Kysely<Tables>, ctx: RegisterContext, requestId: string, subjectId: string, action: string, categories: readonly string[]): Promise<number> {
+async function createTasks(trx: Kysely<Tables>, ctx: AppContext, requestId: string, subjectId: string, action: string, categories: readonly string[]): Promise<number> {
   const now = ctx.clock.now().toISOString();
   const rows = (await art19Recipients(trx, ctx.policy.policy, subjectId, categories)).map((r) => ({
     id: newId(),
@@ -98,14 +91,14 @@ async function createTasks(trx: Kysely<Tables>, ctx: RegisterContext, requestId:
 
 // ——— packs and their links ———
 
-function packToken(ctx: RegisterContext, packId: string, expiresMs: number): string {
+function packToken(ctx: AppContext, packId: string, expiresMs: number): string {
   const data = `${packId}.${expiresMs}`;
   return `${data}.${ctx.keyring.linkMac('request-pack', data)}`;
 }
 
 export const packUrl = (baseUrl: string | undefined, token: string): string => `${(baseUrl ?? '').replace(/\/$/, '')}/api/v1/privacy/requests/download?t=${token}`;
 
-async function storePack(trx: Kysely<Tables>, ctx: RegisterContext, row: RequestRow, kind: string, zip: Buffer): Promise<{ token: string; expiresOn: string }> {
+async function storePack(trx: Kysely<Tables>, ctx: AppContext, row: RequestRow, kind: string, zip: Buffer): Promise<{ token: string; expiresOn: string }> {
   const now = ctx.clock.now();
   const expires = new Date(now.getTime() + PACK_TTL_DAYS * 86_400_000);
   const id = newId();
@@ -118,7 +111,7 @@ async function storePack(trx: Kysely<Tables>, ctx: RegisterContext, row: Request
 }
 
 /** The pack behind a signed link; undefined for a bad, expired or withdrawn link (one answer for all). */
-export async function downloadPack(ctx: RegisterContext, token: string, ip?: string): Promise<{ filename: string; data: Buffer } | undefined> {
+export async function downloadPack(ctx: AppContext, token: string, ip?: string): Promise<{ filename: string; data: Buffer } | undefined> {
   const m = /^([0-9a-f-]{36})\.(\d{1,15})\.([\w-]{43})$/.exec(token);
   if (!m) return undefined;
   const [, packId, expires, mac] = m as unknown as [string, string, string, string];
@@ -150,7 +143,7 @@ export async function downloadPack(ctx: RegisterContext, token: string, ip?: str
  * encrypted under the request's key, not the person's, so erasing the person would not reach it.
  * The row stays (what was released, when, how many downloads); the content goes.
  */
-export async function purgeExpiredPacks(ctx: RegisterContext, actor: Actor, now = ctx.clock.now()): Promise<{ purged: number; bytes: number }> {
+export async function purgeExpiredPacks(ctx: AppContext, actor: Actor, now = ctx.clock.now()): Promise<{ purged: number; bytes: number }> {
   return writeTx(ctx, async (trx) => {
     const due = await trx
       .selectFrom('request_packs')
@@ -169,7 +162,7 @@ export async function purgeExpiredPacks(ctx: RegisterContext, actor: Actor, now 
   });
 }
 
-async function readAll(ctx: RegisterContext, actor: Actor, subjectId: string): Promise<RecordView[]> {
+async function readAll(ctx: AppContext, actor: Actor, subjectId: string): Promise<RecordView[]> {
   const view = await getSubject(ctx, actor, subjectId, RIGHTS_REQUEST_PURPOSE);
   if (view.withheld.length > 0) {
     throw new StewardError('FORBIDDEN', `the pack would be incomplete: records of ${view.withheld.map((w) => w.category).join(', ')} are restricted to other roles; the privacy officer with access to them must fulfil it`);
@@ -180,7 +173,7 @@ async function readAll(ctx: RegisterContext, actor: Actor, subjectId: string): P
 // ——— access and portability ———
 
 /** A released pack discloses the person's data to the person: the disclosure log says so. */
-async function logPackDisclosure(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, subjectId: string, records: ReadonlyArray<{ category: string }>): Promise<void> {
+async function logPackDisclosure(trx: Kysely<Tables>, ctx: AppContext, actor: Actor, subjectId: string, records: ReadonlyArray<{ category: string }>): Promise<void> {
   const categories = [...new Set(records.map((r) => r.category))];
   if (categories.length) await insertDisclosure(trx, ctx, actor, { subjectId, recipient: 'data-subject', categories, reason: 'access-request' }, 'automatic');
 }

@@ -17,7 +17,7 @@ import { isIsoDate, weekdayName } from '../deadline/plain-date.js';
 import { formatDate } from '../policy/notice.model.js';
 import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { RateLimiter } from '../consent/rate-limit.js';
-import type { AppDeps } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
 import { formOf, sendHtml } from '../server/html.js';
 import { isStewardError } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
@@ -79,7 +79,7 @@ function donePage(org: string, reference: string, dueOn: string): string {
 }
 
 export const requestPages =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (app) => {
     const org = deps.policy.policy.organisation.name;
     // Generous for people, tight for scripts; codes cost mail, so fewer.

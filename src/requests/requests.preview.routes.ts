@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import { bearerSecurity } from '../auth/auth.http.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { previewFulfil } from './requests.preview.js';
 import { fulfilBody } from './requests.routes.js';
@@ -14,7 +14,7 @@ const previewSchema = z.object({
 });
 
 export const requestPreviewRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.post(
@@ -30,6 +30,6 @@ export const requestPreviewRoutes =
           response: { 200: previewSchema, ...errorResponses },
         },
       },
-      async (req) => previewFulfil(deps, await actorFrom(deps, req), req.params.id, req.body ?? {}),
+      async (req) => previewFulfil(deps, req.actor, req.params.id, req.body ?? {}),
     );
   };

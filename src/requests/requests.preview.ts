@@ -9,7 +9,7 @@
  * refuses the preview the same way.
  */
 import { authorise, type Actor } from '../auth/roles.js';
-import { getSubject, policyIndex, RIGHTS_REQUEST_PURPOSE, type RegisterContext } from '../register/register.service.js';
+import { getSubject, RIGHTS_REQUEST_PURPOSE } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { ukToday } from './requests.clock.js';
 import { fulfilRequest, PACK_TTL_DAYS, type FulfilInput } from './requests.fulfil.js';
@@ -17,6 +17,8 @@ import type { RequestsContext } from './requests.service.js';
 import { renderLetter } from './requests.letters.js';
 import { packFiles } from './requests.pack.js';
 import { CLOSED, openDoc, requestKey, requestRow } from './requests.store.js';
+import { policyIndex } from '../policy/policy.index.js';
+import type { AppContext } from '../kernel/context.js';
 
 export interface FulfilPreview {
   letter: { subject: string; text: string };

@@ -7,12 +7,13 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
-import { writeTx } from '../register/register.service.js';
 import { hit, type LimitRule } from '../server/rate-limit.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { openRequest, type RequestsContext } from './requests.service.js';
 import type { RequestType } from './requests.store.js';
+import { writeTx } from '../db/transactions.js';
+import { publicActor } from '../kernel/actors.js';
 
 export const CODE_TTL_MS = 15 * 60_000;
 /**
@@ -30,7 +31,6 @@ export const CODE_LIMITS = {
 const MAX_ATTEMPTS = 20;
 const EMAIL = /^[^\s@<>()",;]{1,64}@[^\s@<>()",;]{1,255}\.[^\s@<>()",;]{2,63}$/;
 
-const publicActor = (ip?: string): Actor => ({ kind: 'system', id: 'public:privacy-centre', role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) });
 const normalise = (email: string): string => email.trim().toLowerCase();
 /**
  * What a code proves control of an address for. Each scope keys its address hashes apart, so a
@@ -70,7 +70,7 @@ export async function requestCode(ctx: RequestsContext, email: string, ip?: stri
       .insertInto('request_codes')
       .values({ id, email_hash: hash, code_mac: codeMac(ctx, id, code), created_at: now.toISOString(), expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(), attempts: 0, used_at: null })
       .execute();
-    await appendAudit(trx, ctx, publicActor(ip), [{ action: `${scope}.code-sent`, details: {} }]);
+    await appendAudit(trx, ctx, publicActor('privacy-centre', ip), [{ action: `${scope}.code-sent`, details: {} }]);
   });
   const org = ctx.policy.policy.organisation.name;
   const delivery = ctx.mailer
@@ -134,7 +134,7 @@ export async function submitPublicRequest(ctx: RequestsContext, input: PublicReq
   const email = checkEmail(input.email);
   if (!(await spendCode(ctx, email, String(input.code ?? ''), ip))) return undefined;
   const accepted = ctx.policy.policy.rights.identity?.accepted ?? [];
-  const actor: Actor = { ...publicActor(ip), id: 'public:privacy-centre' };
+  const actor: Actor = publicActor('privacy-centre', ip);
   const view = await openRequest(ctx, { ...actor, role: 'staff' }, {
     type: input.type,
     channel: 'web',

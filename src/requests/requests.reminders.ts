@@ -7,11 +7,11 @@
  */
 import { appendAudit } from '../audit/audit.service.js';
 import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
-import { writeTx } from '../register/register.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { isStewardError } from '../shared/errors.js';
 import { ukToday } from './requests.clock.js';
 import type { RequestsContext } from './requests.service.js';
+import { writeTx } from '../db/transactions.js';
+import { systemActor } from '../kernel/actors.js';
 
 export const REMINDER_STAGES = [
   { stage: 'week-before', daysBefore: 7 },

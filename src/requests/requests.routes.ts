@@ -3,15 +3,15 @@
  * under /api/v1/privacy/requests (no sign-in, rate-limited per IP, the same answer whether or not
  * an address is known). Each handler: authenticate, validate, call the domain, present.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
+import { bearerSecurity } from '../auth/auth.http.js';
 import type { Actor } from '../auth/roles.js';
 import { RateLimiter } from '../consent/rate-limit.js';
 import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, recordFeeReceived, waiveFee } from './requests.fees.js';
@@ -78,27 +78,18 @@ export const fulfilBody = z.strictObject({
 const subjectSummary = z.object({ id: z.string(), restricted: z.boolean(), createdAt: z.string(), relationships: z.array(z.string()) });
 
 export const requestRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
+  (deps: AppContext): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['rights requests'];
     const ok = { 200: requestResponse, ...errorResponses };
-    // Who asked, remembered per request so that the answer is presented for them (pack links).
-    const asked = new WeakMap<object, Actor>();
-    const actor = async (req: Parameters<typeof actorFrom>[1]) => {
-      const a = await actorFrom(deps, req);
-      asked.set(req, a);
-      return a;
-    };
-    const present = (req: object, v: RequestView) => {
-      const a = asked.get(req);
-      return presentRequest(v, { packLinks: a !== undefined && mayHoldPackLinks(a, deps.policy) });
-    };
+    // Pack links are shown to those who may hold them.
+    const present = (req: FastifyRequest, v: RequestView) => presentRequest(v, { packLinks: mayHoldPackLinks(req.actor, deps.policy) });
 
     app.post(
       BASE,
       { schema: { summary: 'Record a rights request received by email, phone, letter or the web (staff and above)', tags, security: bearerSecurity, body: openBody, response: { 201: requestResponse, ...errorResponses } } },
-      async (req, reply) => reply.status(201).send(present(req, await openRequest(deps, await actor(req), req.body))),
+      async (req, reply) => reply.status(201).send(present(req, await openRequest(deps, req.actor, req.body))),
     );
     app.get(
       BASE,
@@ -112,18 +103,18 @@ export const requestRoutes =
         },
       },
       async (req) => ({
-        requests: (await listRequests(deps, await actor(req), { limit: req.query.limit, open: req.query.open === 'true', ...(req.query.status ? { status: req.query.status } : {}) })).map(presentSummary),
+        requests: (await listRequests(deps, req.actor, { limit: req.query.limit, open: req.query.open === 'true', ...(req.query.status ? { status: req.query.status } : {}) })).map(presentSummary),
       }),
     );
     app.get(
       `${BASE}/overdue`,
       { schema: { summary: 'Running requests past their deadline', tags, security: bearerSecurity, response: { 200: z.object({ requests: z.array(summaryResponse) }), ...errorResponses } } },
-      async (req) => ({ requests: (await overdueRequests(deps, await actor(req))).map(presentSummary) }),
+      async (req) => ({ requests: (await overdueRequests(deps, req.actor)).map(presentSummary) }),
     );
     app.get(
       `${BASE}/:id`,
       { schema: { summary: 'A request by id or reference, with its clock, evidence, letters and Art 19 tasks', tags, security: bearerSecurity, params, querystring: z.object({ history: z.enum(['true', 'false']).optional() }), response: ok } },
-      async (req) => present(req, await getRequest(deps, await actor(req), req.params.id, { history: req.query.history === 'true' })),
+      async (req) => present(req, await getRequest(deps, req.actor, req.params.id, { history: req.query.history === 'true' })),
     );
     app.post(
       `${BASE}/:id/verify`,
@@ -137,32 +128,32 @@ export const requestRoutes =
           response: ok,
         },
       },
-      async (req) => present(req, await verifyRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await verifyRequest(deps, req.actor, req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/match`,
       { schema: { summary: 'Possible matches in the register by the requester\'s email and phone (blind indexes)', tags, security: bearerSecurity, params, response: { 200: z.object({ candidates: z.array(subjectSummary) }), ...errorResponses } } },
-      async (req) => ({ candidates: (await matchRequest(deps, await actor(req), req.params.id)).candidates }),
+      async (req) => ({ candidates: (await matchRequest(deps, req.actor, req.params.id)).candidates }),
     );
     app.post(
       `${BASE}/:id/subject`,
       { schema: { summary: 'Confirm which person the request is about (null: no one in the register)', tags, security: bearerSecurity, params, body: z.strictObject({ subjectId: z.uuid().nullable() }), response: ok } },
-      async (req) => present(req, await confirmMatch(deps, await actor(req), req.params.id, req.body.subjectId)),
+      async (req) => present(req, await confirmMatch(deps, req.actor, req.params.id, req.body.subjectId)),
     );
     app.post(
       `${BASE}/:id/pause`,
       { schema: { summary: 'Ask for clarification: the clock stops from the day asked', tags, security: bearerSecurity, params, body: z.strictObject({ askedOn: date.optional(), question: text().optional() }), response: ok } },
-      async (req) => present(req, await pauseRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await pauseRequest(deps, req.actor, req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/resume`,
       { schema: { summary: 'The clarification arrived: the clock runs again', tags, security: bearerSecurity, params, body: z.strictObject({ answeredOn: date.optional() }), response: ok } },
-      async (req) => present(req, await resumeRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await resumeRequest(deps, req.actor, req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/extend`,
       { schema: { summary: 'Extend once, to three months, with reasons; the notice goes to the person now', tags, security: bearerSecurity, params, body: z.strictObject({ reasons: text() }), response: ok } },
-      async (req) => present(req, await extendRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await extendRequest(deps, req.actor, req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fee`,
@@ -181,47 +172,47 @@ export const requestRoutes =
           response: ok,
         },
       },
-      async (req) => present(req, await askFee(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await askFee(deps, req.actor, req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fee/paid`,
       { schema: { summary: 'The fee arrived: the clock starts that day at the earliest and the request continues', tags, security: bearerSecurity, params, body: z.strictObject({ receivedOn: date.optional() }), response: ok } },
-      async (req) => present(req, await recordFeeReceived(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await recordFeeReceived(deps, req.actor, req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fee/waive`,
       { schema: { summary: 'Withdraw the request for a fee, with a reason: the request is free and its clock as if no fee had been asked', tags, security: bearerSecurity, params, body: z.strictObject({ reason: text() }), response: ok } },
-      async (req) => present(req, await waiveFee(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await waiveFee(deps, req.actor, req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/fulfil`,
       { schema: { summary: 'Fulfil by type (access pack, portability, erasure, rectification, restriction, objection, withdrawal) and send the response letter', tags, security: bearerSecurity, params, body: fulfilBody, response: ok } },
-      async (req) => present(req, (await fulfilRequest(deps, await actor(req), req.params.id, req.body)).view),
+      async (req) => present(req, (await fulfilRequest(deps, req.actor, req.params.id, req.body)).view),
     );
     app.post(
       `${BASE}/:id/refuse`,
       { schema: { summary: 'Refuse with reasons; the letter names the right to complain to the ICO and to go to court', tags, security: bearerSecurity, params, body: z.strictObject({ reason: z.enum(REFUSAL_REASONS), explanation: text() }), response: ok } },
-      async (req) => present(req, (await refuseRequest(deps, await actor(req), req.params.id, req.body)).view),
+      async (req) => present(req, (await refuseRequest(deps, req.actor, req.params.id, req.body)).view),
     );
     app.post(
       `${BASE}/:id/withdraw`,
       { schema: { summary: 'The person withdrew the request', tags, security: bearerSecurity, params, body: z.strictObject({ note: text().optional() }), response: ok } },
-      async (req) => present(req, await withdrawRequest(deps, await actor(req), req.params.id, req.body)),
+      async (req) => present(req, await withdrawRequest(deps, req.actor, req.params.id, req.body)),
     );
     app.post(
       `${BASE}/:id/notes`,
       { schema: { summary: 'Add a note', tags, security: bearerSecurity, params, body: z.strictObject({ text: text() }), response: ok } },
-      async (req) => present(req, await addNote(deps, await actor(req), req.params.id, req.body.text)),
+      async (req) => present(req, await addNote(deps, req.actor, req.params.id, req.body.text)),
     );
     app.post(
       `${BASE}/:id/tasks/:task/done`,
       { schema: { summary: 'Art 19: a recipient has been told', tags, security: bearerSecurity, params: z.object({ id: ref, task: z.uuid() }), response: ok } },
-      async (req) => present(req, await completeTask(deps, await actor(req), req.params.id, req.params.task)),
+      async (req) => present(req, await completeTask(deps, req.actor, req.params.id, req.params.task)),
     );
     app.post(
       `${BASE}/:id/lift-restriction`,
       { schema: { summary: 'Lift a restriction: record when and how the person was told first (Art 18(3))', tags, security: bearerSecurity, params, body: z.strictObject({ toldOn: date, method: z.enum(['email', 'letter', 'phone', 'in-person']) }), response: ok } },
-      async (req) => present(req, (await liftRestriction(deps, await actor(req), req.params.id, req.body)).view),
+      async (req) => present(req, (await liftRestriction(deps, req.actor, req.params.id, req.body)).view),
     );
 
     // ——— public privacy centre: no sign-in ———
@@ -232,7 +223,7 @@ export const requestRoutes =
 
     app.post(
       `${PUBLIC}/code`,
-      { schema: { summary: 'Privacy centre, step 1: mail a code to prove control of an email address (same answer for every address)', tags: ['privacy centre'], body: z.strictObject({ email: z.string().max(320) }), response: { 202: accepted, ...errorResponses } } },
+      { config: { public: true }, schema: { summary: 'Privacy centre, step 1: mail a code to prove control of an email address (same answer for every address)', tags: ['privacy centre'], body: z.strictObject({ email: z.string().max(320) }), response: { 202: accepted, ...errorResponses } } },
       async (req, reply) => {
         if (!codeLimiter.hit(req.ip)) throw limited();
         const { delivery } = await requestCode(deps, req.body.email, req.ip);
@@ -244,7 +235,7 @@ export const requestRoutes =
     app.post(
       PUBLIC,
       {
-        schema: {
+        config: { public: true }, schema: {
           summary: 'Privacy centre, step 2: make a request with the code',
           tags: ['privacy centre'],
           body: z.strictObject({ email: z.string().max(320), code: z.string().max(12), type: z.enum(REQUEST_TYPES), name: text(200).optional(), details: text().optional() }),
@@ -260,7 +251,7 @@ export const requestRoutes =
     );
     app.get(
       `${PUBLIC}/download`,
-      { schema: { summary: 'Download a released pack by its signed, expiring link', tags: ['privacy centre'], querystring: z.object({ t: z.string().max(200) }), response: { 200: z.any(), ...errorResponses } } },
+      { config: { public: true }, schema: { summary: 'Download a released pack by its signed, expiring link', tags: ['privacy centre'], querystring: z.object({ t: z.string().max(200) }), response: { 200: z.any(), ...errorResponses } } },
       async (req, reply) => {
         if (!pageLimiter.hit(req.ip)) throw limited();
         const pack = await downloadPack(deps, req.query.t, req.ip);

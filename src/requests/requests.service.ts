@@ -16,7 +16,7 @@ import { isIsoDate } from '../deadline/plain-date.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
 import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
-import { findSubjects, RIGHTS_REQUEST_PURPOSE, writeTx, type RegisterContext, type SubjectSummary } from '../register/register.service.js';
+import { findSubjects, RIGHTS_REQUEST_PURPOSE, type SubjectSummary } from '../register/register.service.js';
 import { isStewardError, notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { clockColumns, parsePauses, requestDeadline, ukToday } from './requests.clock.js';
@@ -42,8 +42,10 @@ import {
   type RequestRow,
   type RequestType,
 } from './requests.store.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
-export type RequestsContext = RegisterContext & {
+export type RequestsContext = AppContext & {
   mailer: Mailer;
   config?: { baseUrl?: string };
   /**
@@ -155,12 +157,12 @@ export interface TaskView {
   basis: string | null;
 }
 
-export function identityRule(ctx: RegisterContext): { required: number; accepted: string[] } {
+export function identityRule(ctx: AppContext): { required: number; accepted: string[] } {
   const id = ctx.policy.policy.rights.identity;
   return { required: id?.required ?? (id && id.accepted.length > 0 ? 1 : 0), accepted: id?.accepted ?? [] };
 }
 
-async function tasksOf(ctx: RegisterContext, db: Kysely<Tables>, requestId: string): Promise<TaskView[]> {
+async function tasksOf(ctx: AppContext, db: Kysely<Tables>, requestId: string): Promise<TaskView[]> {
   const names = new Map(ctx.policy.policy.recipients.map((r) => [r.id, r.name]));
   const rows = await db.selectFrom('request_tasks').selectAll().where('request_id', '=', requestId).orderBy('created_at').orderBy('id').execute();
   return rows.map((t) => ({
@@ -180,7 +182,7 @@ function dayDiff(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
 
-export function toView(ctx: RegisterContext, row: RequestRow, doc: RequestDoc, tasks: TaskView[], today: string): RequestView {
+export function toView(ctx: AppContext, row: RequestRow, doc: RequestDoc, tasks: TaskView[], today: string): RequestView {
   const r = requestDeadline(ctx.policy, row, today);
   const open = !CLOSED.has(row.status);
   return {
@@ -233,7 +235,7 @@ export interface ChangeResult {
 }
 
 /** Whether the clock has all it needs to start: identity (as declared) and any authority. */
-function readyToStart(ctx: RegisterContext, row: Pick<RequestRow, 'id_received_on' | 'authority_needed' | 'authority_received_on'>, doc: RequestDoc): boolean {
+function readyToStart(ctx: AppContext, row: Pick<RequestRow, 'id_received_on' | 'authority_needed' | 'authority_received_on'>, doc: RequestDoc): boolean {
   const rule = identityRule(ctx);
   const idOk = rule.required === 0 || (row.id_received_on !== null && doc.identity.length >= rule.required);
   const authOk = row.authority_needed === 0 || row.authority_received_on !== null;
@@ -245,7 +247,7 @@ function readyToStart(ctx: RegisterContext, row: Pick<RequestRow, 'id_received_o
  * (they are asked for first and, if never given, end the request), then a fee asked for and not
  * yet received; undefined when nothing is awaited.
  */
-function awaiting(ctx: RegisterContext, row: Pick<RequestRow, 'id_received_on' | 'authority_needed' | 'authority_received_on' | 'fee_asked_on' | 'fee_received_on'>, doc: RequestDoc): 'identity-pending' | 'fee-pending' | undefined {
+function awaiting(ctx: AppContext, row: Pick<RequestRow, 'id_received_on' | 'authority_needed' | 'authority_received_on' | 'fee_asked_on' | 'fee_received_on'>, doc: RequestDoc): 'identity-pending' | 'fee-pending' | undefined {
   if (!readyToStart(ctx, row, doc)) return 'identity-pending';
   if (row.fee_asked_on !== null && row.fee_received_on === null) return 'fee-pending';
   return undefined;
@@ -424,7 +426,7 @@ export async function openRequest(ctx: RequestsContext, actor: Actor, input: Ope
   return toView(ctx, row, doc, [], today);
 }
 
-function checkEvidence(ctx: RegisterContext, kind: string, path: string): string {
+function checkEvidence(ctx: AppContext, kind: string, path: string): string {
   assertNoDocumentNumbers(kind, path);
   if (!(IDENTITY_EVIDENCE as readonly string[]).includes(kind)) throw invalid(path, `must be one of ${IDENTITY_EVIDENCE.join(', ')}`);
   const accepted = identityRule(ctx).accepted;
@@ -623,7 +625,7 @@ export async function completeTask(ctx: RequestsContext, actor: Actor, idOrRef: 
 
 // ——— reading ———
 
-export async function getRequest(ctx: RegisterContext, actor: Actor, idOrRef: string, opts: { history?: boolean } = {}): Promise<RequestView> {
+export async function getRequest(ctx: AppContext, actor: Actor, idOrRef: string, opts: { history?: boolean } = {}): Promise<RequestView> {
   authorise(actor, 'requests:read');
   const today = ukToday(ctx.clock.now());
   return writeTx(ctx, async (trx) => {
@@ -670,7 +672,7 @@ function summary(row: RequestRow, today: string): RequestSummary {
 }
 
 /** Requests by due date (no personal data: the list never decrypts). */
-export async function listRequests(ctx: RegisterContext, actor: Actor, opts: { status?: string; open?: boolean; limit?: number } = {}): Promise<RequestSummary[]> {
+export async function listRequests(ctx: AppContext, actor: Actor, opts: { status?: string; open?: boolean; limit?: number } = {}): Promise<RequestSummary[]> {
   authorise(actor, 'requests:read');
   const today = ukToday(ctx.clock.now());
   let q = ctx.database.db.selectFrom('requests').selectAll().orderBy('due_on').orderBy('reference').limit(Math.min(opts.limit ?? 200, LIMITS.listMax));
@@ -682,7 +684,7 @@ export async function listRequests(ctx: RegisterContext, actor: Actor, opts: { s
 }
 
 /** Requests whose clock runs and whose deadline has passed. */
-export async function overdueRequests(ctx: RegisterContext, actor: Actor): Promise<RequestSummary[]> {
+export async function overdueRequests(ctx: AppContext, actor: Actor): Promise<RequestSummary[]> {
   authorise(actor, 'requests:read');
   const today = ukToday(ctx.clock.now());
   const rows = await ctx.database.db.selectFrom('requests').selectAll().where('status', 'in', ['open', 'extended']).where('due_on', '<', today).orderBy('due_on').execute();

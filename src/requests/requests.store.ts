@@ -10,10 +10,10 @@ import type { Kysely } from 'kysely';
 import type { Actor } from '../auth/roles.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
-import type { RegisterContext } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import './requests.tables.js';
+import type { AppContext } from '../kernel/context.js';
 
 export type RequestRow = Tables['requests'];
 
@@ -114,12 +114,12 @@ export async function requestRow(db: Kysely<Tables>, idOrReference: string): Pro
   return row;
 }
 
-export async function requestKey(ctx: RegisterContext, row: Pick<RequestRow, 'id' | 'wrapped_key' | 'kek_version'>): Promise<Buffer> {
+export async function requestKey(ctx: AppContext, row: Pick<RequestRow, 'id' | 'wrapped_key' | 'kek_version'>): Promise<Buffer> {
   await ctx.keyring.ensureVersions([row.kek_version]);
   return ctx.keyring.unwrapSubjectKey(keyOwner(row.id), row.wrapped_key);
 }
 
-export const newRequestKey = (ctx: RegisterContext, id: string) => ctx.keyring.newSubjectKey(keyOwner(id));
+export const newRequestKey = (ctx: AppContext, id: string) => ctx.keyring.newSubjectKey(keyOwner(id));
 
 export const sealDoc = (dek: Buffer, id: string, version: number, doc: RequestDoc): Buffer => encrypt(dek, JSON.stringify(doc), docAad(id, version));
 export const openDoc = (dek: Buffer, row: Pick<RequestRow, 'id' | 'version' | 'payload'>): RequestDoc =>

@@ -9,12 +9,14 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, can, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { addDurationClamped, durationOf, toCalendarDate, type CalendarDate } from './duration.js';
 import { EVENT_TYPES } from './retention.engine.js';
 import './retention.tables.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export { EVENT_TYPES, RECORD_TRIGGERS, REOPENED_BY } from './retention.engine.js';
 
@@ -96,7 +98,7 @@ function eventDate(raw: string, path: string): CalendarDate {
  * audits them there. For features that cause events (consent, accounts): call this in the same
  * transaction as the change, so the event and its cause commit together.
  */
-export async function recordLifeEvents(trx: Kysely<Tables>, ctx: RegisterContext, actor: Actor, inputs: readonly LifeEventInput[]): Promise<LifeEvent[]> {
+export async function recordLifeEvents(trx: Kysely<Tables>, ctx: AppContext, actor: Actor, inputs: readonly LifeEventInput[]): Promise<LifeEvent[]> {
   if (inputs.length === 0) return [];
   const relationships = policyIndex(ctx.policy).relationships;
   const now = ctx.clock.now().toISOString();
@@ -149,12 +151,12 @@ export async function recordLifeEvents(trx: Kysely<Tables>, ctx: RegisterContext
 }
 
 /** Records one event (API, CLI). Staff may record events: they are facts of the relationship. */
-export async function addLifeEvent(ctx: RegisterContext, actor: Actor, input: LifeEventInput): Promise<LifeEvent> {
+export async function addLifeEvent(ctx: AppContext, actor: Actor, input: LifeEventInput): Promise<LifeEvent> {
   authorise(actor, 'subjects:write');
   return writeTx(ctx, async (trx) => (await recordLifeEvents(trx, ctx, actor, [input]))[0]!);
 }
 
-export async function listLifeEvents(ctx: RegisterContext, actor: Actor, subjectId: string): Promise<LifeEvent[]> {
+export async function listLifeEvents(ctx: AppContext, actor: Actor, subjectId: string): Promise<LifeEvent[]> {
   authorise(actor, 'subjects:read');
   const subject = await ctx.database.db.selectFrom('subjects').select('id').where('id', '=', subjectId).executeTakeFirst();
   if (!subject) throw notFound('subject', subjectId);
@@ -166,7 +168,7 @@ export async function listLifeEvents(ctx: RegisterContext, actor: Actor, subject
  * Withdraws an event recorded by mistake (a wrong contract end would delete data early). Only the
  * privacy roles may, and the audit keeps the fact that it was withdrawn.
  */
-export async function removeLifeEvent(ctx: RegisterContext, actor: Actor, id: string): Promise<void> {
+export async function removeLifeEvent(ctx: AppContext, actor: Actor, id: string): Promise<void> {
   authorise(actor, 'retention:manage');
   await writeTx(ctx, async (trx) => {
     const row = await trx.selectFrom('life_events').selectAll().where('id', '=', id).executeTakeFirst();
@@ -180,7 +182,7 @@ export async function removeLifeEvent(ctx: RegisterContext, actor: Actor, id: st
  * Events waiting for a privacy officer, oldest first: those that need approval, and those still in
  * their waiting days on `asOf` (today unless given).
  */
-export async function pendingLifeEvents(ctx: RegisterContext, actor: Actor, opts: { asOf?: CalendarDate; limit?: number } = {}): Promise<LifeEvent[]> {
+export async function pendingLifeEvents(ctx: AppContext, actor: Actor, opts: { asOf?: CalendarDate; limit?: number } = {}): Promise<LifeEvent[]> {
   authorise(actor, 'retention:read');
   const day = opts.asOf ?? toCalendarDate(ctx.clock.now());
   const rows = await ctx.database.db
@@ -199,7 +201,7 @@ export async function pendingLifeEvents(ctx: RegisterContext, actor: Actor, opts
  * A privacy officer's decision on a pending event: approved, it takes effect now (the next run
  * acts on it); rejected, it never does, and stays listed with who rejected it. Audited.
  */
-export async function reviewLifeEvent(ctx: RegisterContext, actor: Actor, id: string, decision: 'approve' | 'reject'): Promise<LifeEvent> {
+export async function reviewLifeEvent(ctx: AppContext, actor: Actor, id: string, decision: 'approve' | 'reject'): Promise<LifeEvent> {
   authorise(actor, 'retention:manage');
   return writeTx(ctx, async (trx) => {
     const row = await trx.selectFrom('life_events').selectAll().where('id', '=', id).executeTakeFirst();

@@ -9,12 +9,14 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { policyIndex, writeTx, type RegisterContext } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { parseCalendarDate, toCalendarDate, type CalendarDate } from './duration.js';
 import type { RetentionModel } from './retention.engine.js';
 import './retention.tables.js';
+import { policyIndex } from '../policy/policy.index.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const HOLD_REASON_MAX = 1000;
 
@@ -69,7 +71,7 @@ export const holdScope = (h: Pick<Hold, 'subjectId' | 'relationship' | 'category
     .filter(Boolean)
     .join(', ');
 
-export async function placeHold(ctx: RegisterContext, actor: Actor, input: HoldInput): Promise<Hold> {
+export async function placeHold(ctx: AppContext, actor: Actor, input: HoldInput): Promise<Hold> {
   authorise(actor, 'retention:manage');
   const idx = policyIndex(ctx.policy);
   if (!input.subjectId && !input.relationship && !input.category) throw invalid('scope', 'say what the hold covers: a subject, a relationship, a category, or a combination');
@@ -116,7 +118,7 @@ export async function placeHold(ctx: RegisterContext, actor: Actor, input: HoldI
   });
 }
 
-export async function releaseHold(ctx: RegisterContext, actor: Actor, id: string, reason?: string): Promise<Hold> {
+export async function releaseHold(ctx: AppContext, actor: Actor, id: string, reason?: string): Promise<Hold> {
   authorise(actor, 'retention:manage');
   if (reason !== undefined && reason.length > HOLD_REASON_MAX) throw invalid('reason', `is longer than ${HOLD_REASON_MAX} characters`);
   const now = ctx.clock.now().toISOString();
@@ -131,14 +133,14 @@ export async function releaseHold(ctx: RegisterContext, actor: Actor, id: string
   });
 }
 
-export async function listHolds(ctx: RegisterContext, actor: Actor, opts: { all?: boolean } = {}): Promise<Hold[]> {
+export async function listHolds(ctx: AppContext, actor: Actor, opts: { all?: boolean } = {}): Promise<Hold[]> {
   authorise(actor, 'retention:read');
   let q = ctx.database.db.selectFrom('legal_holds').selectAll().orderBy('placed_at').orderBy('id');
   if (!opts.all) q = q.where('released_at', 'is', null);
   return (await q.execute()).map(toHold);
 }
 
-export async function getHold(ctx: RegisterContext, actor: Actor, id: string): Promise<Hold> {
+export async function getHold(ctx: AppContext, actor: Actor, id: string): Promise<Hold> {
   authorise(actor, 'retention:read');
   const row = await ctx.database.db.selectFrom('legal_holds').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('hold', id);

@@ -13,11 +13,11 @@ import type { DataCategory } from '../policy/policy.schema.js';
 const statisticalFieldsOf = (cat: DataCategory): FieldDef[] =>
   categoryFields(cat).filter((f) => !f.identifier && !['name', 'email', 'phone', 'postal-address', 'url'].includes(f.type));
 import type { Tables } from '../db/tables.js';
-import type { RegisterContext } from '../register/register.service.js';
 import { recordErasures, type ErasureReason } from '../backup/erasure-ledger.js';
 import type { CalendarDate } from './duration.js';
 import type { RecordFacts, RetentionModel } from './retention.engine.js';
 import './retention.tables.js';
+import type { AppContext } from '../kernel/context.js';
 
 /** Ids per statement: well under both databases' bound-parameter limits. */
 export const ID_CHUNK = 5000;
@@ -82,7 +82,7 @@ export interface AnonymiseGroup {
  */
 export async function writeStatistics(
   trx: Kysely<Tables>,
-  ctx: RegisterContext,
+  ctx: AppContext,
   model: RetentionModel,
   groups: readonly AnonymiseGroup[],
   relationshipsOf: ReadonlyMap<string, ReadonlySet<string>>,

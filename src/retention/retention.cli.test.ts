@@ -10,7 +10,7 @@ import { verifyAudit } from '../audit/audit.service.js';
 import { loadConfig } from '../config/config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { createSubject } from '../register/register.service.js';
-import { openRuntime, type Runtime } from '../runtime/runtime.js';
+import { openRuntime, type Runtime } from '../kernel/runtime.js';
 import { runCli } from '../../test/support/cli.js';
 import { dialects, postgresUrl } from '../../test/support/databases.js';
 import { actorWith } from '../../test/support/runtime.js';

@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
 import { loadPolicy } from '../policy/policy.loader.js';
-import { cliActor } from '../runtime/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import type { RetentionConditions } from './conditions.js';
 import { parseCalendarDate } from './duration.js';
@@ -15,6 +14,7 @@ import { holdScope, listHolds, placeHold, releaseHold, type Hold } from './holds
 import { presentDecision, presentEvent, presentExplanation, presentHold, presentPlan, presentReviews, presentRun } from './retention.presenter.js';
 import { explainSubject, listReviewsDue, planRetention, runRetention, type RetentionPlan, type RunResult, type SubjectExplanation } from './retention.service.js';
 import { decideReview } from './reviews.service.js';
+import { cliActor } from '../kernel/actors.js';
 
 export interface RetentionCliOptions {
   /** Answers `unless` conditions (marketing consent, open contracts); default from life events. */

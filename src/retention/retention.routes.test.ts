@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, login } from '../auth/auth.service.js';
 import type { Role } from '../auth/roles.js';
 import { createSubject } from '../register/register.service.js';
-import { systemActor } from '../runtime/runtime.js';
+import { registerAuthentication } from '../auth/auth.http.js';
+import { API_PREFIX } from '../server/api.js';
 import { registerErrorHandling } from '../server/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { retentionRoutes } from './retention.routes.js';
+import { systemActor } from '../kernel/actors.js';
 
 const RETENTION_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/retention/policy.yaml');
 
@@ -26,7 +28,8 @@ describe.each(dialects)('retention over HTTP on %s', (kind) => {
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     registerErrorHandling(app);
-    await app.register(retentionRoutes({ ...rt, logger: false }));
+    registerAuthentication(app, rt, { apiPrefix: API_PREFIX, publicPrefixes: [] });
+    await app.register(retentionRoutes(rt));
     await app.ready();
     for (const role of ['owner', 'dpo', 'staff', 'auditor'] as const) {
       const { password } = await createUser(rt, systemActor('test'), { username: `${role}-user`, role, password: 'correct horse battery' });

@@ -6,9 +6,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorFrom, bearerSecurity } from '../auth/auth.http.js';
-import type { AppDeps } from '../server/app.js';
-import { API_PREFIX } from '../server/app.js';
+import { bearerSecurity } from '../auth/auth.http.js';
+import type { AppContext } from '../kernel/context.js';
+import { API_PREFIX } from '../server/api.js';
 import { recordJobRun } from '../server/scheduler.js';
 import { errorResponses } from '../server/schemas.js';
 import type { RetentionConditions } from './conditions.js';
@@ -44,7 +44,7 @@ export interface RetentionRouteOptions {
 }
 
 export const retentionRoutes =
-  (deps: AppDeps, opts: RetentionRouteOptions = {}): FastifyPluginAsync =>
+  (deps: AppContext, opts: RetentionRouteOptions = {}): FastifyPluginAsync =>
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['retention'];
@@ -62,7 +62,7 @@ export const retentionRoutes =
         },
       },
       async (req, reply) => {
-        const actor = await actorFrom(deps, req);
+        const actor = req.actor;
         const { subjectId, type, date, relationship } = req.body;
         const e = await addLifeEvent(deps, actor, { subjectId, type, date, ...(relationship ? { relationship } : {}), origin: 'api' });
         return reply.status(201).send(presentEvent(e));
@@ -80,7 +80,7 @@ export const retentionRoutes =
           response: { 200: z.object({ events: z.array(eventResponse) }), ...errorResponses },
         },
       },
-      async (req) => ({ events: (await listLifeEvents(deps, await actorFrom(deps, req), req.query.subject)).map(presentEvent) }),
+      async (req) => ({ events: (await listLifeEvents(deps, req.actor, req.query.subject)).map(presentEvent) }),
     );
 
     app.get(
@@ -93,7 +93,7 @@ export const retentionRoutes =
           response: { 200: z.object({ events: z.array(eventResponse) }), ...errorResponses },
         },
       },
-      async (req) => ({ events: (await pendingLifeEvents(deps, await actorFrom(deps, req))).map(presentEvent) }),
+      async (req) => ({ events: (await pendingLifeEvents(deps, req.actor)).map(presentEvent) }),
     );
 
     for (const decision of ['approve', 'reject'] as const) {
@@ -108,7 +108,7 @@ export const retentionRoutes =
             response: { 200: eventResponse, ...errorResponses },
           },
         },
-        async (req) => presentEvent(await reviewLifeEvent(deps, await actorFrom(deps, req), req.params.id, decision)),
+        async (req) => presentEvent(await reviewLifeEvent(deps, req.actor, req.params.id, decision)),
       );
     }
 
@@ -124,7 +124,7 @@ export const retentionRoutes =
         },
       },
       async (req, reply) => {
-        await removeLifeEvent(deps, await actorFrom(deps, req), req.params.id);
+        await removeLifeEvent(deps, req.actor, req.params.id);
         return reply.status(204).send(null);
       },
     );
@@ -149,7 +149,7 @@ export const retentionRoutes =
       },
       async (req, reply) => {
         const b = req.body;
-        const hold = await placeHold(deps, await actorFrom(deps, req), {
+        const hold = await placeHold(deps, req.actor, {
           reason: b.reason,
           reviewOn: b.reviewOn,
           ...(b.subjectId ? { subjectId: b.subjectId } : {}),
@@ -172,7 +172,7 @@ export const retentionRoutes =
           response: { 200: z.object({ holds: z.array(holdResponse) }), ...errorResponses },
         },
       },
-      async (req) => ({ holds: (await listHolds(deps, await actorFrom(deps, req), { all: req.query.all === 'true' })).map(presentHold) }),
+      async (req) => ({ holds: (await listHolds(deps, req.actor, { all: req.query.all === 'true' })).map(presentHold) }),
     );
 
     app.delete(
@@ -187,7 +187,7 @@ export const retentionRoutes =
           response: { 200: holdResponse, ...errorResponses },
         },
       },
-      async (req) => presentHold(await releaseHold(deps, await actorFrom(deps, req), req.params.id, req.query.reason)),
+      async (req) => presentHold(await releaseHold(deps, req.actor, req.params.id, req.query.reason)),
     );
 
     app.get(
@@ -206,7 +206,7 @@ export const retentionRoutes =
         },
       },
       async (req) => {
-        const plan = await planRetention(deps, await actorFrom(deps, req), {
+        const plan = await planRetention(deps, req.actor, {
           ...conditions,
           ...(req.query.asOf ? { asOf: req.query.asOf } : {}),
           detail: req.query.detail,
@@ -228,7 +228,7 @@ export const retentionRoutes =
         },
       },
       async (req) => {
-        const r = await runRetention(deps, await actorFrom(deps, req), undefined, conditions);
+        const r = await runRetention(deps, req.actor, undefined, conditions);
         if (r.acquired) await recordJobRun(deps.database.db, 'retention', deps.clock.now(), `deleted ${r.deleted}, anonymised ${r.anonymised} (run now)`);
         return presentRun(r);
       },
@@ -246,7 +246,7 @@ export const retentionRoutes =
           response: { 200: explanationResponse, ...errorResponses },
         },
       },
-      async (req) => presentExplanation(await explainSubject(deps, await actorFrom(deps, req), req.params.id, { ...conditions, ...(req.query.asOf ? { asOf: req.query.asOf } : {}) })),
+      async (req) => presentExplanation(await explainSubject(deps, req.actor, req.params.id, { ...conditions, ...(req.query.asOf ? { asOf: req.query.asOf } : {}) })),
     );
 
     app.get(
@@ -260,7 +260,7 @@ export const retentionRoutes =
           response: { 200: reviewsResponse, ...errorResponses },
         },
       },
-      async (req) => presentReviews(await listReviewsDue(deps, await actorFrom(deps, req), { ...(req.query.asOf ? { asOf: req.query.asOf } : {}), limit: req.query.limit })),
+      async (req) => presentReviews(await listReviewsDue(deps, req.actor, { ...(req.query.asOf ? { asOf: req.query.asOf } : {}), limit: req.query.limit })),
     );
 
     app.post(
@@ -282,7 +282,7 @@ export const retentionRoutes =
       },
       async (req, reply) => {
         const b = req.body;
-        const d = await decideReview(deps, await actorFrom(deps, req), {
+        const d = await decideReview(deps, req.actor, {
           subjectId: b.subjectId,
           rule: b.rule,
           decision: b.decision,

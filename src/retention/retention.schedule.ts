@@ -4,10 +4,10 @@
  * others find it taken (or, a moment later, nothing left to do).
  */
 import type { Actor } from '../auth/roles.js';
-import type { RegisterContext } from '../register/register.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import type { RetentionConditions } from './conditions.js';
 import { runRetention, type RunResult } from './retention.service.js';
+import type { AppContext } from '../kernel/context.js';
+import { systemActor } from '../kernel/actors.js';
 
 export interface DailyRetentionOptions {
   /** Hour of the day (UTC) to run at; default 2 (02:00 UTC, a quiet time in the UK). */
@@ -37,7 +37,7 @@ export function msUntilNextRun(now: Date, hourUtc: number): number {
   return t - now.getTime();
 }
 
-export function scheduleDailyRetention(ctx: RegisterContext, opts: DailyRetentionOptions = {}): DailyRetention {
+export function scheduleDailyRetention(ctx: AppContext, opts: DailyRetentionOptions = {}): DailyRetention {
   const hour = opts.hourUtc ?? 2;
   if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new RangeError('hourUtc must be a whole hour from 0 to 23');
   const actor = opts.actor ?? systemActor('retention');

@@ -14,7 +14,6 @@ import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
-import type { RegisterContext } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { eventConditions, type RetentionConditions } from './conditions.js';
 import { addDurationClamped, durationOf, maxDate, parseCalendarDate, parseDuration, toCalendarDate, ZERO, type CalendarDate, type Duration } from './duration.js';
@@ -40,6 +39,7 @@ import {
 } from './retention.engine.js';
 import { loadSubjectPage, type ReviewFact, type SubjectPage } from './retention.store.js';
 import { OffPromiseTally, type OffPromiseRecord } from '../promises/promises.purposes.js';
+import type { AppContext } from '../kernel/context.js';
 
 /** The database job lock: several `steward serve` instances sharing PostgreSQL run retention once. */
 export const RETENTION_LOCK = 'steward-retention';
@@ -73,7 +73,7 @@ export interface PlanOptions extends RetentionOptions {
 
 // ——— shared ———
 
-function resolveAsOf(ctx: RegisterContext, asOf: Date | string | undefined): { day: CalendarDate; at: Date } {
+function resolveAsOf(ctx: AppContext, asOf: Date | string | undefined): { day: CalendarDate; at: Date } {
   const now = ctx.clock.now();
   if (asOf === undefined) return { day: toCalendarDate(now), at: now };
   if (typeof asOf === 'string') {
@@ -447,7 +447,7 @@ const holdBrief = (h: Tables['legal_holds'], holding: number): HoldBrief => ({
  * ends by month; reviews due; holds to review; the due records themselves (up to `detail`), each
  * with the rule that decided and why. With `compare`, the same under another declaration.
  */
-export async function planRetention(ctx: RegisterContext, actor: Actor, opts: PlanOptions = {}): Promise<RetentionPlan> {
+export async function planRetention(ctx: AppContext, actor: Actor, opts: PlanOptions = {}): Promise<RetentionPlan> {
   authorise(actor, 'retention:read');
   const { day, at } = resolveAsOf(ctx, opts.asOf);
   const model = retentionModel(ctx.policy);
@@ -548,7 +548,7 @@ export interface SubjectExplanation {
 }
 
 /** Every record of one subject with its end, the rule that decided, and each purpose's own end. */
-export async function explainSubject(ctx: RegisterContext, actor: Actor, subjectId: string, opts: Omit<PlanOptions, 'compare' | 'detail'> = {}): Promise<SubjectExplanation> {
+export async function explainSubject(ctx: AppContext, actor: Actor, subjectId: string, opts: Omit<PlanOptions, 'compare' | 'detail'> = {}): Promise<SubjectExplanation> {
   authorise(actor, 'retention:read');
   const { day, at } = resolveAsOf(ctx, opts.asOf);
   const db = ctx.database.db;
@@ -575,7 +575,7 @@ export async function explainSubject(ctx: RegisterContext, actor: Actor, subject
 }
 
 /** Subjects due for a periodic review on a day (review_every rules), oldest first. */
-export async function listReviewsDue(ctx: RegisterContext, actor: Actor, opts: { asOf?: Date | string; limit?: number; pageSize?: number } = {}): Promise<{ asOf: CalendarDate; due: number; list: ReviewDue[] }> {
+export async function listReviewsDue(ctx: AppContext, actor: Actor, opts: { asOf?: Date | string; limit?: number; pageSize?: number } = {}): Promise<{ asOf: CalendarDate; due: number; list: ReviewDue[] }> {
   authorise(actor, 'retention:read');
   const { day } = resolveAsOf(ctx, opts.asOf);
   const model = retentionModel(ctx.policy);
@@ -708,7 +708,7 @@ export interface RunResult {
  * finds nothing more to do: it is idempotent. Every deletion is audited per rule (counts only)
  * and per subject (counts, whether the key was destroyed), in the same transaction.
  */
-export async function runRetention(ctx: RegisterContext, actor: Actor, asOf?: Date | string, opts: RetentionOptions = {}): Promise<RunResult> {
+export async function runRetention(ctx: AppContext, actor: Actor, asOf?: Date | string, opts: RetentionOptions = {}): Promise<RunResult> {
   authorise(actor, 'retention:manage');
   const { day, at } = resolveAsOf(ctx, asOf);
   const today = toCalendarDate(ctx.clock.now());
@@ -768,7 +768,7 @@ export async function runRetention(ctx: RegisterContext, actor: Actor, asOf?: Da
 
 async function actOnPage(
   trx: Kysely<Tables>,
-  ctx: RegisterContext,
+  ctx: AppContext,
   actor: Actor,
   model: RetentionModel,
   page: SubjectPage,

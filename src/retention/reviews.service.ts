@@ -9,7 +9,6 @@
  */
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
-import { writeTx, type RegisterContext } from '../register/register.service.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { addDurationClamped, parseCalendarDate, toCalendarDate, type CalendarDate } from './duration.js';
@@ -18,6 +17,8 @@ import { deleteRecordRows, eraseEmptySubjects, forChunks, ID_CHUNK } from './ret
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from './retention.engine.js';
 import './retention.tables.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const REVIEW_REASON_MAX = 2000;
 
@@ -46,7 +47,7 @@ export interface ReviewDecision {
 
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
 
-export async function decideReview(ctx: RegisterContext, actor: Actor, input: ReviewDecisionInput): Promise<ReviewDecision> {
+export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewDecisionInput): Promise<ReviewDecision> {
   authorise(actor, 'retention:manage');
   const model = retentionModel(ctx.policy);
   const rule = model.rules.get(input.rule);

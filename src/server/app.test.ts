@@ -1,10 +1,10 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from './app.js';
+import { systemActor } from '../kernel/actors.js';
 
 describe.each(dialects)('HTTP API on %s', (kind) => {
   let rt: TestRuntime;

@@ -15,26 +15,40 @@ import { authRoutes } from '../auth/auth.routes.js';
 import { policyRoutes } from '../policy/policy.routes.js';
 import { registerRoutes } from '../register/register.routes.js';
 import { importRoutes } from '../register/imports.routes.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { AppContext } from '../kernel/context.js';
 import type { Config } from '../config/config.js';
 import { countIfCardRefusal } from '../promises/card-refusals.js';
+import { publishingRoutes } from '../policy/publishing.routes.js';
+import { requestRoutes } from '../requests/requests.routes.js';
+import { requestPages } from '../requests/requests.pages.js';
+import { retentionRoutes } from '../retention/retention.routes.js';
+import { consentRoutes } from '../consent/consent.routes.js';
+import { breachRoutes } from '../breaches/breaches.routes.js';
+import { accountabilityRoutes } from '../accountability/accountability.routes.js';
+import { promisesRoutes } from '../promises/promises.routes.js';
+import { cookieRoutes } from '../cookies/cookies.routes.js';
+import { sessionCookieRoutes } from '../auth/session-cookie.routes.js';
+import { dashboardRoutes } from '../console/dashboard.routes.js';
+import { requestPreviewRoutes } from '../requests/requests.preview.routes.js';
+import { consoleRoutes } from '../console/console.routes.js';
+import { complaintPages, complaintRoutes } from '../complaints/complaints.routes.js';
+import { API_PREFIX } from './api.js';
+import { registerAuthentication } from '../auth/auth.http.js';
 import { registerErrorHandling } from './errors.js';
 import { registerInputGuard } from './input-guard.js';
 import { landingPage } from './landing.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
-export interface AppDeps extends Runtime {
+export interface AppOptions {
   /** A pino logger, or false for none (tests). */
   logger: Logger | false;
 }
-
-export const API_PREFIX = '/api/v1';
 
 /** A hop count becomes the function Fastify itself would build from it (its types take no number). */
 const fastifyTrustProxy = (tp: Config['trustProxy']): boolean | string[] | ((addr: string, hop: number) => boolean) =>
   typeof tp === 'number' ? (_addr, hop) => hop < tp : tp;
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(deps: AppContext & AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.config.bodyLimit,
@@ -53,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerSecurityHeaders(app, { docsPrefix: `${API_PREFIX}/docs`, consolePrefix: '/console' });
   registerInputGuard(app);
+  registerAuthentication(app, deps, { apiPrefix: API_PREFIX, publicPrefixes: [`${API_PREFIX}/docs`] });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -69,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs`, uiConfig: { docExpansion: 'list', validatorUrl: null } });
 
-  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   app.get(
     '/healthz',
@@ -93,24 +108,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(deps.policy)));
 
   await app.register(policyRoutes(deps));
-  await app.register((await import('../policy/publishing.routes.js')).publishingRoutes(deps));
+  await app.register(publishingRoutes(deps));
   await app.register(authRoutes(deps));
   await app.register(registerRoutes(deps));
   await app.register(importRoutes(deps));
   await app.register(auditRoutes(deps));
-  await app.register((await import('../requests/requests.routes.js')).requestRoutes(deps));
-  await app.register((await import('../requests/requests.pages.js')).requestPages(deps));
-  await app.register((await import('../retention/retention.routes.js')).retentionRoutes(deps));
-  await app.register((await import('../consent/consent.routes.js')).consentRoutes(deps));
-  await app.register((await import('../breaches/breaches.routes.js')).breachRoutes(deps));
-  await app.register((await import('../accountability/accountability.routes.js')).accountabilityRoutes(deps));
-  await app.register((await import('../promises/promises.routes.js')).promisesRoutes(deps));
-  await app.register((await import('../cookies/cookies.routes.js')).cookieRoutes(deps));
-  await app.register((await import('../auth/session-cookie.routes.js')).sessionCookieRoutes(deps));
-  await app.register((await import('../console/dashboard.routes.js')).dashboardRoutes(deps));
-  await app.register((await import('../requests/requests.preview.routes.js')).requestPreviewRoutes(deps));
-  await app.register((await import('../console/console.routes.js')).consoleRoutes());
-  await app.register((await import('../complaints/complaints.routes.js')).complaintRoutes(deps));
-  await app.register((await import('../complaints/complaints.routes.js')).complaintPages(deps));
+  await app.register(requestRoutes(deps));
+  await app.register(requestPages(deps));
+  await app.register(retentionRoutes(deps));
+  await app.register(consentRoutes(deps));
+  await app.register(breachRoutes(deps));
+  await app.register(accountabilityRoutes(deps));
+  await app.register(promisesRoutes(deps));
+  await app.register(cookieRoutes(deps));
+  await app.register(sessionCookieRoutes(deps));
+  await app.register(dashboardRoutes(deps));
+  await app.register(requestPreviewRoutes(deps));
+  await app.register(consoleRoutes());
+  await app.register(complaintRoutes(deps));
+  await app.register(complaintPages(deps));
   return app;
 }

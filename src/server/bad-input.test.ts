@@ -7,10 +7,10 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../audit/audit.service.js';
 import { ensureOwner } from '../auth/auth.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from './app.js';
+import { systemActor } from '../kernel/actors.js';
 
 const HOSTILE = `<script>alert(1)</script>'; drop table subjects; -- \u202e ${'x'.repeat(300)}`;
 

@@ -6,7 +6,8 @@
 import type { Actor } from '../auth/roles.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 import { categoryFields, type FieldDef } from '../register/fields.js';
-import { createSubject, type RecordInput, type RegisterContext } from '../register/register.service.js';
+import { createSubject, type RecordInput } from '../register/register.service.js';
+import type { AppContext } from '../kernel/context.js';
 
 const FIRST = ['Alex', 'Sam', 'Priya', 'Jordan', 'Morgan', 'Chris', 'Fatima', 'Owen', 'Niamh', 'Tom', 'Aisha', 'Ewan'];
 const LAST = ['Example', 'Sample', 'Testington', 'Placeholder', 'Demo', 'Mockford'];
@@ -54,7 +55,7 @@ function demoFields(cat: DataCategory, i: number): Record<string, string> {
   return out;
 }
 
-export async function seedDemo(ctx: RegisterContext, actor: Actor, count = 12): Promise<number> {
+export async function seedDemo(ctx: AppContext, actor: Actor, count = 12): Promise<number> {
   const any = await ctx.database.db.selectFrom('subjects').select('id').limit(1).executeTakeFirst();
   if (any) return 0;
   const p = ctx.policy.policy;

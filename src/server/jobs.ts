@@ -11,11 +11,12 @@ import { consentRenewalJob } from '../consent/renewal.service.js';
 import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
 import { sendRequestReminders } from '../requests/requests.reminders.js';
 import { runRetention } from '../retention/retention.service.js';
-import { systemActor, type Runtime } from '../runtime/runtime.js';
+import { type Runtime } from '../kernel/runtime.js';
 import type { Job } from './scheduler.js';
 import { mirrorLedger } from '../backup/erasure-ledger.js';
 import { appendAudit } from '../audit/audit.service.js';
-import { writeTx } from '../register/register.service.js';
+import { writeTx } from '../db/transactions.js';
+import { systemActor } from '../kernel/actors.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

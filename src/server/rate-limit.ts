@@ -10,7 +10,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { Keyring } from '../register/keyring.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Clock } from '../shared/clock.js';
 
 export interface RateLimitsTable {

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
-import { systemActor } from '../runtime/runtime.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from './app.js';
+import { systemActor } from '../kernel/actors.js';
 
 const directives = (res: LightMyRequestResponse): Map<string, string[]> => {
   const csp = String(res.headers['content-security-policy'] ?? '');

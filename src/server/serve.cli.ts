@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
 import { commandConfig, type CliIo } from '../cli/io.js';
 import { StewardError } from '../shared/errors.js';
-import { systemActor } from '../runtime/runtime.js';
 import { seedDemo } from './demo.js';
 import { createLogger, startServer } from './serve.js';
+import { systemActor } from '../kernel/actors.js';
 
 export function registerServeCommand(program: Command, io: CliIo): void {
   program

@@ -10,11 +10,12 @@ import { ensureOwner, type UserView } from '../auth/auth.service.js';
 import type { Config } from '../config/config.js';
 import { lintPolicy } from '../policy/policy.lint.js';
 import { currentPublication, type Publication } from '../policy/publishing.service.js';
-import { openRuntime, systemActor, type Runtime } from '../runtime/runtime.js';
+import { openRuntime, type Runtime } from '../kernel/runtime.js';
 import type { Clock } from '../shared/clock.js';
 import { buildApp } from './app.js';
 import { serverJobs } from './jobs.js';
 import { Scheduler } from './scheduler.js';
+import { systemActor } from '../kernel/actors.js';
 
 export interface RunningServer {
   app: FastifyInstance;

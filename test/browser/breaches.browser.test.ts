@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/auth/auth.service.js';
-import { systemActor } from '../../src/runtime/runtime.js';
 import { browserAvailable } from '../support/browser.js';
 import { startConsoleServer, signedIn, expectStatus, noSeriousAxe, type ConsoleServer } from '../support/console-server.js';
 import { dialects } from '../support/databases.js';
+import { systemActor } from '../../src/kernel/actors.js';
 
 describe.runIf(browserAvailable).each(dialects)('the breach journey in Chromium on %s', (kind) => {
   let s: ConsoleServer;

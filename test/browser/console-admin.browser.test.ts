@@ -18,12 +18,12 @@ import { createUser, ensureOwner, hashPassword } from '../../src/auth/auth.servi
 import { publishNotice } from '../../src/policy/publishing.service.js';
 import { createSubject } from '../../src/register/register.service.js';
 import { addLifeEvent } from '../../src/retention/events.service.js';
-import { systemActor } from '../../src/runtime/runtime.js';
 import { buildApp } from '../../src/server/app.js';
 import { seedDemo } from '../../src/server/demo.js';
 import { browserAvailable, launchBrowser, listenOnLoopback, newContext, seriousAxeViolations } from '../support/browser.js';
 import { dialects } from '../support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { systemActor } from '../../src/kernel/actors.js';
 
 const KESTRONICS = path.resolve(import.meta.dirname, '../../examples/kestronics.yaml');
 const SMART_COMPUTERS = path.resolve(import.meta.dirname, '../../examples/smart-computers.yaml');

@@ -12,13 +12,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../../src/auth/auth.service.js';
-import { systemActor } from '../../src/runtime/runtime.js';
 import { buildApp } from '../../src/server/app.js';
 import { seedDemo } from '../../src/server/demo.js';
 import { browserAvailable, launchBrowser, newContext, seriousAxeViolations } from '../support/browser.js';
 import { dialects } from '../support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.js';
+import { systemActor } from '../../src/kernel/actors.js';
 
 const KESTRONICS = path.resolve(import.meta.dirname, '../../examples/kestronics.yaml');
 

@@ -8,13 +8,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ensureOwner } from '../../src/auth/auth.service.js';
-import { systemActor } from '../../src/runtime/runtime.js';
 import { buildApp } from '../../src/server/app.js';
 import { seedDemo } from '../../src/server/demo.js';
 import { launchBrowser, newContext, seriousAxeViolations } from './browser.js';
 
 import { createTestRuntime, type TestRuntime } from './runtime.js';
 import { startTestSmtp, type TestSmtp } from './smtp.js';
+import { systemActor } from '../../src/kernel/actors.js';
 
 export const KESTRONICS = path.resolve(import.meta.dirname, '../../examples/kestronics.yaml');
 

@@ -6,8 +6,8 @@ import type { Actor, Role } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config/config.js';
 import { envKekProvider, fileKekProvider, generateEnvKekValue } from '../../src/crypto/kek.js';
 import { loadPolicy } from '../../src/policy/policy.loader.js';
-import { Keyring } from '../../src/register/keyring.js';
-import { mailerFor, type Runtime } from '../../src/runtime/runtime.js';
+import { Keyring } from '../../src/crypto/keyring.js';
+import { mailerFor, type Runtime } from '../../src/kernel/runtime.js';
 import { fixedClock } from '../../src/shared/clock.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 

@@ -9,9 +9,9 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/database.js';
-import { BlindIndexer, deriveSuppressionKey } from '../crypto/blind-index.js';
-import { aad, generateDataKey, kekVersionOf, unwrapKey, wrapKey } from '../crypto/envelope.js';
-import type { KekProvider } from '../crypto/kek.js';
+import { BlindIndexer, deriveSuppressionKey } from './blind-index.js';
+import { aad, generateDataKey, kekVersionOf, unwrapKey, wrapKey } from './envelope.js';
+import type { KekProvider } from './kek.js';
 import { StewardError } from '../shared/errors.js';
 
 const INDEX_ROOT = 'index_root';

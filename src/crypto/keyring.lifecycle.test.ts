@@ -10,9 +10,9 @@ import { runCli } from '../../test/support/cli.js';
 import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, REGISTER_POLICY } from '../../test/support/runtime.js';
-import { fileKekProvider } from '../crypto/kek.js';
+import { fileKekProvider } from './kek.js';
 import { Keyring } from './keyring.js';
-import { createSubject, getSubject } from './register.service.js';
+import { createSubject, getSubject } from '../register/register.service.js';
 
 describe.each(dialects)('the key file on %s', (kind) => {
   let dir: string;

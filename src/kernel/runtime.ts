@@ -2,11 +2,8 @@
  * Everything a transport (HTTP server, CLI command, scheduled job) needs, opened once:
  * configuration → declaration → database (migrated) → keys.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { userInfo } from 'node:os';
 import path from 'node:path';
 import { createMailer, type Mailer } from '../mail/mailer.js';
-import type { Actor } from '../auth/roles.js';
 import type { Config } from '../config/config.js';
 import { defaultKekProvider, type KekProvider } from '../crypto/kek.js';
 import { attachAuditWitness } from '../audit/audit.service.js';
@@ -14,15 +11,12 @@ import { AuditWitness } from '../audit/audit.witness.js';
 import { openDatabase } from '../db/database.js';
 import { LEDGER_FILE } from '../backup/erasure-ledger.js';
 import { loadPolicy, type LoadedPolicy } from '../policy/policy.loader.js';
-import { holdsWrappedKeys, Keyring } from '../register/keyring.js';
-import type { RegisterContext } from '../register/register.service.js';
+import { holdsWrappedKeys, Keyring } from '../crypto/keyring.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import type { AppContext } from './context.js';
 
-export interface Runtime extends RegisterContext {
-  config: Config;
-  mailer: Mailer;
-  /** The audit chain's witness file in the data folder (absent in tests that do not need one). */
-  witness?: AuditWitness;
+/** The application context as opened by a transport, which closes it when done. */
+export interface Runtime extends AppContext {
   close(): Promise<void>;
 }
 
@@ -76,33 +70,3 @@ export async function openRuntime(config: Config, opts: { clock?: Clock; policy?
     throw e;
   }
 }
-
-/** The operating-system account running a command ("unknown" where there is no passwd entry). */
-export function osAccount(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    // No passwd entry (some containers).
-    return 'unknown';
-  }
-}
-
-/** The Steward user a CLI command acts as (steward --as, STEWARD_USER), set by withRuntime. */
-const cliIdentity = new AsyncLocalStorage<Actor>();
-
-/** Runs `fn` with `actor` as the CLI's actor (see cliActor). */
-export const runAsCliActor = <T>(actor: Actor, fn: () => Promise<T>): Promise<T> => cliIdentity.run(actor, fn);
-
-/**
- * The operator at the console. Named (--as or STEWARD_USER): that Steward user, with their role,
- * and the operating-system account beside it in the audit trail. Unnamed: the operating-system
- * account itself ("os:<account>"), who holds the key file and so acts with the owner's rights.
- */
-export function cliActor(): Actor {
-  const named = cliIdentity.getStore();
-  if (named) return named;
-  const os = `os:${osAccount()}`;
-  return { kind: 'cli', id: os, role: 'owner', jobRoles: [], allCategories: true, ip: os };
-}
-
-export const systemActor = (job: string): Actor => ({ kind: 'system', id: `system:${job}`, role: 'owner', jobRoles: [], allCategories: true });
