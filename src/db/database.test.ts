@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialects, type TestDatabase } from '../../test/support/databases.js';
@@ -16,6 +18,12 @@ describe.each(dialects)('database contract on %s', (kind) => {
     expect(migrationNames().length).toBeGreaterThanOrEqual(2);
     expect(applied.rows.map((r) => r.name)).toEqual(migrationNames());
     expect(await migrate(t)).toEqual([]);
+  });
+
+  it('lists every migration file, in the order their names sort', () => {
+    const dir = path.join(import.meta.dirname, 'migrations');
+    const files = readdirSync(dir).filter((f) => /^\d{8}_\d{4}_[a-z0-9_]+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, ''));
+    expect(migrationNames()).toEqual([...files].sort());
   });
 
   it('auto-numbers ids and round-trips text exactly', async () => {

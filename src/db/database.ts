@@ -173,7 +173,7 @@ function openPostgres(url: string, opts: OpenOptions): Database {
 export async function migrate(database: Database, opts: { to?: string } = {}): Promise<string[]> {
   const provider: MigrationProvider = {
     getMigrations: async () =>
-      Object.fromEntries(Object.entries(await loadMigrations()).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, database.adapter) }])),
+      Object.fromEntries(Object.entries(loadMigrations()).map(([name, m]) => [name, { up: (db: Kysely<any>) => m.up(db, database.adapter) }])),
   };
   // Kysely looks for its bookkeeping tables in any schema on the search path unless told which:
   // name the current one, so databases in separate schemas (tests, several tenants) never share it.
