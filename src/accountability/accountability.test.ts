@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { ensureOwner } from '../auth/auth.service.js';
 import type { Mail, Mailer } from '../mail/mailer.js';
 import { createSubject } from '../register/register.service.js';
 import { downloadPack, fulfilRequest } from '../requests/requests.fulfil.js';
@@ -18,7 +17,7 @@ import { confirmMatch, matchRequest, openRequest, verifyRequest } from '../reque
 import { buildApp } from '../server/app.js';
 import { recordDisclosure, subjectDisclosures } from './disclosures.service.js';
 import { reviewsDue, sendReviewReminders } from './reviews.service.js';
-import { systemActor } from '../kernel/actors.js';
+import { bearer, signInOwner } from '../../test/support/factories.js';
 
 const REQUESTS_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
 const IT_SUPPORT = path.resolve(import.meta.dirname, '../../test/fixtures/accountability/it-support.yaml');
@@ -210,14 +209,13 @@ describe.each(dialects)('accountability over HTTP on %s', (kind) => {
     rt = await createTestRuntime(kind, { policyFile: IT_SUPPORT });
     rt.clock.set('2026-03-02T10:00:00Z');
     app = await buildApp({ ...rt, logger: false });
-    const first = await ensureOwner(rt, systemActor('test'));
-    owner = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner', password: first!.password } })).json().token;
+    owner = await signInOwner(app, rt);
   });
   afterAll(async () => {
     await app?.close();
     await rt?.close();
   });
-  const auth = () => ({ authorization: `Bearer ${owner}` });
+  const auth = () => bearer(owner);
 
   it('shows each processor\'s terms checklist, sub-processors and transfer test', async () => {
     expect((await app.inject('/api/v1/accountability/recipients')).statusCode).toBe(401);

@@ -6,6 +6,7 @@ import { StewardError } from '../shared/errors.js';
 import { changePassword, createToken, createUser, listTokens, listUsers, MAX_TOKEN_LIFETIME_DAYS, resetPassword, revokeToken, setUserDisabled, type TokenView, type UserView } from './auth.service.js';
 import { ROLES, ROLE_DESCRIPTIONS, type Role } from './roles.js';
 import { cliActor } from '../kernel/actors.js';
+import { userActor } from '../kernel/actors.js';
 
 /** A bad --expires is bad usage (exit 2), found before anything is opened. */
 function parseDays(raw: string): string {
@@ -85,7 +86,7 @@ export function registerAuthCommands(program: Command, io: CliIo): void {
         const user = await rt.database.db.selectFrom('users').select(['id', 'role', 'job_roles', 'disabled']).where('username', '=', opts.username).executeTakeFirst();
         if (!user || user.disabled) throw new StewardError('UNAUTHENTICATED', 'wrong username or password');
         // Proven by the current password, checked (and rate-limited) by changePassword itself.
-        const u = await changePassword(rt, { kind: 'user', id: user.id, role: user.role as Role, jobRoles: JSON.parse(user.job_roles) as string[], ip: 'cli' }, current, next);
+        const u = await changePassword(rt, userActor(user, { kind: 'user' }, { ip: 'cli' }), current, next);
         io.stdout(`password changed for ${u.username}; other sessions ended\n`);
       });
     });

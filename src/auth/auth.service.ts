@@ -14,6 +14,7 @@ import { giveBack, hit, type LimitRule } from '../server/rate-limit.js';
 import { authorise, isRole, mayGrant, ROLES, type Actor, type Role } from './roles.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
+import { userActor } from '../kernel/actors.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
@@ -458,15 +459,7 @@ export async function authenticate(ctx: AppContext, bearer: string | undefined, 
   if (!row.last_used_at || Date.parse(row.last_used_at) + LAST_USED_GRANULARITY_MS <= now.getTime()) {
     await ctx.database.db.updateTable('api_tokens').set({ last_used_at: nowIso }).where('id', '=', row.id).execute();
   }
-  return {
-    kind: row.kind === 'session' ? 'user' : 'token',
-    id: row.kind === 'session' ? row.user_id : `token:${row.id}`,
-    role: row.role as Role,
-    jobRoles: JSON.parse(row.job_roles) as string[],
-    ip,
-    userId: row.user_id,
-    ...(pending ? { mustChangePassword: true } : {}),
-  };
+  return userActor({ id: row.user_id, role: row.role, job_roles: row.job_roles }, row.kind === 'session' ? { kind: 'user' } : { kind: 'token', tokenId: row.id }, { ip, mustChangePassword: pending });
 }
 
 /** The session or token id behind a bearer token (for "end my other sessions"). */

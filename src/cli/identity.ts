@@ -5,10 +5,10 @@
  * address). An unknown or disabled user is refused before the command does anything. Without a
  * name, the operating-system account is recorded (cliActor).
  */
-import type { Actor, Role } from '../auth/roles.js';
+import type { Actor } from '../auth/roles.js';
 import { type Runtime } from '../kernel/runtime.js';
 import { StewardError } from '../shared/errors.js';
-import { cliActor, osAccount, runAsCliActor } from '../kernel/actors.js';
+import { cliActor, osAccount, runAsCliActor, userActor } from '../kernel/actors.js';
 
 export async function resolveCliActor(rt: Pick<Runtime, 'database'>, username: string | undefined): Promise<Actor | undefined> {
   const name = username?.trim();
@@ -18,7 +18,7 @@ export async function resolveCliActor(rt: Pick<Runtime, 'database'>, username: s
     throw new StewardError('UNAUTHENTICATED', `there is no Steward user named "${name.slice(0, 64)}" (--as or STEWARD_USER): see steward users list, or leave both out to act as the operating-system account`);
   }
   if (row.disabled) throw new StewardError('FORBIDDEN', `the Steward user "${row.username}" is disabled: no command may act as them`);
-  return { kind: 'cli', id: row.id, role: row.role as Role, jobRoles: JSON.parse(row.job_roles) as string[], ip: `os:${osAccount()}`, userId: row.id };
+  return userActor(row, { kind: 'cli', osAccount: osAccount() });
 }
 
 /** Runs `fn` as the named user, if any; otherwise as the operating-system account. */

@@ -8,17 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachAuditWitness } from '../audit/audit.service.js';
 import { createCheckpoint } from '../audit/audit.checkpoint.js';
 import { AuditWitness } from '../audit/audit.witness.js';
-import { ensureOwner } from '../auth/auth.service.js';
 import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { systemActor } from '../kernel/actors.js';
+import { bearer, signInAs, signInOwner } from '../../test/support/factories.js';
 
 describe.each(dialects)('the console’s part 2 API on %s', (kind) => {
   let rt: TestRuntime;
   let app: FastifyInstance;
   let owner: string;
-  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  const auth = bearer;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -27,12 +26,8 @@ describe.each(dialects)('the console’s part 2 API on %s', (kind) => {
     attachAuditWitness(rt.database.db, witness);
     rt.witness = witness;
     app = await buildApp({ ...rt, logger: false });
-    const first = await ensureOwner(rt, systemActor('test'));
-    owner = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner', password: first!.password } })).json().token;
-    for (const role of ['dpo', 'staff', 'auditor']) {
-      const made = await app.inject({ method: 'POST', url: '/api/v1/users', headers: auth(owner), payload: { username: `${role}-one`, role } });
-      tokens[role] = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: `${role}-one`, password: made.json().password } })).json().token;
-    }
+    owner = await signInOwner(app, rt);
+    Object.assign(tokens, await signInAs(app, rt, ['dpo', 'staff', 'auditor'], { suffix: '-one', owner }));
   });
   afterAll(async () => {
     await app.close();

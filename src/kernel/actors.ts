@@ -45,3 +45,23 @@ export const systemActor = (job: string, role: Role = 'owner'): Actor => ({ kind
  */
 export const publicActor = (page: string, ip?: string): Actor => ({ kind: 'system', id: `public:${page}`, role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) });
 
+
+/** How a Steward user reached Steward: the console (a session), an API token, or the CLI (--as). */
+export type UserChannel = { kind: 'user' } | { kind: 'token'; tokenId: string } | { kind: 'cli'; osAccount: string };
+
+/**
+ * A Steward user as an actor, from their account's role and job roles. A token acts as "token:<id>"
+ * so the audit trail tells it from its owner's own sessions; the CLI records the operating-system
+ * account where HTTP records the address.
+ */
+export function userActor(user: { id: string; role: string; job_roles: string }, channel: UserChannel, extra: { ip?: string; mustChangePassword?: boolean } = {}): Actor {
+  return {
+    kind: channel.kind,
+    id: channel.kind === 'token' ? `token:${channel.tokenId}` : user.id,
+    role: user.role as Role,
+    jobRoles: JSON.parse(user.job_roles) as string[],
+    ip: channel.kind === 'cli' ? `os:${channel.osAccount}` : extra.ip,
+    userId: user.id,
+    ...(extra.mustChangePassword ? { mustChangePassword: true } : {}),
+  };
+}

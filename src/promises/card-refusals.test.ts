@@ -7,12 +7,11 @@ import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.j
 import { runCli } from '../../test/support/cli.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { createUser } from '../auth/auth.service.js';
 import { dashboard } from '../console/dashboard.service.js';
 import { openDatabase } from '../db/database.js';
 import { buildApp } from '../server/app.js';
 import { cardRefusalsSince } from './card-refusals.js';
-import { systemActor } from '../kernel/actors.js';
+import { signInAs } from '../../test/support/factories.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
 const CARD = '4111 1111 1111 1111';
@@ -25,8 +24,7 @@ describe.each(dialects)('card numbers refused, counted for the promises board, o
     rt = await createTestRuntime(kind, { policyFile: POLICY });
     rt.clock.set('2026-03-02T10:00:00Z');
     app = await buildApp({ ...rt, logger: false });
-    const { password } = await createUser(rt, systemActor('test'), { username: 'pat', role: 'dpo' });
-    token = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'pat', password } })).json().token;
+    token = (await signInAs(app, rt, ['dpo'])).dpo;
   });
   afterAll(async () => {
     await app?.close();

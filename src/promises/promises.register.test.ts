@@ -8,7 +8,6 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureOwner } from '../auth/auth.service.js';
 import { recordConsent } from '../consent/consent.service.js';
 import { importSubjects, type ImportRow } from '../register/import.service.js';
 import { createSubject, findSubjects } from '../register/register.service.js';
@@ -18,7 +17,7 @@ import { buildApp } from '../server/app.js';
 import { caught } from '../../test/support/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { systemActor } from '../kernel/actors.js';
+import { bearer, signInOwner } from '../../test/support/factories.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/smart-computers.yaml');
 const BEFORE = path.resolve(import.meta.dirname, '../../test/fixtures/promises/smart-computers-before.yaml');
@@ -116,9 +115,7 @@ describe.each(dialects)('Smart Computers enquirers on %s', (kind) => {
 
     it('is for signed-in users, and shows each relationship\'s path', async () => {
       expect((await app.inject('/api/v1/policy/promises')).statusCode).toBe(401);
-      const first = await ensureOwner(rt, systemActor('test'));
-      const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner', password: first!.password } });
-      const res = await app.inject({ url: '/api/v1/policy/promises', headers: { authorization: `Bearer ${login.json().token}` } });
+      const res = await app.inject({ url: '/api/v1/policy/promises', headers: bearer(await signInOwner(app, rt)) });
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body).toMatchObject({ organisation: 'Smart Computers', defeated: 0 });

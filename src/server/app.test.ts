@@ -1,24 +1,20 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureOwner } from '../auth/auth.service.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from './app.js';
-import { systemActor } from '../kernel/actors.js';
+import { bearer, signInOwner } from '../../test/support/factories.js';
 
 describe.each(dialects)('HTTP API on %s', (kind) => {
   let rt: TestRuntime;
   let app: FastifyInstance;
   let owner: string;
-  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  const auth = bearer;
 
   beforeAll(async () => {
     rt = await createTestRuntime(kind);
     app = await buildApp({ ...rt, config: { ...rt.config, bodyLimit: 1024 * 1024 }, logger: false });
-    const first = await ensureOwner(rt, systemActor('test'));
-    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner', password: first!.password } });
-    expect(res.statusCode).toBe(200);
-    owner = res.json().token;
+    owner = await signInOwner(app, rt);
   });
   afterAll(async () => {
     await app.close();
