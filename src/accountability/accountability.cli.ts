@@ -34,8 +34,8 @@ export function registerAccountabilityCommands(program: Command, io: CliIo): voi
           recipient: o.recipient,
           categories: csvList(o.categories),
           reason: o.reason as DisclosureReason,
-          ...(o.date ? { disclosedAt: o.date } : {}),
-          ...(o.note ? { note: o.note } : {}),
+          disclosedAt: o.date,
+          note: o.note,
         });
         if (o.json) json(io, d);
         else io.stdout(`recorded disclosure ${d.id}: ${d.categories.join(', ')} to ${d.recipientName} on ${d.disclosedAt.slice(0, 10)}${d.undeclared ? ' (the declaration does not list this recipient for these categories: update it if this is routine)' : ''}\n`);
@@ -62,7 +62,7 @@ export function registerAccountabilityCommands(program: Command, io: CliIo): voi
     .option('--json', 'print as JSON')
     .action(async (o: { from?: string; to?: string; json?: boolean }, cmd: Command) => {
       await withRuntime(cmd, io, async (rt) => {
-        const rows = await disclosureSummary(rt, cliActor(), { ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}) });
+        const rows = await disclosureSummary(rt, cliActor(), { from: o.from, to: o.to });
         if (o.json) return json(io, { recipients: rows });
         if (rows.length === 0) return io.stdout('no disclosures recorded\n');
         for (const r of rows) io.stdout(`${r.recipientName}: ${r.disclosures} disclosures about ${r.people} people, ${r.first.slice(0, 10)} to ${r.last.slice(0, 10)}\n`);

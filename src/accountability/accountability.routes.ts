@@ -196,8 +196,8 @@ export const accountabilityRoutes =
           recipient: b.recipient,
           categories: b.categories,
           reason: b.reason,
-          ...(b.disclosedAt ? { disclosedAt: b.disclosedAt } : {}),
-          ...(b.note ? { note: b.note } : {}),
+          disclosedAt: b.disclosedAt,
+          note: b.note,
         });
         return reply.status(201).send(presentDisclosure(d));
       },
@@ -225,7 +225,7 @@ export const accountabilityRoutes =
       },
       async (req) => {
         const q = req.query;
-        return { recipients: await disclosureSummary(deps, req.actor, { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), ...(q.recipient ? { recipient: q.recipient } : {}) }) };
+        return { recipients: await disclosureSummary(deps, req.actor, { from: q.from, to: q.to, recipient: q.recipient }) };
       },
     );
   };

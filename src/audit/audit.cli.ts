@@ -52,7 +52,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
       const limit = Number.parseInt(opts.limit, 10);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new StewardError('VALIDATION_FAILED', '--limit: a number from 1 to 10000');
       await withRuntime(cmd, io, async (rt) => {
-        const { entries } = await listAudit(rt.database.db, { limit, ...(opts.subject ? { subjectId: opts.subject } : {}), ...(opts.action ? { action: opts.action } : {}) });
+        const { entries } = await listAudit(rt.database.db, { limit, subjectId: opts.subject, action: opts.action });
         if (opts.json) {
           io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
           return;

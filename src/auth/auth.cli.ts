@@ -33,8 +33,8 @@ export function registerAuthCommands(program: Command, io: CliIo): void {
         const { user, password } = await createUser(rt, cliActor(), {
           username: opts.username,
           role: opts.role,
-          ...(opts.name ? { displayName: opts.name } : {}),
-          ...(opts.jobRole ? { jobRoles: opts.jobRole } : {}),
+          displayName: opts.name,
+          jobRoles: opts.jobRole,
         });
         if (opts.json) io.stdout(`${JSON.stringify({ user, password }, null, 2)}\n`);
         else io.stdout(`created ${user.username} (${user.role})\npassword: ${password}\n(shown once: pass it on securely)\n`);
@@ -125,7 +125,7 @@ export function registerAuthCommands(program: Command, io: CliIo): void {
       const raw = opts.expires ?? opts.expiresInDays;
       const days = raw === undefined ? undefined : Number(raw);
       await withRuntime(cmd, io, async (rt) => {
-        const { token, view } = await createToken(rt, cliActor(), { name: opts.name, role: opts.role, ...(days ? { expiresInDays: days } : {}) });
+        const { token, view } = await createToken(rt, cliActor(), { name: opts.name, role: opts.role, expiresInDays: days });
         io.stdout(`${token}\n`);
         io.stderr(`token ${view.id} (${view.role}) created, expires ${view.expiresAt?.slice(0, 10)}; shown once\n`);
       });

@@ -75,9 +75,9 @@ function toInput(o: DeadlineOptions): { input: DeadlineInput; problems: string[]
   const input: DeadlineInput = {
     received: o.received,
     region: o.region as Region,
-    ...(o.idReceived !== undefined ? { idReceived: o.idReceived } : {}),
-    ...(o.authorityReceived !== undefined ? { authorityReceived: o.authorityReceived } : {}),
-    ...(o.feeReceived !== undefined ? { feeReceived: o.feeReceived } : {}),
+    idReceived: o.idReceived,
+    authorityReceived: o.authorityReceived,
+    feeReceived: o.feeReceived,
     extended: o.extended === true,
     pauses,
     fixedDays,

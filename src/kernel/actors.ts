@@ -43,7 +43,7 @@ export const systemActor = (job: string, role: Role = 'owner'): Actor => ({ kind
  * preference centre): a staff-level actor named by the page, with the caller's address when known.
  * What it may do is what the page's own code allows; it is never a signed-in user.
  */
-export const publicActor = (page: string, ip?: string): Actor => ({ kind: 'system', id: `public:${page}`, role: 'staff', jobRoles: [], ...(ip ? { ip } : {}) });
+export const publicActor = (page: string, ip?: string): Actor => ({ kind: 'system', id: `public:${page}`, role: 'staff', jobRoles: [], ip });
 
 
 /** How a Steward user reached Steward: the console (a session), an API token, or the CLI (--as). */
