@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Runtime } from '../kernel/runtime.js';
-import type { Job } from '../server/scheduler.js';
+import type { Job } from '../kernel/scheduler.js';
 import { StewardError } from '../shared/errors.js';
 import { anchorMac, auditCount, GENESIS, readVerifiedHead, type AuditAnchor, type AuditProblem } from './audit.service.js';
 

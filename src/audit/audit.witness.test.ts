@@ -12,7 +12,7 @@ import { runCli } from '../../test/support/cli.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, REGISTER_POLICY, type TestRuntime } from '../../test/support/runtime.js';
 import { createSubject, getSubject } from '../register/register.service.js';
-import { Scheduler } from '../server/scheduler.js';
+import { Scheduler } from '../kernel/scheduler.js';
 import { auditCheckpointJob, checkpointAnchor } from './audit.checkpoint.js';
 import { attachAuditWitness, auditCount, verifyAudit } from './audit.service.js';
 import { AuditWitness, witnessAnchors, WITNESS_FILE } from './audit.witness.js';

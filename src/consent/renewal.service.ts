@@ -13,7 +13,7 @@ import { authorise, type Actor } from '../auth/roles.js';
 import type { Config } from '../config/config.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { Job } from '../server/scheduler.js';
+import type { Job } from '../kernel/scheduler.js';
 import { StewardError } from '../shared/errors.js';
 import { consentRules, recordConsent, statusOf } from './consent.service.js';
 import { marketingHeaders, readRenewToken, renewToken, renewUrl } from './links.js';

@@ -13,7 +13,7 @@ import '../breaches/breaches.tables.js';
 import '../consent/consent.tables.js';
 import '../requests/requests.tables.js';
 import '../retention/retention.tables.js';
-import '../server/scheduler.js';
+import '../kernel/scheduler.js';
 import { can, type Actor } from '../auth/roles.js';
 import { lintPolicy } from '../policy/policy.lint.js';
 import { cardRefusalsSince } from '../promises/card-refusals.js';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { bearerSecurity } from '../auth/auth.http.js';
 import type { AppContext } from '../kernel/context.js';
 import { API_PREFIX } from '../server/api.js';
-import { recordJobRun } from '../server/scheduler.js';
+import { recordJobRun } from '../kernel/scheduler.js';
 import { errorResponses } from '../server/schemas.js';
 import type { RetentionConditions } from './conditions.js';
 import { addLifeEvent, EVENT_TYPES, listLifeEvents, pendingLifeEvents, removeLifeEvent, reviewLifeEvent } from './events.service.js';

@@ -12,7 +12,7 @@ import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
 import { sendRequestReminders } from '../requests/requests.reminders.js';
 import { runRetention } from '../retention/retention.service.js';
 import { type Runtime } from '../kernel/runtime.js';
-import type { Job } from './scheduler.js';
+import type { Job } from '../kernel/scheduler.js';
 import { mirrorLedger } from '../backup/erasure-ledger.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { writeTx } from '../db/transactions.js';

@@ -14,7 +14,7 @@ import { openRuntime, type Runtime } from '../kernel/runtime.js';
 import type { Clock } from '../shared/clock.js';
 import { buildApp } from './app.js';
 import { serverJobs } from './jobs.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler } from '../kernel/scheduler.js';
 import { systemActor } from '../kernel/actors.js';
 
 export interface RunningServer {
