@@ -83,6 +83,16 @@ export function SelectField({ label, options, ...select }: { label: string; opti
   );
 }
 
+/** A page whose data has not come yet: why, if loading failed, or "Loading…". */
+export function PageLoading({ title, error }: { title: string; error: unknown }) {
+  return (
+    <Page title={title}>
+      <ErrorMessage error={error} />
+      {!error ? <Status>Loading…</Status> : null}
+    </Page>
+  );
+}
+
 export function Status({ children }: { children: ReactNode }) {
   return (
     <p role="status" className="status">

@@ -3,9 +3,10 @@
  * their reasons, the people affected, the letters (previewed, with the count, before any is sent),
  * the ICO report to read, print or download, the reminders and the timeline.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from '../../../app/router';
-import { ErrorMessage, Facts, Page, Status } from '../../../components/ui/ui';
+import { Facts, Page, PageLoading } from '../../../components/ui/ui';
+import { useReloadable } from '../../../lib/reloadable';
 import { useCan } from '../../../lib/session';
 import { getBreach, reportUrl, type Breach } from '../api/breaches';
 import { Steps } from './BreachSteps';
@@ -47,26 +48,9 @@ export function Clock({ clock }: { clock: Breach['clock'] }) {
 }
 
 export default function BreachPage({ id }: { id: string }) {
-  const [b, setB] = useState<Breach | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [n, setN] = useState(0);
-  const [done, setDone] = useState('');
-  const reload = useCallback((what: string) => {
-    setDone(what);
-    setN((x) => x + 1);
-  }, []);
-  useEffect(() => {
-    getBreach(id).then(setB, setError);
-  }, [id, n]);
+  const { data: b, error, done, reload } = useReloadable(() => getBreach(id), id);
   const mayManage = useCan('breaches:manage');
-  if (!b) {
-    return (
-      <Page title="Breach">
-        <ErrorMessage error={error} />
-        {!error ? <Status>Loading…</Status> : null}
-      </Page>
-    );
-  }
+  if (!b) return <PageLoading title="Breach" error={error} />;
   const f = b.facts;
   const d = b.decisions;
   return (

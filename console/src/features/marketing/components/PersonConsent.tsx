@@ -3,9 +3,10 @@
  * given, renewed or withdrawn; and their objection to direct marketing (Art 21(3)), which is
  * absolute: it stops every channel and puts their addresses and numbers on the suppression list.
  */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from '../../../app/router';
 import { ErrorMessage, Page, SelectField, Status, TextArea } from '../../../components/ui/ui';
+import { useReloadable } from '../../../lib/reloadable';
 import { useCan } from '../../../lib/session';
 import { consentOf, marketingPurposes, objectToMarketing, recordConsent, type ConsentBody, type ConsentOverview, type MarketingPurpose } from '../api/marketing';
 
@@ -19,18 +20,10 @@ const METHODS = [
 ] as const;
 
 export default function PersonConsent({ id }: { id: string }) {
-  const [overview, setOverview] = useState<ConsentOverview | null>(null);
+  const { data: overview, error: loadError, done, reload } = useReloadable(() => consentOf(id), id);
   const [purposes, setPurposes] = useState<MarketingPurpose[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [n, setN] = useState(0);
-  const [done, setDone] = useState('');
-  const reload = useCallback((what: string) => {
-    setDone(what);
-    setN((x) => x + 1);
-  }, []);
-  useEffect(() => {
-    consentOf(id).then(setOverview, setError);
-  }, [id, n]);
+  const [purposesError, setError] = useState<unknown>(null);
+  const error = loadError ?? purposesError;
   useEffect(() => {
     marketingPurposes().then(setPurposes, setError);
   }, []);

@@ -2,10 +2,11 @@
  * One rights request: its clock, the requester, identity, the match to a person, pause/resume,
  * extension, fulfilment (reviewed before anything is sent), letters and the timeline.
  */
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from '../../../app/router';
 import { Generic } from '../../../components/ui/Generic';
-import { ErrorMessage, Facts, Page, Status, TextArea } from '../../../components/ui/ui';
+import { ErrorMessage, Facts, Page, PageLoading, Status, TextArea } from '../../../components/ui/ui';
+import { useReloadable } from '../../../lib/reloadable';
 import { getDeclaration, nameOf, type Declaration } from '../../../lib/declaration';
 import { useCan } from '../../../lib/session';
 import { changedFields, fieldDraftOf, getPerson, type SubjectRecord } from '../../people/api/people';
@@ -15,26 +16,9 @@ type Candidate = Awaited<ReturnType<typeof candidates>>['candidates'][number];
 const CLOSED = new Set(['completed', 'refused', 'withdrawn']);
 
 export default function RequestPage({ id }: { id: string }) {
-  const [req, setReq] = useState<RightsRequest | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [n, setN] = useState(0);
-  const [done, setDone] = useState('');
-  const reload = useCallback((what: string) => {
-    setDone(what);
-    setN((x) => x + 1);
-  }, []);
-  useEffect(() => {
-    getRequest(id).then(setReq, setError);
-  }, [id, n]);
+  const { data: req, error, done, reload } = useReloadable(() => getRequest(id), id);
   const mayManage = useCan('requests:manage');
-  if (!req) {
-    return (
-      <Page title="Rights request">
-        <ErrorMessage error={error} />
-        {!error ? <Status>Loading…</Status> : null}
-      </Page>
-    );
-  }
+  if (!req) return <PageLoading title="Rights request" error={error} />;
   const open = !CLOSED.has(req.status);
   return (
     <Page title={`Request ${req.reference}`}>
