@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from './app.js';
-import { bearer, signInOwner } from '../../test/support/factories.js';
+import { bearer, signInAs, signInOwner } from '../../test/support/factories.js';
+import type { Role } from '../auth/roles.js';
 
 describe.each(dialects)('HTTP API on %s', (kind) => {
   let rt: TestRuntime;
@@ -21,13 +22,8 @@ describe.each(dialects)('HTTP API on %s', (kind) => {
     await rt.close();
   });
 
-  async function tokenFor(role: string, jobRoles: string[] = []): Promise<string> {
-    const username = `${role}-${Math.random().toString(36).slice(2, 8)}`;
-    const created = await app.inject({ method: 'POST', url: '/api/v1/users', headers: auth(owner), payload: { username, role, jobRoles } });
-    expect(created.statusCode).toBe(201);
-    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: created.json().password } });
-    return login.json().token;
-  }
+  const tokenFor = async (role: Role, jobRoles: string[] = []): Promise<string> =>
+    (await signInAs(app, rt, [role], { suffix: `-${Math.random().toString(36).slice(2, 8)}`, jobRoles, owner }))[role];
 
   it('serves health, the OpenAPI document, its reference page and the privacy notice', async () => {
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok', database: 'ok' });

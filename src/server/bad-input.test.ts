@@ -6,11 +6,10 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../audit/audit.service.js';
-import { ensureOwner } from '../auth/auth.service.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from './app.js';
-import { systemActor } from '../kernel/actors.js';
+import { signInOwner } from '../../test/support/factories.js';
 
 const HOSTILE = `<script>alert(1)</script>'; drop table subjects; -- \u202e ${'x'.repeat(300)}`;
 
@@ -75,8 +74,7 @@ describe.each(dialects)('bad input on every route (%s)', (kind) => {
   beforeAll(async () => {
     rt = await createTestRuntime(kind);
     app = await buildApp({ ...rt, config: { ...rt.config, bodyLimit: 256 * 1024 }, logger: false });
-    const first = await ensureOwner(rt, systemActor('test'));
-    token = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner', password: first!.password } })).json().token;
+    token = await signInOwner(app, rt);
     const doc = (await app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.keys(ops)

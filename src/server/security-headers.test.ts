@@ -5,11 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureOwner } from '../auth/auth.service.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from './app.js';
-import { systemActor } from '../kernel/actors.js';
+import { signInOwner } from '../../test/support/factories.js';
 
 const directives = (res: LightMyRequestResponse): Map<string, string[]> => {
   const csp = String(res.headers['content-security-policy'] ?? '');
@@ -30,8 +29,7 @@ describe.each(dialects)('security headers (%s)', (kind) => {
   beforeAll(async () => {
     rt = await createTestRuntime(kind);
     app = await buildApp({ ...rt, logger: false });
-    const first = await ensureOwner(rt, systemActor('test'));
-    token = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner', password: first!.password } })).json().token;
+    token = await signInOwner(app, rt);
   });
   afterAll(async () => {
     await app.close();
