@@ -10,6 +10,7 @@ import { StewardError } from '../shared/errors.js';
 import { listAudit, verifyAudit } from './audit.service.js';
 import { checkpointAnchor } from './audit.checkpoint.js';
 import { witnessAnchors } from './audit.witness.js';
+import { usernames } from '../auth/auth.service.js';
 
 const entrySchema = z.object({
   seq: z.number(),
@@ -60,7 +61,7 @@ export const auditRoutes =
         const q = req.query;
         if (q.from && q.to && q.from > q.to) throw new StewardError('VALIDATION_FAILED', 'to: the last day comes before the first', [{ path: 'to', message: 'before from' }]);
         // Users are few: one read gives every username, to filter by name and to show names.
-        const users = await deps.database.db.selectFrom('users').select(['id', 'username']).execute();
+        const users = await usernames(deps.database.db);
         const names = new Map(users.map((u) => [u.id, u.username]));
         const actor = q.user ? (users.find((u) => u.username === q.user)?.id ?? q.user) : undefined;
         const page = await listAudit(deps.database.db, {

@@ -7,6 +7,7 @@ import { newId } from '../shared/ids.js';
 import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
+import type { DB } from '../db/database.js';
 import type { Tables } from '../db/tables.js';
 import { preparedQuery } from '../db/prepared.js';
 import { StewardError, notFound } from '../shared/errors.js';
@@ -466,4 +467,14 @@ export async function authenticate(ctx: AppContext, bearer: string | undefined, 
 export async function tokenIdOf(ctx: AppContext, bearer: string): Promise<string | undefined> {
   const [row] = await tokenByHash(ctx.database.db, hashToken(bearer));
   return row?.id;
+}
+
+/** A user's account by username (usernames are stored lower-case), for the CLI's --as. */
+export async function userByUsername(db: DB, username: string): Promise<Pick<Tables['users'], 'id' | 'username' | 'role' | 'job_roles' | 'disabled'> | undefined> {
+  return db.selectFrom('users').select(['id', 'username', 'role', 'job_roles', 'disabled']).where('username', '=', username.toLowerCase()).executeTakeFirst();
+}
+
+/** Every user's id and username, for naming the actors of audit entries. */
+export async function usernames(db: DB): Promise<Array<{ id: string; username: string }>> {
+  return db.selectFrom('users').select(['id', 'username']).execute();
 }

@@ -9,11 +9,12 @@ import type { Actor } from '../auth/roles.js';
 import { type Runtime } from '../kernel/runtime.js';
 import { StewardError } from '../shared/errors.js';
 import { cliActor, osAccount, runAsCliActor, userActor } from '../kernel/actors.js';
+import { userByUsername } from '../auth/auth.service.js';
 
 export async function resolveCliActor(rt: Pick<Runtime, 'database'>, username: string | undefined): Promise<Actor | undefined> {
   const name = username?.trim();
   if (!name) return undefined;
-  const row = await rt.database.db.selectFrom('users').select(['id', 'username', 'role', 'job_roles', 'disabled']).where('username', '=', name.toLowerCase()).executeTakeFirst();
+  const row = await userByUsername(rt.database.db, name);
   if (!row) {
     throw new StewardError('UNAUTHENTICATED', `there is no Steward user named "${name.slice(0, 64)}" (--as or STEWARD_USER): see steward users list, or leave both out to act as the operating-system account`);
   }

@@ -21,6 +21,7 @@ import type { BannerConfig } from './cookies.banner.js';
 import type { CookieConsentChoicesTable, CookieConsentMethod, CookieConsentOutcome, CookieConsentsTable } from './cookies.tables.js';
 import './cookies.tables.js';
 import type { AppContext } from '../kernel/context.js';
+import { isPublishedVersion } from '../policy/policy.service.js';
 
 /** Every key a choice may carry: the consent categories and the 2025 Act's exemptions. */
 export const CHOICE_KEYS = ['functional', 'analytics', 'marketing', 'statistics', 'appearance'] as const;
@@ -92,9 +93,9 @@ export class NoticeVersions {
   }
   async isKnown(db: DB, hash: string): Promise<boolean> {
     if (this.#known.has(hash)) return true;
-    const row = await db.selectFrom('policy_versions').select('hash').where('hash', '=', hash).executeTakeFirst();
-    if (row) this.#known.add(hash);
-    return row !== undefined;
+    const known = await isPublishedVersion(db, hash);
+    if (known) this.#known.add(hash);
+    return known;
   }
 }
 

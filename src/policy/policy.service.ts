@@ -47,3 +47,8 @@ export async function listPolicyVersions(db: DB): Promise<PolicyVersion[]> {
   const rows = await db.selectFrom('policy_versions').select(['id', 'hash', 'effective_date', 'organisation', 'first_loaded_at']).orderBy('id', 'desc').execute();
   return rows.map(toVersion);
 }
+
+/** Whether a declaration with this content hash was ever published here. */
+export async function isPublishedVersion(db: DB, hash: string): Promise<boolean> {
+  return (await db.selectFrom('policy_versions').select('hash').where('hash', '=', hash).executeTakeFirst()) !== undefined;
+}
