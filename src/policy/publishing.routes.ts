@@ -21,7 +21,7 @@ import { API_PREFIX } from '../server/api.js';
 import { sendHtml } from '../server/html.js';
 import { errorResponses } from '../server/schemas.js';
 import { escapeHtml } from '../shared/html.js';
-import { formatDate } from './notice.model.js';
+import { formatDate } from './notice.text.js';
 import { renderNotice, type NoticeFormat, type RenderNoticeOptions } from './notice.render.js';
 import type { LoadedPolicy } from './policy.loader.js';
 import { currentPublication, findPublication, listPublications, publishedDeclaration, publishNotice, REASON_MAX, type Publication } from './publishing.service.js';
