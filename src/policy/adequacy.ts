@@ -39,3 +39,5 @@ export const UK_ADEQUATE_COUNTRIES: ReadonlySet<string> = new Set([
   'UY', // Uruguay
 ]);
 
+/** The countries in a list that UK adequacy regulations do not cover (the US among them: see above). */
+export const outsideAdequacy = (countries: readonly string[] | undefined): string[] => (countries ?? []).filter((c) => !UK_ADEQUATE_COUNTRIES.has(c));
