@@ -9,7 +9,8 @@
 import { outsideAdequacy } from './adequacy.js';
 import { assessmentsCovering, screenPurpose } from './dpia-screening.js';
 import { list, q, type LintContext, type LintRule, type RuleHit } from './lint.types.js';
-import { ART28_TERMS, type Recipient, type Safeguard } from './policy.schema.js';
+import type { Recipient } from './policy.schema.js';
+import { ART28_TERMS, type Safeguard } from './schema.recipients.js';
 
 /** Art 46 appropriate safeguards: a transfer under one of them needs the data protection test. */
 const APPROPRIATE_SAFEGUARDS: ReadonlySet<Safeguard> = new Set(['idta', 'eu-scc-with-uk-addendum', 'binding-corporate-rules']);

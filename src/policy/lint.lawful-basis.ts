@@ -4,7 +4,7 @@
  * DPA 2018 s.10 and Schedule 1) and for criminal-offence data (Art 10, DPA 2018 s.10(5)).
  */
 import { type LintRule, list, q } from './lint.types.js';
-import { LAWFUL_BASES, RECOGNISED_INTERESTS } from './policy.schema.js';
+import { LAWFUL_BASES, RECOGNISED_INTERESTS } from './schema.purposes.js';
 import { categoriesOf } from './declaration.facts.js';
 import { controllerPurposes, purposeLabel } from './lint.purposes.js';
 

@@ -6,7 +6,7 @@
 import { type LintContext, type LintRule, list, q } from './lint.types.js';
 import { outsideAdequacy } from './adequacy.js';
 import type { PolicyPath } from './policy.loader.js';
-import type { Safeguard } from './policy.schema.js';
+import type { Safeguard } from './schema.recipients.js';
 
 /** Adequacy that covers only part of a country's organisations. */
 const PARTIAL_ADEQUACY: Readonly<Record<string, string>> = {

@@ -7,7 +7,8 @@ import { EEA_AND_GIBRALTAR } from './adequacy.js';
 import { categoriesOf } from './declaration.facts.js';
 import { clean, countryName, isDefined } from './notice.text.js';
 import type { RightKey } from './notice.wording.js';
-import { SAFEGUARD_LABEL, type Policy, type Purpose, type Safeguard } from './policy.schema.js';
+import type { Policy, Purpose } from './policy.schema.js';
+import { type Safeguard, SAFEGUARD_LABEL } from './schema.recipients.js';
 
 /**
  * The rights a person has over one purpose, which depend on its lawful basis (the ICO's table):

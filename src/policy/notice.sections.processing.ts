@@ -8,7 +8,8 @@ import { type NoticeContext, interleave, para, retentionRich, section } from './
 import { art9Label, CHANNEL_TEXT, LAWFUL_BASIS_TEXT, lawfulBasisLabel, RECIPIENT_KIND_TEXT, RECOGNISED_INTEREST_TEXT, requirementText, softOptInText, SOURCE_KIND_TEXT, SPECIAL_CATEGORY_TEXT } from './notice.wording.js';
 import { capitalise, clean, countryName, isDefined, joinAnd, joinOr, lowerDeterminer, lowerFirst, paragraphs, unique } from './notice.text.js';
 import { COUNTRIES_NOT_STATED, transferCountriesText, transferFacts } from './notice.facts.js';
-import { type DataCategory, LAWFUL_BASIS_ARTICLE, type Policy } from './policy.schema.js';
+import type { DataCategory, Policy } from './policy.schema.js';
+import { LAWFUL_BASIS_ARTICLE } from './schema.purposes.js';
 import type { Block, NoticeSection, Rich } from './notice.types.js';
 
 function categoryNote(c: DataCategory): string {

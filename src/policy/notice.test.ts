@@ -7,7 +7,8 @@ import type { NoticeModel, NoticeSection, Rich } from './notice.types.js';
 import { formatDuration, retentionText } from './notice.wording.js';
 import { escapeMarkdown, renderNotice, safeHref } from './notice.render.js';
 import { parsePolicy, type LoadedPolicy } from './policy.loader.js';
-import { SAFEGUARD_LABEL, type Policy } from './policy.schema.js';
+import type { Policy } from './policy.schema.js';
+import { SAFEGUARD_LABEL } from './schema.recipients.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtureFile = join(root, 'test/fixtures/policy/render-full.yaml');

@@ -5,7 +5,12 @@
  * Exported because the record of processing (ropa.ts) and the access pack state the same facts,
  * and must state them in the same words as the published notice.
  */
-import { ART9_CONDITIONS, LAWFUL_BASIS_ARTICLE, durationPattern, type Art9Condition, type Entity, type IDENTITY_EVIDENCE, type LawfulBasis, type Policy, type Purpose, type RECOGNISED_INTERESTS, type Recipient, type RetentionRule, type SOURCE_KINDS, type SPECIAL_CATEGORIES, type TRIGGERS } from './policy.schema.js';
+import type { Entity, Policy, Purpose, Recipient, RetentionRule } from './policy.schema.js';
+import { durationPattern } from './schema.common.js';
+import type { SOURCE_KINDS, SPECIAL_CATEGORIES } from './schema.data.js';
+import { ART9_CONDITIONS, type Art9Condition, LAWFUL_BASIS_ARTICLE, type LawfulBasis, type RECOGNISED_INTERESTS } from './schema.purposes.js';
+import type { TRIGGERS } from './schema.retention.js';
+import type { IDENTITY_EVIDENCE } from './schema.rights.js';
 import { capitalise, clean, endSentence, joinAnd, joinOr, lowerFirst } from './notice.text.js';
 
 type Trigger = (typeof TRIGGERS)[number];
