@@ -115,7 +115,7 @@ export const publishingRoutes =
       },
       async (req, reply) => {
         const actor = req.actor;
-        const r = await publishNotice(deps, actor, { force: req.body.force, ...(req.body.reason !== undefined ? { reason: req.body.reason } : {}) });
+        const r = await publishNotice(deps, actor, { force: req.body.force, reason: req.body.reason });
         return reply.status(r.alreadyInForce ? 200 : 201).send({ alreadyInForce: r.alreadyInForce, publication: present(r.publication) });
       },
     );
