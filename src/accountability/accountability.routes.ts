@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity } from '../auth/auth.http.js';
 import { screenPolicy } from '../policy/dpia-screening.js';
-import { ART28_TERMS } from '../policy/policy.schema.js';
+import { ART28_TERMS } from '../policy/schema.recipients.js';
 import type { AppContext } from '../kernel/context.js';
 import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';

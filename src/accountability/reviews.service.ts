@@ -8,7 +8,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import { toDayNumber } from '../deadline/plain-date.js';
 import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
 import type { Mailer } from '../mail/mailer.js';
-import { reviewDateOf } from '../policy/accountability.lint.js';
+import { reviewDateOf } from '../policy/lint.accountability.js';
 import type { Policy } from '../policy/policy.schema.js';
 import './accountability.tables.js';
 import { writeTx } from '../db/transactions.js';

@@ -2,7 +2,7 @@
  * Letters to a complainant: the acknowledgement (s.164A(3)), progress (s.164A(5)(b)) and the
  * outcome (s.164A(4)(b)). Each says the person may also complain to the ICO.
  */
-import { formatDate } from '../policy/notice.model.js';
+import { formatDate } from '../policy/notice.text.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import type { ComplaintsTable } from './complaints.tables.js';
 import type { ComplaintDoc } from './complaints.service.js';

@@ -15,7 +15,7 @@ import { formOf, sendHtml } from '../server/html.js';
 import { errorResponses } from '../server/schemas.js';
 import { isStewardError } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
-import { formatDate } from '../policy/notice.model.js';
+import { formatDate } from '../policy/notice.text.js';
 import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { complaintCode, submitPublicComplaint } from './complaints.public.js';
 import { acknowledgeComplaint, addStep, closeComplaint, COMPLAINT_CHANNELS, COMPLAINT_STATUSES, getComplaint, LIMITS, linkSubject, listComplaints, logComplaint, OUTCOMES, type ComplaintView } from './complaints.service.js';

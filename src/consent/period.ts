@@ -5,7 +5,7 @@
  * Months and years are calendar steps that clamp to the month's last day (31 January + 1 month is
  * 28 or 29 February), never Date.setMonth's overflow into March.
  */
-import { durationPattern } from '../policy/policy.schema.js';
+import { durationPattern } from '../policy/schema.common.js';
 
 export interface Period {
   years: number;

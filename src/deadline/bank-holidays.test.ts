@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UK_REGIONS } from '../policy/policy.schema.js';
+import { UK_REGIONS } from '../policy/schema.organisation.js';
 import {
   bankHolidayCalendar,
   bankHolidays,

@@ -8,6 +8,13 @@ export const EEA_COUNTRIES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The EEA and Gibraltar: covered by UK adequacy for every recipient, with no condition (DPA 2018
+ * Sch 21 para 5). The notice takes a transfer there with no declared safeguard to rest on adequacy;
+ * elsewhere, and where the countries are unknown, it never assumes so.
+ */
+export const EEA_AND_GIBRALTAR: ReadonlySet<string> = new Set([...EEA_COUNTRIES, 'GI']);
+
+/**
  * Countries a UK organisation may send personal data to without a further safeguard: the UK
  * itself, the EEA, and the countries with UK adequacy regulations (DPA 2018 Sch 21 para 5 and
  * regulations made under s17A). The United States is not here: only organisations certified
@@ -32,3 +39,5 @@ export const UK_ADEQUATE_COUNTRIES: ReadonlySet<string> = new Set([
   'UY', // Uruguay
 ]);
 
+/** The countries in a list that UK adequacy regulations do not cover (the US among them: see above). */
+export const outsideAdequacy = (countries: readonly string[] | undefined): string[] => (countries ?? []).filter((c) => !UK_ADEQUATE_COUNTRIES.has(c));

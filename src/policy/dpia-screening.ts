@@ -92,7 +92,7 @@ export function screenPurpose(policy: Policy, p: Purpose): ScreeningResult {
 export function recordedDpia(policy: Policy, p: Purpose): { link?: string; assessment?: string } | undefined {
   const assessment = policy.assessments.find((a) => a.kind === 'dpia' && a.purposes?.includes(p.id));
   if (!p.dpia && !assessment) return undefined;
-  return { ...(p.dpia ? { link: p.dpia } : {}), ...(assessment ? { assessment: assessment.id } : {}) };
+  return { link: p.dpia, assessment: assessment?.id };
 }
 
 /** Assessments of a kind that cover a purpose, a recipient or a transfer. */

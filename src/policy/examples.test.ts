@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintPolicy, type Finding } from './policy.lint.js';
+import type { Finding } from './lint.types.js';
+import { lintPolicy } from './policy.lint.js';
 import { loadPolicy, type LoadedPolicy } from './policy.loader.js';
 
 const example = (name: string): string => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));

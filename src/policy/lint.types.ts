@@ -43,7 +43,6 @@ export interface LintRule {
   check(ctx: LintContext): RuleHit[];
 }
 
-
 /** A name in quotes, as rule messages show declared names. */
 export const q = (s: string): string => `"${s}"`;
 

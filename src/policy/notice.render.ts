@@ -8,7 +8,8 @@
  */
 import { escapeHtml } from '../shared/html.js';
 import type { LoadedPolicy } from './policy.loader.js';
-import { buildNoticeModel, missingText, PRIVACY_CENTRE, type Block, type NoticeModel, type NoticeSection, type Rich, type Span } from './notice.model.js';
+import { buildNoticeModel, missingText, PRIVACY_CENTRE } from './notice.model.js';
+import type { Block, NoticeModel, NoticeSection, Rich, Span } from './notice.types.js';
 
 export type NoticeFormat = 'html' | 'md';
 
@@ -31,7 +32,7 @@ const BANNER_TEXT = {
 } as const;
 
 export function renderNotice(loaded: LoadedPolicy, format: NoticeFormat, options: RenderNoticeOptions = {}): string {
-  const model = buildNoticeModel(loaded, options.privacyCentre ? { privacyCentre: PRIVACY_CENTRE } : {});
+  const model = buildNoticeModel(loaded, { privacyCentre: options.privacyCentre ? PRIVACY_CENTRE : undefined });
   const { baseUrl } = options;
   const base = baseUrl && /^https?:\/\/[^\s]+$/i.test(baseUrl) ? baseUrl.replace(/\/+$/, '') : undefined;
   const banner = options.banner ? BANNER_TEXT[options.banner] : undefined;

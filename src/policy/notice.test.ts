@@ -2,10 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildNoticeModel, formatDuration, retentionText, type NoticeModel, type NoticeSection, type Rich } from './notice.model.js';
+import { buildNoticeModel } from './notice.model.js';
+import type { NoticeModel, NoticeSection, Rich } from './notice.types.js';
+import { formatDuration, retentionText } from './notice.wording.js';
 import { escapeMarkdown, renderNotice, safeHref } from './notice.render.js';
 import { parsePolicy, type LoadedPolicy } from './policy.loader.js';
-import { SAFEGUARD_LABEL, type Policy } from './policy.schema.js';
+import type { Policy } from './policy.schema.js';
+import { SAFEGUARD_LABEL } from './schema.recipients.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtureFile = join(root, 'test/fixtures/policy/render-full.yaml');

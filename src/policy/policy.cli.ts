@@ -11,7 +11,8 @@ import { asCliUser } from '../cli/identity.js';
 import { openRuntime } from '../kernel/runtime.js';
 import { listPublications, publishNotice } from './publishing.service.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
-import { lintPolicy, type Finding } from './policy.lint.js';
+import type { Finding } from './lint.types.js';
+import { lintPolicy } from './policy.lint.js';
 import { loadPolicy } from './policy.loader.js';
 import { policyJsonSchema } from './policy.schema.js';
 import { renderNotice } from './notice.render.js';
@@ -39,7 +40,8 @@ function schemaFindings(e: StewardError): Finding[] {
     rule: e.code === 'POLICY_INVALID' ? 'schema' : 'yaml',
     severity: 'error' as const,
     path: d.path ?? '',
-    ...(d.line !== undefined ? { line: d.line, column: d.column } : {}),
+    line: d.line,
+    column: d.column,
     message: d.message.replace(/^.*?:\d+:\d+: /, ''),
   }));
 }
@@ -119,7 +121,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
         io.exitCode = 1;
         return;
       }
-      await writeOutput(io, opts.out, renderNotice(loaded, opts.format, { ...(opts.baseUrl ? { baseUrl: opts.baseUrl, privacyCentre: true } : {}), ...(opts.draft ? { banner: 'draft' as const } : {}) }));
+      await writeOutput(io, opts.out, renderNotice(loaded, opts.format, { baseUrl: opts.baseUrl || undefined, privacyCentre: Boolean(opts.baseUrl), banner: opts.draft ? 'draft' : undefined }));
     });
 
   policy
@@ -134,7 +136,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
       const config = commandConfig(cmd, io, file ? { policy: path.resolve(io.cwd, file) } : {});
       const rt = await openRuntime(config);
       try {
-        const r = await asCliUser(rt, cliUsername(cmd, io), () => publishNotice(rt, cliActor(), { force: Boolean(opts.force), ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }));
+        const r = await asCliUser(rt, cliUsername(cmd, io), () => publishNotice(rt, cliActor(), { force: Boolean(opts.force), reason: opts.reason }));
         const p = r.publication;
         if (opts.json) io.stdout(`${JSON.stringify({ alreadyInForce: r.alreadyInForce, publication: p }, null, 2)}\n`);
         else if (r.alreadyInForce) io.stdout(`already in force: version ${p.hash.slice(0, 12)} (publication ${p.id}, published ${p.publishedAt}); nothing to do\n`);

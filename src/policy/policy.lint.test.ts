@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { LINT_RULES, UK_ADEQUATE_COUNTRIES, inSaleOrNegotiation, lintPolicy, type Finding } from './policy.lint.js';
+import { UK_ADEQUATE_COUNTRIES } from './adequacy.js';
+import { inSaleOrNegotiation } from './lint.marketing.js';
+import type { Finding } from './lint.types.js';
+import { LINT_RULES, lintPolicy } from './policy.lint.js';
 import { parsePolicy } from './policy.loader.js';
 
 const MINIMAL = readFileSync(new URL('../../test/fixtures/policy/minimal.yaml', import.meta.url), 'utf8');
@@ -67,7 +70,7 @@ const softOptIn = (d: Doc): void => {
  * A test below fails if a rule in LINT_RULES has no entry here.
  */
 const CASES: Record<string, { trigger: Mutate; clean: Mutate }> = {
-  // --- Fields inside categories (fields.lint.ts) ---
+  // --- Fields inside categories (lint.fields.ts) ---
   'category-identifier-deprecated': {
     trigger: (d) => Object.assign(d.data_categories[0], { identifier: 'email', fields: undefined }),
     clean: (d) => (d.data_categories[0].fields[1].identifier = true),
@@ -76,7 +79,7 @@ const CASES: Record<string, { trigger: Mutate; clean: Mutate }> = {
     trigger: (d) => delete d.data_categories[0].fields,
     clean: (d) => Object.assign(d.data_categories[1], { examples: ['orders', 'invoices', 'delivery notes'] }),
   },
-  // --- The Data (Use and Access) Act 2025 and notice precision (policy.lint.2025.ts) ---
+  // --- The Data (Use and Access) Act 2025 and notice precision (lint.act-2025.ts) ---
   'complaints-channel-missing': {
     trigger: (d) => delete d.complaints,
     clean: (d) => (d.complaints = { channels: [{ type: 'web-form', address: 'https://example.co.uk/complaints' }] }),

@@ -21,7 +21,7 @@ import { API_PREFIX } from '../server/api.js';
 import { sendHtml } from '../server/html.js';
 import { errorResponses } from '../server/schemas.js';
 import { escapeHtml } from '../shared/html.js';
-import { formatDate } from './notice.model.js';
+import { formatDate } from './notice.text.js';
 import { renderNotice, type NoticeFormat, type RenderNoticeOptions } from './notice.render.js';
 import type { LoadedPolicy } from './policy.loader.js';
 import { currentPublication, findPublication, listPublications, publishedDeclaration, publishNotice, REASON_MAX, type Publication } from './publishing.service.js';
@@ -115,7 +115,7 @@ export const publishingRoutes =
       },
       async (req, reply) => {
         const actor = req.actor;
-        const r = await publishNotice(deps, actor, { force: req.body.force, ...(req.body.reason !== undefined ? { reason: req.body.reason } : {}) });
+        const r = await publishNotice(deps, actor, { force: req.body.force, reason: req.body.reason });
         return reply.status(r.alreadyInForce ? 200 : 201).send({ alreadyInForce: r.alreadyInForce, publication: present(r.publication) });
       },
     );

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy, type LoadedPolicy } from './policy.loader.js';
-import { SAFEGUARD_LABEL, type Policy } from './policy.schema.js';
+import type { Policy } from './policy.schema.js';
+import { SAFEGUARD_LABEL } from './schema.recipients.js';
 import {
   CONTROLLER_SHEET,
   ROPA_SHEET,

@@ -9,30 +9,13 @@ import { csvCell } from '../shared/csv.js';
 import ExcelJS from 'exceljs';
 import type { LoadedPolicy } from './policy.loader.js';
 import { assessmentsCovering, screenPurpose, type ScreeningResult } from './dpia-screening.js';
-import { ART28_TERMS, ART9_CONDITIONS, LAWFUL_BASIS_ARTICLE, type Assessment, type Policy, type Purpose, type Recipient } from './policy.schema.js';
-import {
-  ART9_TEXT,
-  COUNTRIES_NOT_STATED,
-  LAWFUL_BASIS_TEXT,
-  RECIPIENT_KIND_TEXT,
-  RECOGNISED_INTEREST_TEXT,
-  REGISTERED_IN_TEXT,
-  RIGHT_LABEL,
-  SOURCE_KIND_TEXT,
-  SPECIAL_CATEGORY_TEXT,
-  addressText,
-  categoriesOf,
-  clean,
-  contactText,
-  controllerEntity,
-  countryName,
-  formatDate,
-  isProcessorPurpose,
-  retentionText,
-  rightsForPurpose,
-  transferCountriesText,
-  transferFacts,
-} from './notice.model.js';
+import type { Assessment, Policy, Purpose, Recipient } from './policy.schema.js';
+import { ART9_CONDITIONS, LAWFUL_BASIS_ARTICLE } from './schema.purposes.js';
+import { ART28_TERMS } from './schema.recipients.js';
+import { categoriesOf, controllerEntity, isProcessorPurpose } from './declaration.facts.js';
+import { COUNTRIES_NOT_STATED, rightsForPurpose, transferCountriesText, transferFacts } from './notice.facts.js';
+import { addressText, clean, contactText, countryName, formatDate } from './notice.text.js';
+import { ART9_TEXT, LAWFUL_BASIS_TEXT, RECIPIENT_KIND_TEXT, RECOGNISED_INTEREST_TEXT, REGISTERED_IN_TEXT, retentionText, RIGHT_LABEL, SOURCE_KIND_TEXT, SPECIAL_CATEGORY_TEXT } from './notice.wording.js';
 
 /** The ICO controller template's columns, in its order. */
 export const ropaColumns = [

@@ -16,7 +16,7 @@
  * wins), keeps it with no end (criteria only, a periodic review) or waits for an event.
  */
 import type { LoadedPolicy } from '../policy/policy.loader.js';
-import { retentionText } from '../policy/notice.model.js';
+import { retentionText } from '../policy/notice.wording.js';
 import type { Policy, Purpose } from '../policy/policy.schema.js';
 import { addDuration, durationOf, type CalendarDate } from '../retention/duration.js';
 import {

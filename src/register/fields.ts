@@ -8,7 +8,8 @@
  * category's single field (or, once fields are declared, as its primary field).
  */
 import { normaliseEmail, normaliseIdentifier, normalisePhone } from '../crypto/blind-index.js';
-import type { DataCategory, FieldType } from '../policy/policy.schema.js';
+import type { DataCategory } from '../policy/policy.schema.js';
+import type { FieldType } from '../policy/schema.data.js';
 
 export interface FieldDef {
   id: string;

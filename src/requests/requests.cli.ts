@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
+import { IDENTITY_EVIDENCE } from '../policy/schema.rights.js';
 import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, formatPounds, recordFeeReceived, waiveFee, type FeeReason } from './requests.fees.js';

@@ -5,7 +5,7 @@
  * name the right to go to court (Art 12(4), Art 77–79).
  */
 import type { LoadedPolicy } from '../policy/policy.loader.js';
-import { contactText } from '../policy/notice.model.js';
+import { contactText } from '../policy/notice.text.js';
 import { escapeHtml } from '../shared/html.js';
 import { AWAITING_START, citeNotice, type RequestDoc, type RequestRow } from './requests.store.js';
 

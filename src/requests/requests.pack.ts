@@ -6,7 +6,8 @@
  */
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { citeNotice, type NoticeCitation } from './requests.store.js';
-import { lawfulBasisLabel, RECIPIENT_KIND_TEXT, retentionText, RIGHT_LABEL, rightsForPurpose, SOURCE_KIND_TEXT, type RightKey } from '../policy/notice.model.js';
+import { rightsForPurpose } from '../policy/notice.facts.js';
+import { lawfulBasisLabel, RECIPIENT_KIND_TEXT, retentionText, RIGHT_LABEL, type RightKey, SOURCE_KIND_TEXT } from '../policy/notice.wording.js';
 import type { RecordView } from '../register/register.service.js';
 import { escapeHtml } from '../shared/html.js';
 import type { PackFile } from './requests.zip.js';

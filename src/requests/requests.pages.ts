@@ -14,7 +14,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { page } from '../consent/pages.js';
 import { isIsoDate, weekdayName } from '../deadline/plain-date.js';
-import { formatDate } from '../policy/notice.model.js';
+import { formatDate } from '../policy/notice.text.js';
 import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { RateLimiter } from '../consent/rate-limit.js';
 import type { AppContext } from '../kernel/context.js';

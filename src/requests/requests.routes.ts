@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { bearerSecurity } from '../auth/auth.http.js';
 import type { Actor } from '../auth/roles.js';
 import { RateLimiter } from '../consent/rate-limit.js';
-import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
+import { IDENTITY_EVIDENCE } from '../policy/schema.rights.js';
 import type { AppContext } from '../kernel/context.js';
 import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';

@@ -15,7 +15,7 @@ import { assertNoCardData } from '../crypto/card-detect.js';
 import { isIsoDate } from '../deadline/plain-date.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
-import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
+import { IDENTITY_EVIDENCE } from '../policy/schema.rights.js';
 import { findSubjects, RIGHTS_REQUEST_PURPOSE, type SubjectSummary } from '../register/register.service.js';
 import { isStewardError, notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';

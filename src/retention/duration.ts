@@ -9,7 +9,7 @@
  * day of February, and 29 February 2024 + 1 year is 28 February 2025. `Date.setMonth` is never
  * used: it overflows (31 January + 1 month = 3 March).
  */
-import { durationPattern } from '../policy/policy.schema.js';
+import { durationPattern } from '../policy/schema.common.js';
 import { StewardError } from '../shared/errors.js';
 
 /** A calendar date, `YYYY-MM-DD`, in UTC. */

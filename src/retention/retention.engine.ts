@@ -19,7 +19,8 @@
  */
 import { categoryFields } from '../register/fields.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
-import { TRIGGERS, type DataCategory, type RetentionRule } from '../policy/policy.schema.js';
+import type { DataCategory, RetentionRule } from '../policy/policy.schema.js';
+import { TRIGGERS } from '../policy/schema.retention.js';
 import { durationOf, endAfter, ZERO, type CalendarDate, type Duration } from './duration.js';
 
 /** Triggers dated by the record itself (its collection), never by an event. */

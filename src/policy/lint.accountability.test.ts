@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { screenPurpose } from './dpia-screening.js';
-import { lintPolicy, type Finding } from './policy.lint.js';
+import type { Finding } from './lint.types.js';
+import { lintPolicy } from './policy.lint.js';
 import { parsePolicy } from './policy.loader.js';
 
 const TEXT = readFileSync(new URL('../../test/fixtures/accountability/it-support.yaml', import.meta.url), 'utf8');

@@ -6,19 +6,15 @@
  * Rules about dates compare with the lint context's `today`, so a declaration that was clean when
  * written starts to warn once a review falls due.
  */
-import { q, list } from './lint.types.js';
-import { UK_ADEQUATE_COUNTRIES } from './adequacy.js';
+import { outsideAdequacy } from './adequacy.js';
 import { assessmentsCovering, screenPurpose } from './dpia-screening.js';
-import type { LintContext, LintRule, RuleHit } from './lint.types.js';
-import { ART28_TERMS, type Recipient, type Safeguard } from './policy.schema.js';
-
+import { list, q, type LintContext, type LintRule, type RuleHit } from './lint.types.js';
+import type { Recipient } from './policy.schema.js';
+import { ART28_TERMS, type Safeguard } from './schema.recipients.js';
 
 /** Art 46 appropriate safeguards: a transfer under one of them needs the data protection test. */
 const APPROPRIATE_SAFEGUARDS: ReadonlySet<Safeguard> = new Set(['idta', 'eu-scc-with-uk-addendum', 'binding-corporate-rules']);
 const NO_VALID_SAFEGUARD: ReadonlySet<Safeguard | undefined> = new Set([undefined, 'none', 'eu-us-privacy-shield']);
-
-/** Countries that UK adequacy regulations do not cover; the US is covered only through the data bridge. */
-const outsideAdequacy = (countries: readonly string[] | undefined): string[] => (countries ?? []).filter((c) => !UK_ADEQUATE_COUNTRIES.has(c));
 
 const TERM_WORDS: Record<(typeof ART28_TERMS)[number], string> = {
   'documented-instructions': 'acting only on documented instructions (a)',
@@ -146,7 +142,7 @@ export const ACCOUNTABILITY_RULES: readonly LintRule[] = [
         const countries = t.countries ?? recipient?.countries;
         if (!safeguard || !APPROPRIATE_SAFEGUARDS.has(safeguard) || outsideAdequacy(countries).length === 0) return;
         if (t.transfer_assessment || recipient?.transfer_assessment) return;
-        if (assessmentsCovering(ctx.policy, 'transfer', { transfer: t.id, ...(recipient ? { recipient: recipient.id } : {}) }).length) return;
+        if (assessmentsCovering(ctx.policy, 'transfer', { transfer: t.id, recipient: recipient?.id }).length) return;
         hits.push({
           path: ['transfers', i],
           message: `The transfer ${q(t.id)} relies on ${safeguard}, but no data protection test is recorded. Since the Data (Use and Access) Act 2025, a transfer under appropriate safeguards needs a reasonable and proportionate assessment that protection abroad is not materially lower than in the UK. Record its date, outcome and reference.`,

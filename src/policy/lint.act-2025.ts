@@ -1,6 +1,6 @@
 /**
  * Lint rules for the law as amended by the Data (Use and Access) Act 2025, and for precision the
- * notice needs to be truthful. Registered in LINT_RULES (policy.lint.ts); same shape, documented
+ * notice needs to be truthful. Run by LINT_RULES (policy.lint.ts); same shape, documented
  * and tested the same way.
  */
 import { q } from './lint.types.js';
@@ -16,7 +16,7 @@ const ONLY_AS_LONG_AS_NECESSARY =
 const today = (ctx: LintContext): string => ctx.today ?? new Date().toISOString().slice(0, 10);
 const yearBefore = (iso: string): string => `${String(Number(iso.slice(0, 4)) - 1).padStart(4, '0')}${iso.slice(4)}`;
 
-export const LINT_RULES_2025: readonly LintRule[] = [
+export const ACT_2025_RULES: readonly LintRule[] = [
   {
     id: 'complaints-channel-missing',
     severity: 'warning',
@@ -60,7 +60,7 @@ export const LINT_RULES_2025: readonly LintRule[] = [
       }),
   },
   // The data protection test for transfers (Art 46(1A)) is checked by transfer-assessment-missing and
-  // transfer-assessment-not-met in accountability.lint.ts, on the recipient's or transfer's transfer_assessment.
+  // transfer-assessment-not-met in lint.accountability.ts, on the recipient's or transfer's transfer_assessment.
   {
     id: 'charity-soft-opt-in-misused',
     severity: 'error',

@@ -1,7 +1,7 @@
 /**
  * Lint rules for fields inside categories (issue 13): the deprecated category-level identifier,
  * categories that would hold several things in one value, and identifier fields that cannot be
- * searched. Registered in LINT_RULES (policy.lint.ts).
+ * searched. Run by LINT_RULES (policy.lint.ts).
  */
 import { list, q } from './lint.types.js';
 import type { LintRule } from './lint.types.js';
