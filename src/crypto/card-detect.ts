@@ -1,7 +1,8 @@
 /**
- * Refuses payment card data before it is stored (PCI DSS; RULES.md §10): Steward stores no card
- * number (PAN) and never sensitive authentication data (CVV/CVC, PIN, track data), not even
- * encrypted. Only a payment provider's token and the last four digits may be kept.
+ * Refuses payment card data before it is stored (PCI DSS v4.0 requirements 3.3.1 and 3.5.1; UK
+ * GDPR Art 32): Steward stores no card number (PAN) and never sensitive authentication data
+ * (CVV/CVC, PIN, track data), not even encrypted. Only a payment provider's token and the last
+ * four digits may be kept.
  *
  * Detection is deliberately on the safe side, with a few well-understood exceptions so that
  * ordinary data is not refused:

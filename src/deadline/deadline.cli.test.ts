@@ -22,7 +22,7 @@ describe('steward deadline', () => {
     ['2026-01-31', '2026-03-02'],
     ['2026-03-31', '2026-04-30'],
     ['2024-11-25', '2024-12-27'],
-  ])('received %s → last line %s (RULES.md)', async (received, expected) => {
+  ])('received %s → last line %s (Art 12(3) UK GDPR)', async (received, expected) => {
     const r = await cli('--received', received);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -31,7 +31,7 @@
  * `bankHolidays(region, year): Set<string>`, `isWorkingDay`, `nextWorkingDay`, `REGIONS`;
  * in `plain-date.ts` the date arithmetic (`addDays`, `addMonths`, `daysBetween`, `isIsoDate`).
  *
- * ## The rules (RULES.md section 1)
+ * ## The rules (UK GDPR Art 12(3) and Art 12A)
  *
  * 1. **Rules version**: chosen by the date received (`deadline.rules.ts`); requests received
  *    before 25 May 2018 are refused.
@@ -43,7 +43,7 @@
  *    With a fixed period (`fixedDays`, the ICO's "28 days"), day one is the start day, so the
  *    period ends on day 28 = start + 27 days. Example: received Wednesday 3 September 2025 →
  *    day 28 is Tuesday 30 September 2025 (the calendar month would give Friday 3 October).
- *    Why +27 and not +28: RULES.md and the ICO count the day of receipt as day one (the ICO
+ *    Why +27 and not +28: the ICO counts the day of receipt as day one (the ICO
  *    moved off "the day after receipt" in 2019, bringing deadlines a day earlier); counting the
  *    same way here keeps one convention, and it is the earlier of the two readings, so a promise
  *    "within 28 days" is kept on either reading. Either way the fixed period never ends after the

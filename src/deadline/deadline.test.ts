@@ -17,7 +17,7 @@ function rejection(input: DeadlineInput): StewardError {
   throw new Error('expected the input to be refused');
 }
 
-describe('RULES.md section 1, worked examples (england-and-wales)', () => {
+describe('Art 12(3) and Art 12A UK GDPR, worked examples (england-and-wales)', () => {
   const examples: Array<{ received: string; receivedDay: string; extended?: true; deadline: string; deadlineDay: string; notice?: string }> = [
     { received: '2024-01-31', receivedDay: 'Wednesday', deadline: '2024-02-29', deadlineDay: 'Thursday' },
     { received: '2025-01-31', receivedDay: 'Friday', deadline: '2025-02-28', deadlineDay: 'Friday' },

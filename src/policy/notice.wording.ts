@@ -249,7 +249,7 @@ export const IDENTITY_TEXT: Record<IdentityEvidence, string> = {
 
 export const NUMBER_WORDS = ['none', 'one', 'two', 'three', 'four', 'five'] as const;
 
-export const REQUIREMENT_TEXT: Record<NonNullable<Purpose['requirement']>['kind'], string> = {
+const REQUIREMENT_TEXT: Record<NonNullable<Purpose['requirement']>['kind'], string> = {
   statutory: 'The law requires you to give us this information.',
   contractual: 'Our contract with you requires you to give us this information.',
   'contract-prerequisite': 'We need this information before we can enter into a contract with you.',

@@ -33,7 +33,7 @@ export const parsePauses = (json: string): StoredPause[] => JSON.parse(json) as 
 /**
  * The day the fee counts as received for the clock: the day it arrived; while it is awaited, today
  * (or the day asked, if entered ahead), since it cannot arrive earlier than that. The start is the
- * latest of the dates (RULES.md §1), so an awaited fee shows the earliest the deadline can be and
+ * latest of the dates (Art 12A UK GDPR), so an awaited fee shows the earliest the deadline can be and
  * moves on a day for each day of waiting, like an open pause: a request waiting for its fee never
  * counts down. No fee asked, or the request for one waived: null, as if none was ever asked.
  */

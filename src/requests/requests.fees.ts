@@ -4,7 +4,7 @@
  * further copies of an access pack (Art 15(3)). The organisation must be able to show why, so the
  * reason is one of a fixed list and the explanation is required; both go to the person in a letter.
  *
- * The clock (RULES.md §1; Art 12A) starts on the latest of the day the request was received, the
+ * The clock (Art 12(3) and Art 12A UK GDPR) starts on the latest of the day the request was received, the
  * day requested ID arrived, the day a representative's authority arrived and the day an allowed fee
  * arrived. So a fee moves the start, it is not a pause: while it is awaited the request is
  * `fee-pending` and nothing counts down (requests.clock.ts feeReceivedForClock); when it arrives

@@ -28,7 +28,7 @@ export interface RequestsTable {
    * when none was asked or it was waived. The amount and the reasons are in the encrypted document.
    */
   fee_asked_on: string | null;
-  /** The day the fee arrived: the clock starts then at the earliest (RULES.md §1). */
+  /** The day the fee arrived: the clock starts then at the earliest (Art 12A UK GDPR). */
   fee_received_on: string | null;
   /** JSON [{ from, to|null }] of clarification pauses (dates only). */
   pauses: string;

@@ -31,7 +31,7 @@ const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/p
 const dpo = actorWith('dpo');
 const staff = actorWith('staff');
 
-describe('the clock of a request (RULES.md section 1)', () => {
+describe('the clock of a request (Art 12(3) and Art 12A UK GDPR)', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
     rt = await createTestRuntime('sqlite', { policyFile: POLICY });
