@@ -14,7 +14,7 @@ import { authorise, type Actor, type Permission } from '../auth/roles.js';
 import { assertNoCardData } from '../crypto/card-detect.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { Contact } from '../policy/policy.schema.js';
+import { declaredContactPoint } from '../policy/contacts.js';
 import { ciphertextDigest } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { breachClock, formatUk, parseInstant, type BreachClock } from './breaches.clock.js';
@@ -176,24 +176,9 @@ export function clockOf(state: BreachState, now: Date): BreachClock {
   );
 }
 
-const compactContact = (c: Partial<Contact> | undefined): ContactPoint => ({
-  ...(c?.email ? { email: c.email } : {}),
-  ...(c?.phone ? { phone: c.phone } : {}),
-});
-
 /** The contact point for the ICO and for people (Art 33(3)(b)): as given, else the declaration's. */
 export function contactPointFor(ctx: AppContext, facts: BreachFacts): ContactPoint & { kind: string } {
-  const org = ctx.policy.policy.organisation;
-  const pc = org.privacy_contact;
-  const declared: ContactPoint & { kind: string } = pc
-    ? {
-        kind: pc.kind === 'dpo' ? 'Data Protection Officer' : 'Privacy contact',
-        ...(pc.name ? { name: pc.name } : {}),
-        ...(pc.title ? { title: pc.title } : {}),
-        ...(pc.email ?? org.contact.email ? { email: pc.email ?? org.contact.email } : {}),
-        ...(pc.phone ?? org.contact.phone ? { phone: pc.phone ?? org.contact.phone } : {}),
-      }
-    : { kind: 'Contact point', name: org.name, ...compactContact(org.contact) };
+  const declared = declaredContactPoint(ctx.policy.policy);
   if (!facts.contactPoint) return declared;
   return { ...declared, kind: 'Contact point', ...facts.contactPoint };
 }

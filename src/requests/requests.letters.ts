@@ -5,6 +5,7 @@
  * name the right to go to court (Art 12(4), Art 77–79).
  */
 import type { LoadedPolicy } from '../policy/policy.loader.js';
+import { privacyOfficerEmail, privacySignatory } from '../policy/contacts.js';
 import { contactText } from '../policy/notice.model.js';
 import { escapeHtml } from '../shared/html.js';
 import { AWAITING_START, citeNotice, type RequestDoc, type RequestRow } from './requests.store.js';
@@ -235,13 +236,13 @@ export function renderLetter(policy: LoadedPolicy, kind: LetterKind, row: Row, d
   const sa = org.supervisory_authority;
   const { subject, blocks, court } = body(kind, row, doc, policy, today);
   const greeting = `Dear ${doc.representative?.name ?? doc.requester.name ?? 'Sir or Madam'},`;
-  const contact = org.privacy_contact?.email ?? org.contact.email ?? contactText(org.contact);
+  const contact = privacyOfficerEmail(policy.policy) ?? contactText(org.contact);
   const rights = [
     `If you are unhappy with how we have handled your request, please contact us${contact ? ` at ${contact}` : ''}. You also have the right to complain to the ${sa.name}${sa.website ? ` (${sa.website}` : ''}${sa.phone ? `${sa.website ? ', ' : ' ('}${sa.phone})` : sa.website ? ')' : ''}.`,
     ...(court ? ['You also have the right to seek to enforce your rights through the courts.'] : []),
     ...(doc.noticeVersion ? [`Our privacy notice in force when we received your request: ${citeNotice(doc.noticeVersion)}.`] : []),
   ];
-  const sign = [`Yours sincerely,`, org.privacy_contact?.title ?? org.privacy_contact?.name ?? 'Privacy team', org.name];
+  const sign = [`Yours sincerely,`, privacySignatory(policy.policy), org.name];
   const lines: string[] = [ukLong(today), `Our reference: ${row.reference}`, '', greeting, ''];
   for (const b of blocks) {
     if (b.heading) lines.push(b.heading, '');

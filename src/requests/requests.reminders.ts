@@ -6,7 +6,7 @@
  * are due at once only the most urgent is sent, the earlier marked superseded.
  */
 import { appendAudit } from '../audit/audit.service.js';
-import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
+import { privacyOfficerEmail } from '../policy/contacts.js';
 import { isStewardError } from '../shared/errors.js';
 import { ukToday } from './requests.clock.js';
 import type { RequestsContext } from './requests.service.js';
@@ -31,7 +31,7 @@ export interface RequestReminderRun {
 
 export async function sendRequestReminders(ctx: RequestsContext, now: Date = ctx.clock.now()): Promise<RequestReminderRun> {
   const actor = systemActor('request-reminders');
-  const to = privacyOfficerEmail(ctx);
+  const to = privacyOfficerEmail(ctx.policy.policy);
   const today = ukToday(now);
   const nowIso = now.toISOString();
   const horizon = minusDays(today, -REMINDER_STAGES[0].daysBefore);
