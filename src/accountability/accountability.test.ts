@@ -12,7 +12,8 @@ import { actorWith, createTestRuntime, type TestRuntime } from '../../test/suppo
 import { ensureOwner } from '../auth/auth.service.js';
 import type { Mail, Mailer } from '../mail/mailer.js';
 import { createSubject } from '../register/register.service.js';
-import { downloadPack, fulfilRequest } from '../requests/requests.fulfil.js';
+import { fulfilRequest } from '../requests/requests.fulfil.js';
+import { downloadPack } from '../requests/requests.pack-links.js';
 import { unzipFiles } from '../requests/requests.zip.js';
 import { confirmMatch, matchRequest, openRequest, verifyRequest } from '../requests/requests.service.js';
 import { buildApp } from '../server/app.js';

@@ -11,12 +11,14 @@ import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
 import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, formatPounds, recordFeeReceived, waiveFee, type FeeReason } from './requests.fees.js';
-import { fulfilRequest, liftRestriction, type FulfilInput } from './requests.fulfil.js';
+import type { FulfilInput } from './requests.answering.js';
+import { fulfilRequest } from './requests.fulfil.js';
+import { liftRestriction } from './requests.fulfil.corrections.js';
 import { presentRequest, presentSummary } from './requests.presenter.js';
 import { sendRequestReminders } from './requests.reminders.js';
 import { fulfilBody } from './requests.routes.js';
+import { AUTHORITY_EVIDENCE, REFUSAL_REASONS } from './requests.checks.js';
 import {
-  AUTHORITY_EVIDENCE,
   completeTask,
   confirmMatch,
   extendRequest,
@@ -26,15 +28,14 @@ import {
   openRequest,
   overdueRequests,
   pauseRequest,
-  REFUSAL_REASONS,
   refuseRequest,
   resumeRequest,
   verifyRequest,
   withdrawRequest,
-  type RequestSummary,
-  type RequestView,
 } from './requests.service.js';
+import type { RequestSummary, RequestView } from './requests.view.js';
 import { REQUEST_CHANNELS, REQUEST_TYPES, STATUSES, requestRow, type RequestChannel, type RequestType } from './requests.store.js';
+import { isPackType } from './requests.types.js';
 import { cliActor } from '../kernel/actors.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -71,9 +72,6 @@ export function formatRequest(v: RequestView): string {
 
 const formatSummaries = (list: RequestSummary[]): string =>
   list.length === 0 ? 'no requests\n' : `${list.map((s) => `${s.reference}  ${s.type.padEnd(20)} ${s.status.padEnd(16)} due ${s.dueOn}${s.overdue ? ' OVERDUE' : ''}`).join('\n')}\n`;
-
-/** Request types whose answer mails a link to a pack. */
-const LINK_TYPES = new Set(['access', 'portability']);
 
 export function registerRequestCommands(program: Command, io: CliIo): void {
   const requests = program.command('requests').description('data subject rights requests on the statutory clock (UK GDPR Arts 12–21)');
@@ -282,7 +280,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
         // the CLI would derive one from its own host and port defaults (8080), which need not be
         // where `steward serve` listens: refuse rather than mail a link that goes nowhere.
         const row = await requestRow(rt.database.db, ref);
-        if (LINK_TYPES.has(row.type) && row.subject_id !== null && !rt.config.baseUrlConfigured) {
+        if (isPackType(row.type) && row.subject_id !== null && !rt.config.baseUrlConfigured) {
           throw new StewardError(
             'CONFIG_INVALID',
             `requests fulfil mails a download link for ${row.type} requests, and no public address is configured: give --base-url, or set STEWARD_BASE_URL or base_url, to the address people reach steward serve at (otherwise the link would say ${rt.config.baseUrl})`,

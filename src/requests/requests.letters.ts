@@ -9,6 +9,7 @@ import { privacyOfficerEmail, privacySignatory } from '../policy/contacts.js';
 import { contactText } from '../policy/notice.model.js';
 import { escapeHtml } from '../shared/html.js';
 import { AWAITING_START, citeNotice, type RequestDoc, type RequestRow } from './requests.store.js';
+import { isRequestType, REQUEST_TYPE_TRAITS } from './requests.types.js';
 
 export type LetterKind =
   | 'clarification'
@@ -29,17 +30,6 @@ export type LetterKind =
   | 'objection-refused'
   | 'marketing-objection'
   | 'consent-withdrawn';
-
-export const TYPE_TEXT: Record<string, string> = {
-  access: 'a copy of your personal data (subject access request)',
-  rectification: 'correction of your personal data',
-  erasure: 'erasure of your personal data',
-  restriction: 'restriction of the use of your personal data',
-  portability: 'your data in a portable format',
-  objection: 'your objection to our use of your personal data',
-  'marketing-objection': 'your objection to direct marketing',
-  'withdraw-consent': 'withdrawal of your consent',
-};
 
 const REFUSAL_TEXT: Record<string, string> = {
   'manifestly-unfounded': 'we consider the request manifestly unfounded',
@@ -71,7 +61,7 @@ interface Block {
 type Row = Pick<RequestRow, 'reference' | 'type' | 'status' | 'received_on' | 'due_on' | 'first_due_on'>;
 
 function body(kind: LetterKind, row: Row, doc: RequestDoc, policy: LoadedPolicy, today: string): { subject: string; blocks: Block[]; court: boolean } {
-  const what = TYPE_TEXT[row.type] ?? 'your request';
+  const what = isRequestType(row.type) ? REQUEST_TYPE_TRAITS[row.type].letterText : 'your request';
   const result = (doc.result ?? {}) as Record<string, any>;
   const received = ukLong(row.received_on);
   const fee = doc.fees?.at(-1);

@@ -10,6 +10,7 @@ import { lawfulBasisLabel, RECIPIENT_KIND_TEXT, retentionText, RIGHT_LABEL, righ
 import type { RecordView } from '../register/register.service.js';
 import { escapeHtml } from '../shared/html.js';
 import type { PackFile } from './requests.zip.js';
+import type { PackType } from './requests.types.js';
 
 export interface Redaction {
   recordId: string;
@@ -47,7 +48,6 @@ export function applyRedactions(records: readonly RecordView[], redactions: read
 }
 
 import { csvCell } from '../shared/csv.js';
-export { csvCell };
 
 const CSV_HEAD = ['record', 'category', 'category_name', 'field', 'field_label', 'value', 'channel', 'file', 'purposes', 'lawful_bases', 'source', 'collected_at'];
 
@@ -202,7 +202,7 @@ ${meta.notice ? `<p>Our privacy notice in force when this pack was prepared: ${e
 </body></html>`;
 }
 
-export function packFiles(policy: LoadedPolicy, records: readonly RecordView[], meta: { reference: string; organisation: string; today: string; kind: 'access' | 'portability'; notice?: NoticeCitation }, extra: readonly PackFile[] = []): PackFile[] {
+export function packFiles(policy: LoadedPolicy, records: readonly RecordView[], meta: { reference: string; organisation: string; today: string; kind: PackType; notice?: NoticeCitation }, extra: readonly PackFile[] = []): PackFile[] {
   const files: PackFile[] = [
     { name: 'records.json', content: recordsJson(policy, records) },
     { name: 'records.csv', content: recordsCsv(policy, records) },

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { can, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
-import type { RequestSummary, RequestView, TaskView } from './requests.service.js';
+import type { RequestSummary, RequestView, TaskView } from './requests.view.js';
 import type { FeeEntry } from './requests.store.js';
 
 export const summaryResponse = z.object({
