@@ -17,12 +17,10 @@ import { notifyPeopleByEmail, previewNotify } from './breaches.notify.js';
 import {
   affectedResponse,
   breachResponse,
-  icoReportResponse,
   notifyPreviewResponse,
   notifyResponse,
   presentAffected,
   presentBreach,
-  presentIcoReport,
   presentNotify,
   presentNotifyPreview,
   presentSelection,
@@ -31,7 +29,9 @@ import {
   summaryResponse,
 } from './breaches.presenter.js';
 import { buildIcoReport } from './breaches.report.js';
-import { addNote, assessRisk, closeBreach, getBreach, listBreaches, openBreach, recordDecision, recordIcoReport, updateFacts } from './breaches.service.js';
+import { getBreach, listBreaches } from './breaches.read.js';
+import { icoReportResponse, presentIcoReport } from './breaches.report.presenter.js';
+import { addNote, assessRisk, closeBreach, openBreach, recordDecision, recordIcoReport, updateFacts } from './breaches.service.js';
 import { renderIcoReportHtml } from './breaches.templates.js';
 
 const params = z.object({ id: z.uuid() });

@@ -98,10 +98,11 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
         const v = await openRequest(rt, cliActor(), {
           type: o.type as RequestType,
           channel: o.channel as RequestChannel,
-          ...(o.received ? { receivedOn: o.received } : {}),
-          requester: { ...(o.email ? { email: o.email } : {}), ...(o.phone ? { phone: o.phone } : {}), ...(o.name ? { name: o.name } : {}), ...(o.address ? { address: o.address } : {}) },
-          ...(o.representative ? { representative: { name: o.representative, acting: o.acting ?? 'representative' } } : {}),
-          ...(o.details ? { details: o.details } : {}),
+          // An empty option is no option: no date means today, no address none.
+          receivedOn: o.received || undefined,
+          requester: { email: o.email || undefined, phone: o.phone, name: o.name, address: o.address },
+          representative: o.representative ? { name: o.representative, acting: o.acting ?? 'representative' } : undefined,
+          details: o.details,
         });
         await show(this, v);
       });
@@ -134,7 +135,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--json', 'JSON output')
     .action(async function (this: Command, o: { status?: string; open?: boolean }) {
       await withRuntime(this, io, async (rt) => {
-        const list = await listRequests(rt, cliActor(), { ...(o.status ? { status: o.status } : {}), open: Boolean(o.open) });
+        const list = await listRequests(rt, cliActor(), { status: o.status, open: Boolean(o.open) });
         out(this, list.map(presentSummary), formatSummaries(list));
       });
     });
@@ -160,7 +161,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { evidence: string[]; authority?: string; received?: string }) {
       await withRuntime(this, io, async (rt) => {
-        await show(this, await verifyRequest(rt, cliActor(), ref, { evidence: o.evidence, ...(o.authority ? { authority: o.authority } : {}), ...(o.received ? { receivedOn: o.received } : {}) }));
+        await show(this, await verifyRequest(rt, cliActor(), ref, { evidence: o.evidence, authority: o.authority, receivedOn: o.received || undefined }));
       });
     });
 
@@ -187,7 +188,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--question <text>', 'the question (sent to the requester)')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { asked?: string; question?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await pauseRequest(rt, cliActor(), ref, { ...(o.asked ? { askedOn: o.asked } : {}), ...(o.question ? { question: o.question } : {}) })));
+      await withRuntime(this, io, async (rt) => show(this, await pauseRequest(rt, cliActor(), ref, { askedOn: o.asked || undefined, question: o.question })));
     });
 
   requests
@@ -196,7 +197,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--answered <date>', 'the day the answer arrived (default today)')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { answered?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await resumeRequest(rt, cliActor(), ref, o.answered ? { answeredOn: o.answered } : {})));
+      await withRuntime(this, io, async (rt) => show(this, await resumeRequest(rt, cliActor(), ref, { answeredOn: o.answered || undefined })));
     });
 
   requests
@@ -218,7 +219,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { amount: string; reason: string; explanation: string; asked?: string }) {
       await withRuntime(this, io, async (rt) =>
-        show(this, await askFee(rt, cliActor(), ref, { amount: o.amount, reason: o.reason as FeeReason, explanation: o.explanation, ...(o.asked ? { askedOn: o.asked } : {}) })),
+        show(this, await askFee(rt, cliActor(), ref, { amount: o.amount, reason: o.reason as FeeReason, explanation: o.explanation, askedOn: o.asked || undefined })),
       );
     });
 
@@ -228,7 +229,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--received <date>', 'the day the fee arrived (YYYY-MM-DD; default today; not before it was asked for)')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { received?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await recordFeeReceived(rt, cliActor(), ref, o.received ? { receivedOn: o.received } : {})));
+      await withRuntime(this, io, async (rt) => show(this, await recordFeeReceived(rt, cliActor(), ref, { receivedOn: o.received || undefined })));
     });
 
   requests
@@ -307,7 +308,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--note <text>', 'a note')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { note?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await withdrawRequest(rt, cliActor(), ref, o.note ? { note: o.note } : {})));
+      await withRuntime(this, io, async (rt) => show(this, await withdrawRequest(rt, cliActor(), ref, { note: o.note })));
     });
 
   requests
