@@ -3,8 +3,7 @@
  * digests before and after) and restriction (Art 18) and its lifting. Both tell the recipients of
  * the categories affected (Art 19 tasks).
  */
-import type { Actor } from '../auth/roles.js';
-import { authorise } from '../auth/roles.js';
+import { authorise, type Actor } from '../auth/roles.js';
 import type { AppContext } from '../kernel/context.js';
 import { RIGHTS_REQUEST_PURPOSE, setRestrictionIn, updateRecordIn } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';

@@ -4,8 +4,7 @@
  * absolute) and withdrawal of consent (Art 7(3)).
  */
 import { appendAudit } from '../audit/audit.service.js';
-import type { Actor } from '../auth/roles.js';
-import { authorise } from '../auth/roles.js';
+import { authorise, type Actor } from '../auth/roles.js';
 import { consentStates, objectToDirectMarketing, recordConsent } from '../consent/consent.service.js';
 import { entriesFor, insertSuppressions, type Identifier } from '../consent/suppression.service.js';
 import type { AppContext } from '../kernel/context.js';

@@ -5,9 +5,8 @@
  * Fulfilment per type is in requests.fulfil.ts; every change after intake goes through
  * changeRequest (requests.change.ts).
  */
-import type { Actor } from '../auth/roles.js';
-import { authorise } from '../auth/roles.js';
 import { appendAudit } from '../audit/audit.service.js';
+import { authorise, type Actor } from '../auth/roles.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
 import { versionInForce } from '../policy/publishing.service.js';
