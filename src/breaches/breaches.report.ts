@@ -183,7 +183,7 @@ export async function buildIcoReport(ctx: AppContext, actor: Actor, id: string, 
     };
     report.missing = missingItems(report);
     await appendAudit(trx, ctx, actor, [
-      { action: 'breach.report', details: { breach: b.row.id, reference: b.row.reference, version: state.version, ...(asOf ? { asOf } : {}), missing: report.missing.length } },
+      { action: 'breach.report', details: { breach: b.row.id, reference: b.row.reference, version: state.version, asOf, missing: report.missing.length } },
     ]);
     return report;
   });
