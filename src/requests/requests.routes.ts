@@ -7,7 +7,6 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity } from '../auth/auth.http.js';
-import type { Actor } from '../auth/roles.js';
 import { RateLimiter } from '../consent/rate-limit.js';
 import { IDENTITY_EVIDENCE } from '../policy/policy.schema.js';
 import type { AppContext } from '../kernel/context.js';
