@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { actorWith, createTestRuntime } from '../test/support/runtime.js';
 import { addRecords, createSubject } from '../src/register/register.service.js';
-import { fulfilAccess } from '../src/requests/requests.fulfil.js';
+import { fulfilRequest } from '../src/requests/requests.fulfil.js';
 import { confirmMatch, openRequest, verifyRequest } from '../src/requests/requests.service.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../test/fixtures/requests/policy.yaml');
@@ -35,7 +35,7 @@ export async function runRequestsBench(opts: { records?: number; runs?: number; 
       await verifyRequest(rt, dpo, r.id, { evidence: ['email-control'] });
       await confirmMatch(rt, dpo, r.id, s.id);
       const t0 = performance.now();
-      const done = await fulfilAccess(rt, dpo, r.id);
+      const done = await fulfilRequest(rt, dpo, r.id);
       times.push(performance.now() - t0);
       if (i === 0) console.log(`requests: access pack of ${done.view.doc.result?.records} records`);
     }

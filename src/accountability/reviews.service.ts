@@ -6,7 +6,7 @@
  */
 import { appendAudit } from '../audit/audit.service.js';
 import { toDayNumber } from '../deadline/plain-date.js';
-import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
+import { privacyOfficerEmail } from '../policy/contacts.js';
 import type { Mailer } from '../mail/mailer.js';
 import { reviewDateOf } from '../policy/lint.accountability.js';
 import type { Policy } from '../policy/policy.schema.js';
@@ -62,7 +62,7 @@ export async function sendReviewReminders(ctx: AppContext & { mailer: Mailer; co
   const actor = systemActor('accountability-reviews');
   const today = now.toISOString().slice(0, 10);
   const due = reviewsDue(ctx.policy.policy, today, REMIND_DAYS);
-  const to = privacyOfficerEmail(ctx);
+  const to = privacyOfficerEmail(ctx.policy.policy);
   if (!to) return { due: due.length, sent: [], failed: [], warning: 'the declaration gives no email address for the privacy contact or the organisation: add organisation.privacy_contact.email to receive reminders' };
   const nowIso = now.toISOString();
 

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { createSubject, deleteRecord, eraseSubject } from '../register/register.service.js';
-import { downloadPack, fulfilRequest } from '../requests/requests.fulfil.js';
+import { fulfilRequest } from '../requests/requests.fulfil.js';
+import { downloadPack } from '../requests/requests.pack-links.js';
 import { confirmMatch, matchRequest, openRequest, verifyRequest } from '../requests/requests.service.js';
 import { LEDGER_FILE, readLedgerFile } from './erasure-ledger.js';
 

@@ -14,11 +14,13 @@ import { appendAudit } from '../audit/audit.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
 import { indexFields } from '../register/register.service.js';
+import { recordCounts, relationshipsOfMany, subjectsByIndex } from '../requests/register-reads.js';
 import { StewardError } from '../shared/errors.js';
 import { parseInstant } from './breaches.clock.js';
 import { LIMITS, timeText, type AffectedCounts, type SelectionCriteria } from './breaches.events.js';
 import { appendEvent } from './breaches.store.js';
-import { loadBreach, parseInput } from './breaches.service.js';
+import { loadBreach } from './breaches.read.js';
+import { parseInput } from './breaches.service.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
@@ -58,8 +60,7 @@ export interface SelectionResult {
 
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
 
-const CHUNK = 2000;
-const chunks = <T>(xs: readonly T[], n = CHUNK): T[][] => {
+const chunks = <T>(xs: readonly T[], n: number): T[][] => {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
@@ -105,59 +106,13 @@ async function matchIdentifiers(
   const subjects = new Set<string>();
   const found = new Set<string>();
   for (const [field, digests] of terms) {
-    for (const part of chunks([...digests])) {
-      const rows = await db
-        .selectFrom('blind_indexes as b')
-        .innerJoin('subjects as s', 's.id', 'b.subject_id')
-        .select(['b.subject_id', 'b.digest'])
-        .where('b.kind', '=', field)
-        .where('b.digest', 'in', part)
-        .where('s.erased_at', 'is', null)
-        .execute();
-      for (const r of rows) {
-        subjects.add(r.subject_id);
-        found.add(`${field}\u0000${r.digest}`);
-      }
+    for (const r of await subjectsByIndex(db, field, [...digests])) {
+      subjects.add(r.subjectId);
+      found.add(`${field}\u0000${r.digest}`);
     }
   }
   const distinct = [...terms].reduce((n, [, d]) => n + d.size, 0);
   return { subjects, given: total, unmatched: distinct - found.size, invalid: bad };
-}
-
-/**
- * Records of the register matching the selection, per subject and category. With identifiers,
- * only the people they match are considered; the other criteria narrow further.
- */
-async function matchRecords(
-  db: Kysely<Tables>,
-  sel: { categories?: string[]; relationships?: string[]; sources?: string[]; from?: string; to?: string },
-  subjects: string[] | undefined,
-): Promise<Map<string, Map<string, number>>> {
-  const out = new Map<string, Map<string, number>>();
-  const run = async (part: string[] | undefined) => {
-    let q = db
-      .selectFrom('records as r')
-      .innerJoin('subjects as s', 's.id', 'r.subject_id')
-      .select(['r.subject_id', 'r.category', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('s.erased_at', 'is', null)
-      .groupBy(['r.subject_id', 'r.category']);
-    if (part) q = q.where('r.subject_id', 'in', part);
-    if (sel.categories) q = q.where('r.category', 'in', sel.categories);
-    if (sel.sources) q = q.where('r.source', 'in', sel.sources);
-    if (sel.from) q = q.where('r.collected_at', '>=', sel.from);
-    if (sel.to) q = q.where('r.collected_at', '<', sel.to);
-    if (sel.relationships) {
-      const rels = sel.relationships;
-      q = q.where((eb) => eb.exists(eb.selectFrom('subject_relationships as sr').select('sr.id').whereRef('sr.subject_id', '=', 'r.subject_id').where('sr.relationship', 'in', rels)));
-    }
-    for (const r of await q.execute()) {
-      if (!out.has(r.subject_id)) out.set(r.subject_id, new Map());
-      out.get(r.subject_id)!.set(r.category, Number(r.n));
-    }
-  };
-  if (subjects === undefined) await run(undefined);
-  else for (const part of chunks(subjects)) await run(part);
-  return out;
 }
 
 async function totalsFor(db: Kysely<Tables>, breachId: string): Promise<AffectedCounts> {
@@ -174,12 +129,9 @@ async function totalsFor(db: Kysely<Tables>, breachId: string): Promise<Affected
     }
   }
   const byRelationship = new Map<string, Set<string>>();
-  for (const part of chunks(links.map((l) => l.subject_id))) {
-    const rels = await db.selectFrom('subject_relationships').select(['subject_id', 'relationship']).where('subject_id', 'in', part).execute();
-    for (const r of rels) {
-      if (!byRelationship.has(r.relationship)) byRelationship.set(r.relationship, new Set());
-      byRelationship.get(r.relationship)!.add(r.subject_id);
-    }
+  for (const r of await relationshipsOfMany(db, links.map((l) => l.subject_id))) {
+    if (!byRelationship.has(r.relationship)) byRelationship.set(r.relationship, new Set());
+    byRelationship.get(r.relationship)!.add(r.subjectId);
   }
   return {
     people: links.length,
@@ -234,11 +186,7 @@ export async function selectAffected(ctx: AppContext, actor: Actor, id: string, 
     }
     // Without a category filter, the breach's own categories (if recorded) bound the records counted.
     const recordCategories = input.categories ?? (input.all || !b.state.facts.categories.length ? undefined : b.state.facts.categories);
-    const matched = await matchRecords(
-      trx,
-      { ...(recordCategories ? { categories: recordCategories } : {}), ...(input.relationships ? { relationships: input.relationships } : {}), ...(input.sources ? { sources: input.sources } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) },
-      people,
-    );
+    const matched = await recordCounts(trx, { categories: recordCategories, relationships: input.relationships, sources: input.sources, from, to }, people);
     // People matched by identifier but holding no record in scope are affected all the same.
     for (const p of people ?? []) if (!matched.has(p) && !narrowing) matched.set(p, new Map());
 

@@ -7,20 +7,9 @@ import { runCli } from '../../test/support/cli.js';
 import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
-import { parseIdentifierList } from './breaches.cli.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/breaches');
 const HOUR = 3_600_000;
-
-describe('parseIdentifierList', () => {
-  it('takes emails and phone numbers from lines or cells, ignoring headers and comments', () => {
-    expect(parseIdentifierList('# note\nemail,phone\n"a@b.example", +44 1727 812001\r\nc@d.example\n\nJane;07700 900123\n')).toEqual({
-      emails: ['a@b.example', 'c@d.example'],
-      phones: ['+44 1727 812001', '07700 900123'],
-      ignored: 3,
-    });
-  });
-});
 
 describe.each(dialects)('steward breaches on %s', (kind) => {
   let dir: string;

@@ -6,155 +6,25 @@
  * Times may be typed in UK local time ("2026-03-06 19:30") or ISO 8601 with an offset; they are
  * shown in UK time.
  */
-import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { type CliIo, withRuntime } from '../cli/io.js';
-import { assertCleanText } from '../shared/text.js';
+import { csvCell } from '../shared/csv.js';
 import { StewardError } from '../shared/errors.js';
 import { selectAffected, type AffectedInput } from './breaches.affected.js';
 import { formatUk } from './breaches.clock.js';
-import { EXEMPTIONS, ICO_PHASES, NATURES, RISK_LEVELS, type FactsUpdateInput, type OpenInput } from './breaches.events.js';
+import { addFactOptions, collect, factsFrom, parseIdentifierList, readInputFile, wholeNumber, writePrivate, type FactsOpts } from './breaches.cli.input.js';
+import { EXEMPTIONS, ICO_PHASES, RISK_LEVELS, type FactsUpdateInput, type OpenInput } from './breaches.events.js';
 import { exportRegisterCsv } from './breaches.export.js';
 import { exportLetters, notifyPeopleByEmail, previewNotify } from './breaches.notify.js';
-import { csvCell, presentBreach, presentIcoReport, presentNotify, presentNotifyPreview, presentReminderRun, presentSelection, presentSummary } from './breaches.presenter.js';
+import { presentBreach, presentNotify, presentNotifyPreview, presentReminderRun, presentSelection, presentSummary } from './breaches.presenter.js';
+import { presentIcoReport } from './breaches.report.presenter.js';
 import { sendBreachReminders } from './breaches.reminders.js';
 import { buildIcoReport } from './breaches.report.js';
-import { addNote, assessRisk, closeBreach, getBreach, listBreaches, openBreach, recordDecision, recordIcoReport, updateFacts, type BreachView } from './breaches.service.js';
+import { getBreach, listBreaches } from './breaches.read.js';
+import { addNote, assessRisk, closeBreach, openBreach, recordDecision, recordIcoReport, updateFacts } from './breaches.service.js';
+import type { BreachView } from './breaches.view.js';
 import { renderIcoReportHtml } from './breaches.templates.js';
 import { cliActor } from '../kernel/actors.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-const MAX_INPUT_FILE = 20 * 1024 * 1024;
-
-
-async function readInputFile(io: CliIo, file: string, what: string): Promise<string> {
-  const target = path.resolve(io.cwd, file);
-  try {
-    const s = await stat(target);
-    if (s.size > MAX_INPUT_FILE) throw new StewardError('PAYLOAD_TOO_LARGE', `${what} ${file} is larger than ${MAX_INPUT_FILE / 1024 / 1024} MB`);
-    const text = await readFile(target, 'utf8');
-    assertCleanText(text, file);
-    return text;
-  } catch (e) {
-    if (e instanceof StewardError) throw e;
-    throw new StewardError('VALIDATION_FAILED', `cannot read ${what} ${file} (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})`);
-  }
-}
-
-/** A file only its owner can read: letters and exports name people. */
-async function writePrivate(io: CliIo, file: string, content: string): Promise<string> {
-  const target = path.resolve(io.cwd, file);
-  await mkdir(path.dirname(target), { recursive: true });
-  const fh = await open(target, 'w', 0o600);
-  try {
-    await chmod(target, 0o600);
-    await fh.writeFile(content);
-  } finally {
-    await fh.close();
-  }
-  return target;
-}
-
-const wholeNumber = (name: string) => (v: string) => {
-  if (!/^\d{1,10}$/.test(v)) throw new StewardError('VALIDATION_FAILED', `${name}: "${v.slice(0, 20)}" is not a whole number`);
-  return Number(v);
-};
-
-interface FactsOpts {
-  fromFile?: string;
-  title?: string;
-  aware?: string;
-  occurred?: string;
-  occurredUntil?: string;
-  contained?: string;
-  description?: string;
-  forPeople?: string;
-  howFound?: string;
-  nature: string[];
-  system: string[];
-  category: string[];
-  relationship: string[];
-  people?: number;
-  records?: number;
-  consequences?: string;
-  measuresTaken?: string;
-  measuresProposed?: string;
-  advice?: string;
-  contactName?: string;
-  contactEmail?: string;
-  contactPhone?: string;
-}
-
-function addFactOptions(cmd: Command): Command {
-  return cmd
-    .option('--from-file <file>', 'the facts as a JSON or YAML file (the API’s field names); options given here override it')
-    .option('--title <text>', 'a short title (no names of people, please)')
-    .option('--aware <time>', 'when the organisation became aware: the 72-hour clock starts here (UK time, e.g. "2026-03-06 19:30")')
-    .option('--occurred <time>', 'when the breach happened (or began)')
-    .option('--occurred-until <time>', 'when it ended, if it went on for a while')
-    .option('--contained <time>', 'when it was contained')
-    .option('--description <text>', 'what happened')
-    .option('--for-people <text>', 'what happened, in plain words for the letters to the people affected')
-    .option('--how-found <text>', 'how it was found')
-    .option('--nature <kind>', `what was lost: ${NATURES.join(', ')} (repeatable)`, collect, [])
-    .option('--system <name>', 'a system involved (repeatable)', collect, [])
-    .option('--category <id>', 'a data category involved, from the declaration (repeatable)', collect, [])
-    .option('--relationship <id>', 'a kind of person involved, from the declaration (repeatable)', collect, [])
-    .option('--people <n>', 'approximate number of people, including any outside the register', wholeNumber('--people'))
-    .option('--records <n>', 'approximate number of records', wholeNumber('--records'))
-    .option('--consequences <text>', 'the likely consequences for people')
-    .option('--measures-taken <text>', 'measures taken')
-    .option('--measures-proposed <text>', 'measures proposed, including to reduce the harm')
-    .option('--advice <text>', 'what people can do to protect themselves (for the letters)')
-    .option('--contact-name <name>', 'the contact point, if not the declaration’s privacy contact')
-    .option('--contact-email <address>', 'the contact point’s email')
-    .option('--contact-phone <number>', 'the contact point’s phone');
-}
-
-async function factsFrom(io: CliIo, o: FactsOpts): Promise<Record<string, unknown>> {
-  let base: Record<string, unknown> = {};
-  if (o.fromFile) {
-    const raw = await readInputFile(io, o.fromFile, 'facts file');
-    let parsed: unknown;
-    try {
-      parsed = o.fromFile.endsWith('.json') ? JSON.parse(raw) : parseYaml(raw);
-    } catch {
-      throw new StewardError('VALIDATION_FAILED', `${o.fromFile} is not valid ${o.fromFile.endsWith('.json') ? 'JSON' : 'YAML'}`);
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new StewardError('VALIDATION_FAILED', `${o.fromFile} should hold an object of facts`);
-    // JSON and YAML escapes can spell what the file's bytes cannot: check the values too.
-    assertCleanText(parsed, o.fromFile);
-    base = parsed as Record<string, unknown>;
-  }
-  const given: Record<string, unknown> = {
-    title: o.title,
-    awareAt: o.aware,
-    occurredAt: o.occurred,
-    occurredUntil: o.occurredUntil,
-    containedAt: o.contained,
-    description: o.description,
-    descriptionForPeople: o.forPeople,
-    howDiscovered: o.howFound,
-    natures: o.nature.length ? o.nature : undefined,
-    systems: o.system.length ? o.system : undefined,
-    categories: o.category.length ? o.category : undefined,
-    relationships: o.relationship.length ? o.relationship : undefined,
-    approxPeople: o.people,
-    approxRecords: o.records,
-    consequences: o.consequences,
-    measuresTaken: o.measuresTaken,
-    measuresProposed: o.measuresProposed,
-    adviceToPeople: o.advice,
-    contactPoint:
-      o.contactName || o.contactEmail || o.contactPhone
-        ? { ...(o.contactName ? { name: o.contactName } : {}), ...(o.contactEmail ? { email: o.contactEmail } : {}), ...(o.contactPhone ? { phone: o.contactPhone } : {}) }
-        : undefined,
-  };
-  for (const [k, v] of Object.entries(given)) if (v !== undefined) base[k] = v;
-  return base;
-}
 
 // ——— presenting ———
 
@@ -187,24 +57,6 @@ export function formatBreach(v: BreachView): string {
     for (const h of v.history) lines.push(`  ${String(h.seq).padStart(3)}  ${h.atUk.padEnd(26)} ${h.actorName.padEnd(22)} ${h.summary}`);
   }
   return `${plain(lines.join('\n'))}\n`;
-}
-
-/** Identifiers from a file: one per line or per cell; "@" makes an email, digits a phone number. */
-export function parseIdentifierList(text: string): { emails: string[]; phones: string[]; ignored: number } {
-  const emails: string[] = [];
-  const phones: string[] = [];
-  let ignored = 0;
-  for (const line of text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/)) {
-    if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    for (const raw of line.split(/[,;\t]/)) {
-      const cell = raw.trim().replace(/^"(.*)"$/, '$1').trim();
-      if (cell === '') continue;
-      if (cell.includes('@')) emails.push(cell);
-      else if (/^\+?[\d\s().-]{6,}$/.test(cell)) phones.push(cell);
-      else ignored++;
-    }
-  }
-  return { emails, phones, ignored };
 }
 
 // ——— commands ———
@@ -246,7 +98,7 @@ export function registerBreachCommands(program: Command, io: CliIo): void {
     .action(async (opts: { status?: 'open' | 'closed'; limit: number; json?: boolean }, cmd: Command) => {
       if (opts.limit < 1 || opts.limit > 500) throw new StewardError('VALIDATION_FAILED', '--limit: a number from 1 to 500');
       await withRuntime(cmd, io, async (rt) => {
-        const page = await listBreaches(rt, actor(), { limit: opts.limit, ...(opts.status ? { status: opts.status } : {}) });
+        const page = await listBreaches(rt, actor(), { limit: opts.limit, status: opts.status });
         if (opts.json) {
           io.stdout(`${JSON.stringify({ breaches: page.breaches.map(presentSummary), next: page.next }, null, 2)}\n`);
           return;
@@ -265,7 +117,7 @@ export function registerBreachCommands(program: Command, io: CliIo): void {
     .option('--json', 'print as JSON (the API’s shape)')
     .action(async (id: string, opts: { history?: boolean; asOf?: string; json?: boolean }, cmd: Command) => {
       await withRuntime(cmd, io, async (rt) => {
-        const v = await getBreach(rt, actor(), id, { history: Boolean(opts.history), ...(opts.asOf ? { asOf: opts.asOf } : {}) });
+        const v = await getBreach(rt, actor(), id, { history: Boolean(opts.history), asOf: opts.asOf });
         io.stdout(opts.json ? `${JSON.stringify(presentBreach(v), null, 2)}\n` : formatBreach(v));
       });
     });
@@ -301,7 +153,8 @@ export function registerBreachCommands(program: Command, io: CliIo): void {
           about: opts.ico ? 'ico' : 'people',
           decision: (opts.ico ?? opts.people)!,
           reason: opts.reason,
-          ...(opts.by ? { decidedBy: opts.by } : {}),
+          // An empty option is no option (the schema refuses empty text).
+          decidedBy: opts.by || undefined,
         });
         io.stdout(opts.json ? `${JSON.stringify(presentBreach(v), null, 2)}\n` : formatBreach(v));
       });
@@ -410,10 +263,10 @@ export function registerBreachCommands(program: Command, io: CliIo): void {
           if (opts.ico) {
             const v = await recordIcoReport(rt, actor(), id, {
               phase: opts.phase!,
-              ...(opts.submittedAt ? { submittedAt: opts.submittedAt } : {}),
-              ...(opts.icoReference ? { icoReference: opts.icoReference } : {}),
-              ...(opts.delayReason ? { delayReason: opts.delayReason } : {}),
-              ...(opts.note ? { note: opts.note } : {}),
+              submittedAt: opts.submittedAt || undefined,
+              icoReference: opts.icoReference || undefined,
+              delayReason: opts.delayReason || undefined,
+              note: opts.note || undefined,
             });
             io.stdout(opts.json ? `${JSON.stringify(presentBreach(v), null, 2)}\n` : formatBreach(v));
             return;

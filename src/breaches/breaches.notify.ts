@@ -11,15 +11,15 @@ import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import type { Mailer } from '../mail/mailer.js';
 import type { DataCategory } from '../policy/policy.schema.js';
-import { decryptRecord, loadSubjectKey } from '../register/register.service.js';
+import { liveValueRecords, subjectsWithIndexedEmail, subjectsWithValueRecords } from '../requests/register-reads.js';
 import { categoryFields, SINGLE_FIELD } from '../register/fields.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { BreachState } from './breaches.events.js';
 import { appendEvent } from './breaches.store.js';
-import { contactPointFor, loadBreach } from './breaches.service.js';
+import { loadBreach } from './breaches.read.js';
+import { contactPointFor } from './breaches.view.js';
 import { renderLetter, type Letter } from './breaches.templates.js';
 import type { BreachRow } from './breaches.store.js';
 import { policyIndex } from '../policy/policy.index.js';
@@ -78,15 +78,8 @@ async function linkedPeople(db: Kysely<Tables>, breachId: string): Promise<{ peo
  */
 async function valuesOf(ctx: AppContext, db: Kysely<Tables>, subjectId: string, categories: readonly string[], types: ReadonlySet<string>): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  if (categories.length === 0) return out;
-  const subject = await db.selectFrom('subjects').select(['erased_at']).where('id', '=', subjectId).executeTakeFirst();
-  if (!subject || subject.erased_at) return out;
-  const rows = await db.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', [...categories]).where('kind', '=', 'value').orderBy('updated_at', 'desc').execute();
-  if (rows.length === 0) return out;
-  const dek = await loadSubjectKey(ctx, db, subjectId);
-  if (!dek) return out;
-  for (const r of rows) {
-    const fields = decryptRecord(dek, r, ctx.policy).fields ?? [];
+  for (const r of await liveValueRecords(ctx, db, subjectId, categories)) {
+    const fields = r.fields ?? [];
     const picked = fields.filter((f) => f.id === SINGLE_FIELD || types.has(f.type)).map((f) => f.value);
     const v = picked.join(types.has('postal-address') ? '\n' : ' ');
     if (!v) continue;
@@ -169,7 +162,7 @@ export async function notifyPeopleByEmail(ctx: AppContext, actor: Actor, id: str
         facts: start.state.facts,
         contactPoint,
         categories: categoriesOf(ctx, people.get(subjectId) ?? []),
-        ...(name ? { greetingName: name } : {}),
+        greetingName: name,
       });
       try {
         const sent = await ctx.mailer.send({
@@ -242,37 +235,8 @@ export async function previewNotify(ctx: AppContext, actor: Actor, id: string): 
   const indexed = emailFields.some((x) => x.fields.some((f) => f.identifier));
   const unindexed = emailFields.filter((x) => x.fields.some((f) => !f.identifier)).map((x) => x.c.id);
   const pending = [...people.keys()].filter((s) => !told.has(s));
-  let recipients = 0;
-  for (let i = 0; i < pending.length; i += 500) {
-    const batch = pending.slice(i, i + 500);
-    const withEmail = new Set<string>();
-    if (indexed) {
-      const rows = await db
-        .selectFrom('blind_indexes')
-        .innerJoin('subjects', 'subjects.id', 'blind_indexes.subject_id')
-        .select('blind_indexes.subject_id')
-        .distinct()
-        .where('blind_indexes.subject_id', 'in', batch)
-        .where('blind_indexes.kind', '=', 'email')
-        .where('subjects.erased_at', 'is', null)
-        .execute();
-      for (const r of rows) withEmail.add(r.subject_id);
-    }
-    if (unindexed.length > 0) {
-      const rows = await db
-        .selectFrom('records')
-        .innerJoin('subjects', 'subjects.id', 'records.subject_id')
-        .select('records.subject_id')
-        .distinct()
-        .where('records.subject_id', 'in', batch)
-        .where('records.category', 'in', unindexed)
-        .where('records.kind', '=', 'value')
-        .where('subjects.erased_at', 'is', null)
-        .execute();
-      for (const r of rows) withEmail.add(r.subject_id);
-    }
-    recipients += withEmail.size;
-  }
+  const withEmail = new Set([...(indexed ? await subjectsWithIndexedEmail(db, pending) : []), ...(await subjectsWithValueRecords(db, pending, unindexed))]);
+  const recipients = withEmail.size;
   const involved = [...new Set([...people.values()].flat())];
   const letter = renderLetter({ policy: ctx.policy, reference: start.row.reference, facts: start.state.facts, contactPoint: contactPointFor(ctx, start.state.facts), categories: categoriesOf(ctx, involved) });
   return { reference: start.row.reference, recipients, withoutEmail: pending.length - recipients, alreadyTold: told.size, letter };
@@ -331,7 +295,7 @@ export async function exportLetters(
     const names = await valuesOf(ctx, db, subjectId, nameCats, NAME_TYPES);
     const name = nameCats.map((c) => names.get(c)?.[0]).find((v) => v !== undefined);
     if (address.length === 0) withoutAddress++;
-    const letter = renderLetter({ policy: ctx.policy, reference: start.row.reference, facts: start.state.facts, contactPoint, categories: categoriesOf(ctx, cats), ...(name ? { greetingName: name } : {}) });
+    const letter = renderLetter({ policy: ctx.policy, reference: start.row.reference, facts: start.state.facts, contactPoint, categories: categoriesOf(ctx, cats), greetingName: name });
     letters.push({ subjectId, address, ...letter });
   }
   await writeTx(ctx, async (trx) => {

@@ -1,15 +1,16 @@
 /**
- * What leaves the server about breaches: every field is listed here, nothing else; and the
- * register export as CSV, with cells a spreadsheet would run as formulas neutralised.
+ * What leaves the server about breaches: every field is listed here, nothing else. The ICO
+ * report has its own presenter (breaches.report.presenter.ts); the register as CSV is
+ * breaches.export.ts.
  */
 import { z } from 'zod';
 import type { SelectionResult, AffectedListing } from './breaches.affected.js';
-import { formatUk, type BreachClock } from './breaches.clock.js';
+import type { BreachClock } from './breaches.clock.js';
 import type { AffectedCounts, BreachFacts, BreachState, EventData } from './breaches.events.js';
 import type { NotifyPreview, NotifyResult } from './breaches.notify.js';
 import type { ReminderRun } from './breaches.reminders.js';
-import type { IcoReport } from './breaches.report.js';
-import type { BreachSummary, BreachView, HistoryEntry } from './breaches.service.js';
+import type { BreachSummary } from './breaches.read.js';
+import type { BreachView, HistoryEntry } from './breaches.view.js';
 
 export const clockResponse = z.object({
   awareAt: z.string(),
@@ -26,7 +27,7 @@ export const clockResponse = z.object({
   label: z.string(),
 });
 
-const contactPoint = z.object({ kind: z.string().optional(), name: z.string().optional(), title: z.string().optional(), email: z.string().optional(), phone: z.string().optional() });
+export const contactPointResponse = z.object({ kind: z.string().optional(), name: z.string().optional(), title: z.string().optional(), email: z.string().optional(), phone: z.string().optional() });
 
 export const factsResponse = z.object({
   title: z.string(),
@@ -47,7 +48,7 @@ export const factsResponse = z.object({
   measuresTaken: z.string().optional(),
   measuresProposed: z.string().optional(),
   adviceToPeople: z.string().optional(),
-  contactPoint: contactPoint.optional(),
+  contactPoint: contactPointResponse.optional(),
 });
 
 export const countsResponse = z.object({
@@ -82,7 +83,7 @@ export const breachResponse = z.object({
   asOf: z.string().nullable(),
   facts: factsResponse,
   clock: clockResponse,
-  contactPoint,
+  contactPoint: contactPointResponse,
   risk: z.object({ level: z.string(), reasons: z.string(), exemptions: z.array(z.string()), assessedBy: z.string(), at: z.string() }).nullable(),
   decisions: z.object({ ico: decision, people: decision }),
   icoReports: z.array(
@@ -346,152 +347,3 @@ export const presentReminderRun = (r: ReminderRun) => ({
   outcomes: r.outcomes.map((o) => ({ breachId: o.breachId, reference: o.reference, stage: o.stage, status: o.status, ...(o.error ? { error: o.error } : {}) })),
   warning: r.warning,
 });
-
-const ukTime = z.object({ utc: z.string(), uk: z.string() });
-const decisionOut = z.object({ decision: z.string(), reason: z.string(), decidedBy: z.string(), at: ukTime }).nullable();
-
-/** The ICO report as JSON: the Art 33(3) items, each listed. */
-export const icoReportResponse = z.object({
-  kind: z.literal('ico-breach-report'),
-  phase: z.enum(['initial', 'update', 'final']),
-  reference: z.string(),
-  breachId: z.string(),
-  title: z.string(),
-  generatedAt: ukTime,
-  asOf: ukTime,
-  version: z.number(),
-  controller: z.object({
-    name: z.string(),
-    legalName: z.string(),
-    companyNumber: z.string().nullable(),
-    icoRegistration: z.string().nullable(),
-    email: z.string().nullable(),
-    phone: z.string().nullable(),
-    address: z.string().nullable(),
-  }),
-  contactPoint,
-  timeline: z.object({
-    occurredAt: ukTime.nullable(),
-    occurredUntil: ukTime.nullable(),
-    awareAt: ukTime,
-    howDiscovered: z.string().nullable(),
-    containedAt: ukTime.nullable(),
-    deadline: ukTime,
-    firstReportedAt: ukTime.nullable(),
-    late: z.boolean(),
-    hoursLate: z.number().nullable(),
-    delayReason: z.string().nullable(),
-  }),
-  clock: clockResponse,
-  nature: z.object({
-    description: z.string().nullable(),
-    types: z.array(z.object({ id: z.string(), meaning: z.string() })),
-    systems: z.array(z.string()),
-    dataCategories: z.array(
-      z.object({ id: z.string(), name: z.string(), specialCategory: z.string().nullable(), criminalOffence: z.boolean(), people: z.number().nullable(), records: z.number().nullable() }),
-    ),
-    subjectCategories: z.array(z.object({ id: z.string(), name: z.string(), people: z.number().nullable() })),
-    approximatePeople: z.number().nullable(),
-    approximateRecords: z.number().nullable(),
-    peopleInRegister: z.number().nullable(),
-    recordsInRegister: z.number().nullable(),
-  }),
-  likelyConsequences: z.string().nullable(),
-  measures: z.object({ taken: z.string().nullable(), proposed: z.string().nullable() }),
-  riskAssessment: z
-    .object({ level: z.string(), reasons: z.string(), exemptions: z.array(z.object({ id: z.string(), meaning: z.string() })), assessedAt: ukTime })
-    .nullable(),
-  decisions: z.object({ ico: decisionOut, people: decisionOut }),
-  peopleTold: z.object({
-    email: z.object({ sent: z.number(), failed: z.number(), noAddress: z.number() }),
-    post: z.object({ exported: z.number() }),
-    notYetTold: z.number(),
-    lastAt: ukTime.nullable(),
-  }),
-  previousReports: z.array(z.object({ phase: z.string(), submittedAt: ukTime, icoReference: z.string().nullable(), late: z.boolean() })),
-  missing: z.array(z.string()),
-});
-
-export const presentIcoReport = (r: IcoReport): z.infer<typeof icoReportResponse> => icoReportResponse.parse(r);
-
-// ——— the register export ———
-
-import { csvCell } from '../shared/csv.js';
-export { csvCell };
-
-export const REGISTER_CSV_COLUMNS = [
-  'reference',
-  'id',
-  'status',
-  'title',
-  'occurred_at_uk',
-  'aware_at_uk',
-  'aware_at_utc',
-  'deadline_uk',
-  'clock',
-  'natures',
-  'categories',
-  'people_affected',
-  'records_affected',
-  'risk',
-  'risk_reasons',
-  'exemptions',
-  'ico_decision',
-  'ico_decision_reason',
-  'ico_decided_by',
-  'ico_first_report_uk',
-  'ico_reports',
-  'reported_late',
-  'delay_reason',
-  'people_decision',
-  'people_decision_reason',
-  'people_emailed',
-  'letters_exported',
-  'consequences',
-  'measures_taken',
-  'measures_proposed',
-  'closed_uk',
-  'close_reason',
-  'version',
-] as const;
-
-export function registerCsvRow(row: { id: string; reference: string }, s: BreachState, clock: BreachClock): string {
-  const f = s.facts;
-  const first = [...s.icoReports].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt))[0];
-  const values: Record<(typeof REGISTER_CSV_COLUMNS)[number], unknown> = {
-    reference: row.reference,
-    id: row.id,
-    status: s.closed ? 'closed' : 'open',
-    title: f.title,
-    occurred_at_uk: formatUk(f.occurredAt),
-    aware_at_uk: formatUk(f.awareAt),
-    aware_at_utc: f.awareAt,
-    deadline_uk: clock.deadlineUk,
-    clock: clock.state,
-    natures: f.natures.join('; '),
-    categories: [...new Set([...f.categories, ...(s.affected?.byCategory.map((c) => c.category) ?? [])])].join('; '),
-    people_affected: s.affected?.people ?? f.approxPeople ?? '',
-    records_affected: s.affected?.records ?? f.approxRecords ?? '',
-    risk: s.risk?.level ?? '',
-    risk_reasons: s.risk?.reasons ?? '',
-    exemptions: s.risk?.exemptions.join('; ') ?? '',
-    ico_decision: s.decisions.ico?.decision ?? (s.icoReports.length ? 'notify' : ''),
-    ico_decision_reason: s.decisions.ico?.reason ?? '',
-    ico_decided_by: s.decisions.ico?.decidedBy ?? '',
-    ico_first_report_uk: formatUk(first?.submittedAt),
-    ico_reports: s.icoReports.length,
-    reported_late: first ? (first.late ? 'yes' : 'no') : '',
-    delay_reason: s.icoReports.find((r) => r.delayReason)?.delayReason ?? '',
-    people_decision: s.decisions.people?.decision ?? '',
-    people_decision_reason: s.decisions.people?.reason ?? '',
-    people_emailed: s.told.emailSent,
-    letters_exported: s.told.postExported,
-    consequences: f.consequences ?? '',
-    measures_taken: f.measuresTaken ?? '',
-    measures_proposed: f.measuresProposed ?? '',
-    closed_uk: formatUk(s.closed?.at),
-    close_reason: s.closed?.reason ?? '',
-    version: s.version,
-  };
-  return `${REGISTER_CSV_COLUMNS.map((c) => csvCell(values[c])).join(',')}\r\n`;
-}

@@ -11,7 +11,7 @@
  * superseded.
  */
 import { appendAudit } from '../audit/audit.service.js';
-import type { Mailer } from '../mail/mailer.js';
+import { privacyOfficerEmail } from '../policy/contacts.js';
 import { isStewardError } from '../shared/errors.js';
 import { breachClock } from './breaches.clock.js';
 import { REMINDER_STAGES, renderReminder, type ReminderStage } from './breaches.templates.js';
@@ -38,15 +38,9 @@ const HOUR = 3_600_000;
 /** A claim older than this whose email was never marked sent is taken again. */
 const STALE_CLAIM_MS = 15 * 60_000;
 
-/** Where reminders go: the declared privacy contact, else the organisation's address. */
-export function privacyOfficerEmail(ctx: AppContext): string | undefined {
-  const org = ctx.policy.policy.organisation;
-  return org.privacy_contact?.email ?? org.contact.email;
-}
-
 export async function sendBreachReminders(ctx: AppContext, now: Date = ctx.clock.now()): Promise<ReminderRun> {
   const actor = systemActor('breach-reminders');
-  const to = privacyOfficerEmail(ctx);
+  const to = privacyOfficerEmail(ctx.policy.policy);
   const horizon = new Date(now.getTime() + REMINDER_STAGES[0].hoursBefore * HOUR).toISOString();
   const nowIso = now.toISOString();
 

@@ -13,7 +13,8 @@ import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import { formatUk, parseInstant, type BreachClock } from './breaches.clock.js';
 import { EXEMPTION_TEXT, firstIcoReport, foldEvents, type ContactPoint, type Exemption, type IcoPhase, type Nature } from './breaches.events.js';
-import { clockOf, contactPointFor, loadBreach, notificationSummary, type NotificationSummary } from './breaches.service.js';
+import { loadBreach } from './breaches.read.js';
+import { clockOf, contactPointFor, notificationSummary, type NotificationSummary } from './breaches.view.js';
 import { StewardError } from '../shared/errors.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
@@ -182,7 +183,7 @@ export async function buildIcoReport(ctx: AppContext, actor: Actor, id: string, 
     };
     report.missing = missingItems(report);
     await appendAudit(trx, ctx, actor, [
-      { action: 'breach.report', details: { breach: b.row.id, reference: b.row.reference, version: state.version, ...(asOf ? { asOf } : {}), missing: report.missing.length } },
+      { action: 'breach.report', details: { breach: b.row.id, reference: b.row.reference, version: state.version, asOf, missing: report.missing.length } },
     ]);
     return report;
   });

@@ -17,12 +17,10 @@ import { notifyPeopleByEmail, previewNotify } from './breaches.notify.js';
 import {
   affectedResponse,
   breachResponse,
-  icoReportResponse,
   notifyPreviewResponse,
   notifyResponse,
   presentAffected,
   presentBreach,
-  presentIcoReport,
   presentNotify,
   presentNotifyPreview,
   presentSelection,
@@ -31,7 +29,9 @@ import {
   summaryResponse,
 } from './breaches.presenter.js';
 import { buildIcoReport } from './breaches.report.js';
-import { addNote, assessRisk, closeBreach, getBreach, listBreaches, openBreach, recordDecision, recordIcoReport, updateFacts } from './breaches.service.js';
+import { getBreach, listBreaches } from './breaches.read.js';
+import { icoReportResponse, presentIcoReport } from './breaches.report.presenter.js';
+import { addNote, assessRisk, closeBreach, openBreach, recordDecision, recordIcoReport, updateFacts } from './breaches.service.js';
 import { renderIcoReportHtml } from './breaches.templates.js';
 
 const params = z.object({ id: z.uuid() });
@@ -72,8 +72,8 @@ export const breachRoutes =
       async (req) => {
         const page = await listBreaches(deps, req.actor, {
           limit: req.query.limit,
-          ...(req.query.status ? { status: req.query.status } : {}),
-          ...(req.query.after ? { after: req.query.after } : {}),
+          status: req.query.status,
+          after: req.query.after,
         });
         return { breaches: page.breaches.map(presentSummary), next: page.next };
       },
@@ -109,7 +109,7 @@ export const breachRoutes =
         },
       },
       async (req) =>
-        presentBreach(await getBreach(deps, req.actor, req.params.id, { history: req.query.history === 'true', ...(req.query.asOf ? { asOf: req.query.asOf } : {}) })),
+        presentBreach(await getBreach(deps, req.actor, req.params.id, { history: req.query.history === 'true', asOf: req.query.asOf })),
     );
 
     app.post(
@@ -182,7 +182,7 @@ export const breachRoutes =
         },
       },
       async (req) =>
-        presentAffected(await listAffected(deps, req.actor, req.params.id, { limit: req.query.limit, ...(req.query.after ? { after: req.query.after } : {}) })),
+        presentAffected(await listAffected(deps, req.actor, req.params.id, { limit: req.query.limit, after: req.query.after })),
     );
 
     app.post(

@@ -1,28 +1,27 @@
 /**
  * The breach register (UK GDPR Arts 33 and 34): every breach recorded, reported or not, with the
  * 72-hour clock, the risk assessment, each decision with its reason and who made it, and the
- * reports made to the ICO. Changes are appended as events; nothing is overwritten.
+ * reports made to the ICO. Changes are appended as events; nothing is overwritten. Reading the
+ * register is in breaches.read.ts, the view of a breach in breaches.view.ts.
  *
  * Like the register: each function takes the context and an actor, authorises, works inside
  * writeTx and audits in the same transaction. Audit entries name the breach and event and carry a
  * digest of the encrypted content, never the text.
  */
-import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor, type Permission } from '../auth/roles.js';
 import { assertNoCardData } from '../crypto/card-detect.js';
-import type { Tables } from '../db/tables.js';
-import type { Mailer } from '../mail/mailer.js';
-import type { Contact } from '../policy/policy.schema.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
+import { policyIndex } from '../policy/policy.index.js';
 import { ciphertextDigest } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
-import { breachClock, formatUk, parseInstant, type BreachClock } from './breaches.clock.js';
+import { formatUk, parseInstant } from './breaches.clock.js';
 import {
   assessInput,
   closeInput,
   decideInput,
-  describeEvent,
   factsUpdateInput,
   firstIcoReport,
   foldEvents,
@@ -30,7 +29,6 @@ import {
   noteInput,
   openInput,
   type AssessInput,
-  type BreachEvent,
   type BreachFacts,
   type BreachState,
   type ContactPoint,
@@ -41,11 +39,7 @@ import {
   type OpenInput,
 } from './breaches.events.js';
 import { appendEvent, breachKey, breachRow, insertBreach, loadEvents, type BreachRow } from './breaches.store.js';
-import { policyIndex } from '../policy/policy.index.js';
-import { writeTx } from '../db/transactions.js';
-import type { AppContext } from '../kernel/context.js';
-
-/** What the breach functions need: the register's context, and a mailer for those that send. */
+import { buildView, clockOf, type BreachView } from './breaches.view.js';
 /** A few minutes' grace for times typed as "now" on a machine whose clock runs a little ahead. */
 const FUTURE_GRACE_MS = 5 * 60_000;
 
@@ -124,146 +118,6 @@ function factsFrom(input: z.output<typeof openInput>): BreachFacts {
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (facts as unknown as Record<string, unknown>)[k] = v;
   return facts;
-}
-
-// ——— views ———
-
-export interface HistoryEntry {
-  seq: number;
-  at: string;
-  atUk: string;
-  actor: string;
-  /** The Steward user's name when the actor is a user (on the web or through the CLI's --as); else the actor id. */
-  actorName: string;
-  actorRole: string | null;
-  type: EventData['type'];
-  summary: string;
-  data: EventData;
-}
-
-export interface NotificationSummary {
-  email: { sent: number; failed: number; noAddress: number };
-  post: { exported: number };
-  /** People affected who have not yet been sent an email or had a letter exported. */
-  notYetTold: number;
-}
-
-export interface BreachView {
-  id: string;
-  reference: string;
-  status: 'open' | 'closed';
-  state: BreachState;
-  clock: BreachClock;
-  contactPoint: ContactPoint & { kind: string };
-  notifications: NotificationSummary;
-  /** Reminders to the privacy officer as the 72 hours run out, oldest first. */
-  reminders: Array<{ stage: string; status: string; dueAt: string; sentAt: string | null }>;
-  /** Set when the view is of the breach as known at an earlier moment. */
-  asOf: string | null;
-  history?: HistoryEntry[];
-}
-
-export function clockOf(state: BreachState, now: Date): BreachClock {
-  const first = firstIcoReport(state);
-  return breachClock(
-    {
-      awareAt: state.facts.awareAt,
-      reportedAt: first?.submittedAt ?? null,
-      notRequired: state.decisions.ico?.decision === 'not-notify',
-      delayReasonGiven: state.icoReports.some((r) => r.delayReason !== undefined),
-    },
-    now,
-  );
-}
-
-const compactContact = (c: Partial<Contact> | undefined): ContactPoint => ({
-  ...(c?.email ? { email: c.email } : {}),
-  ...(c?.phone ? { phone: c.phone } : {}),
-});
-
-/** The contact point for the ICO and for people (Art 33(3)(b)): as given, else the declaration's. */
-export function contactPointFor(ctx: AppContext, facts: BreachFacts): ContactPoint & { kind: string } {
-  const org = ctx.policy.policy.organisation;
-  const pc = org.privacy_contact;
-  const declared: ContactPoint & { kind: string } = pc
-    ? {
-        kind: pc.kind === 'dpo' ? 'Data Protection Officer' : 'Privacy contact',
-        ...(pc.name ? { name: pc.name } : {}),
-        ...(pc.title ? { title: pc.title } : {}),
-        ...(pc.email ?? org.contact.email ? { email: pc.email ?? org.contact.email } : {}),
-        ...(pc.phone ?? org.contact.phone ? { phone: pc.phone ?? org.contact.phone } : {}),
-      }
-    : { kind: 'Contact point', name: org.name, ...compactContact(org.contact) };
-  if (!facts.contactPoint) return declared;
-  return { ...declared, kind: 'Contact point', ...facts.contactPoint };
-}
-
-export async function notificationSummary(db: Kysely<Tables>, breachId: string): Promise<NotificationSummary> {
-  const rows = await db.selectFrom('breach_notifications').select(['subject_id', 'channel', 'status', 'at']).where('breach_id', '=', breachId).orderBy('at').orderBy('id').execute();
-  const latest = new Map<string, string>();
-  const told = new Set<string>();
-  for (const r of rows) {
-    latest.set(`${r.channel}\u0000${r.subject_id}`, r.status);
-    if (r.status === 'sent' || r.status === 'exported') told.add(r.subject_id);
-  }
-  const linked = (await db.selectFrom('breach_subjects').select('subject_id').where('breach_id', '=', breachId).execute()).map((r) => r.subject_id);
-  const out: NotificationSummary = { email: { sent: 0, failed: 0, noAddress: 0 }, post: { exported: 0 }, notYetTold: 0 };
-  for (const [key, status] of latest) {
-    if (key.startsWith('email')) {
-      if (status === 'sent') out.email.sent++;
-      else if (status === 'failed') out.email.failed++;
-      else if (status === 'no-address') out.email.noAddress++;
-    } else if (status === 'exported') out.post.exported++;
-  }
-  out.notYetTold = linked.filter((s) => !told.has(s)).length;
-  return out;
-}
-
-async function history(db: Kysely<Tables>, events: readonly BreachEvent[], asOf?: string): Promise<HistoryEntry[]> {
-  const limit = asOf ? Date.parse(asOf) : Number.POSITIVE_INFINITY;
-  const shown = events.filter((e) => e.seq === 1 || Date.parse(e.at) <= limit);
-  // Who did each step, by name: staff names are not data subjects' data.
-  const ids = [...new Set(shown.map((e) => e.actor))];
-  const names = new Map((ids.length ? await db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute() : []).map((u) => [u.id, u.username]));
-  return shown.map((e) => ({
-    seq: e.seq,
-    at: e.at,
-    atUk: formatUk(e.at),
-    actor: e.actor,
-    actorName: names.get(e.actor) ?? e.actor,
-    actorRole: e.actorRole,
-    type: e.data.type,
-    summary: describeEvent(e.data),
-    data: e.data,
-  }));
-}
-
-async function buildView(
-  ctx: AppContext,
-  db: Kysely<Tables>,
-  row: BreachRow,
-  events: readonly BreachEvent[],
-  now: Date,
-  opts: { history?: boolean; asOf?: string } = {},
-): Promise<BreachView> {
-  const state = foldEvents(events, opts.asOf);
-  return {
-    id: row.id,
-    reference: row.reference,
-    status: state.closed ? 'closed' : 'open',
-    state,
-    clock: clockOf(state, opts.asOf ? new Date(opts.asOf) : now),
-    contactPoint: contactPointFor(ctx, state.facts),
-    notifications: await notificationSummary(db, row.id),
-    reminders: (await db.selectFrom('breach_reminders').select(['stage', 'status', 'due_at', 'sent_at']).where('breach_id', '=', row.id).orderBy('due_at').execute()).map((r) => ({
-      stage: r.stage,
-      status: r.status,
-      dueAt: r.due_at,
-      sentAt: r.sent_at,
-    })),
-    asOf: opts.asOf ?? null,
-    ...(opts.history ? { history: await history(db, events, opts.asOf) } : {}),
-  };
 }
 
 // ——— reporting a breach ———
@@ -446,98 +300,4 @@ export async function closeBreach(ctx: AppContext, actor: Actor, id: string, raw
     }
     return reopen ? { type: 'reopened', reason: input.reason } : { type: 'closed', reason: input.reason };
   });
-}
-
-// ——— reading ———
-
-/** A breach with its clock and, optionally, its history; `asOf` shows what was known then. */
-export async function getBreach(ctx: AppContext, actor: Actor, id: string, opts: { history?: boolean; asOf?: string } = {}): Promise<BreachView> {
-  authorise(actor, 'breaches:read');
-  const now = ctx.clock.now();
-  const asOf = opts.asOf ? parseInstant(opts.asOf, 'asOf') : undefined;
-  return writeTx(ctx, async (trx) => {
-    const row = await breachRow(trx, id);
-    const events = await loadEvents(trx, row, await breachKey(ctx, row));
-    if (asOf && Date.parse(asOf) < Date.parse(events[0]!.at)) throw invalid('asOf', `is before the breach was recorded (${formatUk(events[0]!.at)})`);
-    const view = await buildView(ctx, trx, row, events, now, { history: opts.history ?? false, ...(asOf ? { asOf } : {}) });
-    await appendAudit(trx, ctx, actor, [{ action: 'breach.read', details: { breach: row.id, reference: row.reference, version: view.state.version, ...(asOf ? { asOf } : {}) } }]);
-    return view;
-  });
-}
-
-/** The events of a breach for internal use by the other breach modules (no audit of its own). */
-export async function loadBreach(ctx: AppContext, db: Kysely<Tables>, id: string): Promise<{ row: BreachRow; dek: Buffer; events: BreachEvent[]; state: BreachState }> {
-  const row = await breachRow(db, id);
-  const dek = await breachKey(ctx, row);
-  const events = await loadEvents(db, row, dek);
-  return { row, dek, events, state: foldEvents(events) };
-}
-
-export interface BreachSummary {
-  id: string;
-  reference: string;
-  title: string;
-  status: 'open' | 'closed';
-  awareAt: string;
-  clock: BreachClock;
-  risk: string | null;
-  icoDecision: string | null;
-  peopleDecision: string | null;
-  peopleAffected: number | null;
-  version: number;
-  updatedAt: string;
-}
-
-export async function listBreaches(
-  ctx: AppContext,
-  actor: Actor,
-  opts: { status?: 'open' | 'closed'; after?: string; limit: number },
-): Promise<{ breaches: BreachSummary[]; next: string | null }> {
-  authorise(actor, 'breaches:read');
-  const now = ctx.clock.now();
-  return writeTx(ctx, async (trx) => {
-    let q = trx.selectFrom('breaches').selectAll().orderBy('id', 'desc').limit(opts.limit + 1);
-    if (opts.status) q = q.where('status', '=', opts.status);
-    if (opts.after) q = q.where('id', '<', opts.after);
-    const rows = await q.execute();
-    const page = rows.slice(0, opts.limit);
-    const out: BreachSummary[] = [];
-    for (const row of page) {
-      const state = foldEvents(await loadEvents(trx, row, await breachKey(ctx, row)));
-      out.push(summaryOf(row, state, now));
-    }
-    await appendAudit(trx, ctx, actor, [{ action: 'breach.list', details: { status: opts.status ?? null, count: out.length } }]);
-    return { breaches: out, next: rows.length > opts.limit ? page[page.length - 1]!.id : null };
-  });
-}
-
-export function summaryOf(row: BreachRow, state: BreachState, now: Date): BreachSummary {
-  return {
-    id: row.id,
-    reference: row.reference,
-    title: state.facts.title,
-    status: state.closed ? 'closed' : 'open',
-    awareAt: state.facts.awareAt,
-    clock: clockOf(state, now),
-    risk: state.risk?.level ?? null,
-    icoDecision: state.decisions.ico?.decision ?? null,
-    peopleDecision: state.decisions.people?.decision ?? null,
-    peopleAffected: state.affected?.people ?? null,
-    version: state.version,
-    updatedAt: state.updatedAt,
-  };
-}
-
-/** Every breach, oldest first, for the register export; the caller audits. */
-export async function* allBreaches(ctx: AppContext, db: Kysely<Tables>): AsyncGenerator<{ row: BreachRow; state: BreachState; events: BreachEvent[] }> {
-  let after = '';
-  for (;;) {
-    const rows = await db.selectFrom('breaches').selectAll().where('id', '>', after).orderBy('id').limit(200).execute();
-    if (rows.length === 0) return;
-    for (const row of rows) {
-      const events = await loadEvents(db, row, await breachKey(ctx, row));
-      yield { row, state: foldEvents(events), events };
-    }
-    after = rows[rows.length - 1]!.id;
-  }
 }

@@ -12,7 +12,8 @@ import { exportRegisterCsv } from './breaches.export.js';
 import { exportLetters, notifyPeopleByEmail } from './breaches.notify.js';
 import { sendBreachReminders } from './breaches.reminders.js';
 import { buildIcoReport } from './breaches.report.js';
-import { assessRisk, closeBreach, getBreach, listBreaches, openBreach, recordDecision, recordIcoReport, updateFacts } from './breaches.service.js';
+import { getBreach, listBreaches } from './breaches.read.js';
+import { assessRisk, closeBreach, openBreach, recordDecision, recordIcoReport, updateFacts } from './breaches.service.js';
 import { renderIcoReportHtml } from './breaches.templates.js';
 
 const BREACH_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/breaches/policy.yaml');

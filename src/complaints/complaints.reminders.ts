@@ -4,7 +4,7 @@
  * a conditional update before its email goes, so several servers send it once.
  */
 import { appendAudit } from '../audit/audit.service.js';
-import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
+import { privacyOfficerEmail } from '../policy/contacts.js';
 import { ukToday } from '../requests/requests.clock.js';
 import { addDays } from './complaints.service.js';
 import { writeTx } from '../db/transactions.js';
@@ -22,7 +22,7 @@ function stageFor(ackDue: string, today: string): Stage | undefined {
 }
 
 export async function sendComplaintReminders(ctx: AppContext, now: Date = ctx.clock.now()): Promise<{ checked: number; sent: number; failed: number; warning: string | null }> {
-  const to = privacyOfficerEmail(ctx);
+  const to = privacyOfficerEmail(ctx.policy.policy);
   const today = ukToday(now);
   const actor = systemActor('complaint-reminders');
   const due = await ctx.database.db

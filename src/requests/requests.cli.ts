@@ -11,12 +11,14 @@ import { IDENTITY_EVIDENCE } from '../policy/schema.rights.js';
 import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, formatPounds, recordFeeReceived, waiveFee, type FeeReason } from './requests.fees.js';
-import { fulfilRequest, liftRestriction, type FulfilInput } from './requests.fulfil.js';
+import type { FulfilInput } from './requests.answering.js';
+import { fulfilRequest } from './requests.fulfil.js';
+import { liftRestriction } from './requests.fulfil.corrections.js';
 import { presentRequest, presentSummary } from './requests.presenter.js';
 import { sendRequestReminders } from './requests.reminders.js';
 import { fulfilBody } from './requests.routes.js';
+import { AUTHORITY_EVIDENCE, REFUSAL_REASONS } from './requests.checks.js';
 import {
-  AUTHORITY_EVIDENCE,
   completeTask,
   confirmMatch,
   extendRequest,
@@ -26,15 +28,14 @@ import {
   openRequest,
   overdueRequests,
   pauseRequest,
-  REFUSAL_REASONS,
   refuseRequest,
   resumeRequest,
   verifyRequest,
   withdrawRequest,
-  type RequestSummary,
-  type RequestView,
 } from './requests.service.js';
+import type { RequestSummary, RequestView } from './requests.view.js';
 import { REQUEST_CHANNELS, REQUEST_TYPES, STATUSES, requestRow, type RequestChannel, type RequestType } from './requests.store.js';
+import { isPackType } from './requests.types.js';
 import { cliActor } from '../kernel/actors.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -72,9 +73,6 @@ export function formatRequest(v: RequestView): string {
 const formatSummaries = (list: RequestSummary[]): string =>
   list.length === 0 ? 'no requests\n' : `${list.map((s) => `${s.reference}  ${s.type.padEnd(20)} ${s.status.padEnd(16)} due ${s.dueOn}${s.overdue ? ' OVERDUE' : ''}`).join('\n')}\n`;
 
-/** Request types whose answer mails a link to a pack. */
-const LINK_TYPES = new Set(['access', 'portability']);
-
 export function registerRequestCommands(program: Command, io: CliIo): void {
   const requests = program.command('requests').description('data subject rights requests on the statutory clock (UK GDPR Arts 12–21)');
   const out = (cmd: Command, json: unknown, text: string) => io.stdout(cmd.opts<{ json?: boolean }>().json ? `${JSON.stringify(json, null, 2)}\n` : text);
@@ -100,10 +98,11 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
         const v = await openRequest(rt, cliActor(), {
           type: o.type as RequestType,
           channel: o.channel as RequestChannel,
-          ...(o.received ? { receivedOn: o.received } : {}),
-          requester: { ...(o.email ? { email: o.email } : {}), ...(o.phone ? { phone: o.phone } : {}), ...(o.name ? { name: o.name } : {}), ...(o.address ? { address: o.address } : {}) },
-          ...(o.representative ? { representative: { name: o.representative, acting: o.acting ?? 'representative' } } : {}),
-          ...(o.details ? { details: o.details } : {}),
+          // An empty option is no option: no date means today, no address none.
+          receivedOn: o.received || undefined,
+          requester: { email: o.email || undefined, phone: o.phone, name: o.name, address: o.address },
+          representative: o.representative ? { name: o.representative, acting: o.acting ?? 'representative' } : undefined,
+          details: o.details,
         });
         await show(this, v);
       });
@@ -136,7 +135,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--json', 'JSON output')
     .action(async function (this: Command, o: { status?: string; open?: boolean }) {
       await withRuntime(this, io, async (rt) => {
-        const list = await listRequests(rt, cliActor(), { ...(o.status ? { status: o.status } : {}), open: Boolean(o.open) });
+        const list = await listRequests(rt, cliActor(), { status: o.status, open: Boolean(o.open) });
         out(this, list.map(presentSummary), formatSummaries(list));
       });
     });
@@ -162,7 +161,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { evidence: string[]; authority?: string; received?: string }) {
       await withRuntime(this, io, async (rt) => {
-        await show(this, await verifyRequest(rt, cliActor(), ref, { evidence: o.evidence, ...(o.authority ? { authority: o.authority } : {}), ...(o.received ? { receivedOn: o.received } : {}) }));
+        await show(this, await verifyRequest(rt, cliActor(), ref, { evidence: o.evidence, authority: o.authority, receivedOn: o.received || undefined }));
       });
     });
 
@@ -189,7 +188,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--question <text>', 'the question (sent to the requester)')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { asked?: string; question?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await pauseRequest(rt, cliActor(), ref, { ...(o.asked ? { askedOn: o.asked } : {}), ...(o.question ? { question: o.question } : {}) })));
+      await withRuntime(this, io, async (rt) => show(this, await pauseRequest(rt, cliActor(), ref, { askedOn: o.asked || undefined, question: o.question })));
     });
 
   requests
@@ -198,7 +197,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--answered <date>', 'the day the answer arrived (default today)')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { answered?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await resumeRequest(rt, cliActor(), ref, o.answered ? { answeredOn: o.answered } : {})));
+      await withRuntime(this, io, async (rt) => show(this, await resumeRequest(rt, cliActor(), ref, { answeredOn: o.answered || undefined })));
     });
 
   requests
@@ -220,7 +219,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { amount: string; reason: string; explanation: string; asked?: string }) {
       await withRuntime(this, io, async (rt) =>
-        show(this, await askFee(rt, cliActor(), ref, { amount: o.amount, reason: o.reason as FeeReason, explanation: o.explanation, ...(o.asked ? { askedOn: o.asked } : {}) })),
+        show(this, await askFee(rt, cliActor(), ref, { amount: o.amount, reason: o.reason as FeeReason, explanation: o.explanation, askedOn: o.asked || undefined })),
       );
     });
 
@@ -230,7 +229,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--received <date>', 'the day the fee arrived (YYYY-MM-DD; default today; not before it was asked for)')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { received?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await recordFeeReceived(rt, cliActor(), ref, o.received ? { receivedOn: o.received } : {})));
+      await withRuntime(this, io, async (rt) => show(this, await recordFeeReceived(rt, cliActor(), ref, { receivedOn: o.received || undefined })));
     });
 
   requests
@@ -282,7 +281,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
         // the CLI would derive one from its own host and port defaults (8080), which need not be
         // where `steward serve` listens: refuse rather than mail a link that goes nowhere.
         const row = await requestRow(rt.database.db, ref);
-        if (LINK_TYPES.has(row.type) && row.subject_id !== null && !rt.config.baseUrlConfigured) {
+        if (isPackType(row.type) && row.subject_id !== null && !rt.config.baseUrlConfigured) {
           throw new StewardError(
             'CONFIG_INVALID',
             `requests fulfil mails a download link for ${row.type} requests, and no public address is configured: give --base-url, or set STEWARD_BASE_URL or base_url, to the address people reach steward serve at (otherwise the link would say ${rt.config.baseUrl})`,
@@ -309,7 +308,7 @@ export function registerRequestCommands(program: Command, io: CliIo): void {
     .option('--note <text>', 'a note')
     .option('--json', 'JSON output')
     .action(async function (this: Command, ref: string, o: { note?: string }) {
-      await withRuntime(this, io, async (rt) => show(this, await withdrawRequest(rt, cliActor(), ref, o.note ? { note: o.note } : {})));
+      await withRuntime(this, io, async (rt) => show(this, await withdrawRequest(rt, cliActor(), ref, { note: o.note })));
     });
 
   requests

@@ -19,8 +19,11 @@ import type { Actor } from '../auth/roles.js';
 import { isIsoDate } from '../deadline/plain-date.js';
 import { StewardError } from '../shared/errors.js';
 import { requestDeadline } from './requests.clock.js';
-import { assertNoDocumentNumbers, changeRequest, LIMITS, type RequestsContext, type RequestView } from './requests.service.js';
+import { changeRequest } from './requests.change.js';
+import { assertNoDocumentNumbers, LIMITS } from './requests.checks.js';
+import type { RequestView } from './requests.view.js';
 import { AWAITING_START, FEE_REASONS, type FeeEntry, type FeeReason, type RequestDoc } from './requests.store.js';
+import type { AppContext } from '../kernel/context.js';
 
 export { FEE_REASONS, type FeeReason };
 
@@ -82,7 +85,7 @@ export interface AskFeeInput {
 }
 
 /** Asks for a fee: the request waits for it (`fee-pending`) and the person gets a letter saying how much, why, and that the clock starts when it arrives. */
-export async function askFee(ctx: RequestsContext, actor: Actor, idOrRef: string, input: AskFeeInput): Promise<RequestView> {
+export async function askFee(ctx: AppContext, actor: Actor, idOrRef: string, input: AskFeeInput): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc, _trx, today) => {
     if (row.status === 'paused') throw new StewardError('CONFLICT', `request ${row.reference} is paused awaiting clarification: resume it before asking for a fee`);
     if (row.fee_asked_on !== null) {
@@ -120,7 +123,7 @@ export async function askFee(ctx: RequestsContext, actor: Actor, idOrRef: string
 }
 
 /** The fee arrived: the clock starts on that day at the earliest, and the request continues. */
-export async function recordFeeReceived(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { receivedOn?: string } = {}): Promise<RequestView> {
+export async function recordFeeReceived(ctx: AppContext, actor: Actor, idOrRef: string, input: { receivedOn?: string } = {}): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc, _trx, today) => {
     const fee = currentFee(doc);
     if (row.fee_asked_on === null || !fee) throw new StewardError('CONFLICT', `request ${row.reference} awaits no fee`);
@@ -140,7 +143,7 @@ export async function recordFeeReceived(ctx: RequestsContext, actor: Actor, idOr
 }
 
 /** The request for a fee is withdrawn: the request is free again and its clock as if no fee had been asked. */
-export async function waiveFee(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { reason: string }): Promise<RequestView> {
+export async function waiveFee(ctx: AppContext, actor: Actor, idOrRef: string, input: { reason: string }): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc) => {
     const fee = currentFee(doc);
     if (row.fee_asked_on === null || !fee) throw new StewardError('CONFLICT', `request ${row.reference} awaits no fee`);

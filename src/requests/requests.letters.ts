@@ -5,9 +5,11 @@
  * name the right to go to court (Art 12(4), Art 77–79).
  */
 import type { LoadedPolicy } from '../policy/policy.loader.js';
+import { privacyOfficerEmail, privacySignatory } from '../policy/contacts.js';
 import { contactText } from '../policy/notice.text.js';
 import { escapeHtml } from '../shared/html.js';
 import { AWAITING_START, citeNotice, type RequestDoc, type RequestRow } from './requests.store.js';
+import { isRequestType, REQUEST_TYPE_TRAITS } from './requests.types.js';
 
 export type LetterKind =
   | 'clarification'
@@ -28,17 +30,6 @@ export type LetterKind =
   | 'objection-refused'
   | 'marketing-objection'
   | 'consent-withdrawn';
-
-export const TYPE_TEXT: Record<string, string> = {
-  access: 'a copy of your personal data (subject access request)',
-  rectification: 'correction of your personal data',
-  erasure: 'erasure of your personal data',
-  restriction: 'restriction of the use of your personal data',
-  portability: 'your data in a portable format',
-  objection: 'your objection to our use of your personal data',
-  'marketing-objection': 'your objection to direct marketing',
-  'withdraw-consent': 'withdrawal of your consent',
-};
 
 const REFUSAL_TEXT: Record<string, string> = {
   'manifestly-unfounded': 'we consider the request manifestly unfounded',
@@ -70,7 +61,7 @@ interface Block {
 type Row = Pick<RequestRow, 'reference' | 'type' | 'status' | 'received_on' | 'due_on' | 'first_due_on'>;
 
 function body(kind: LetterKind, row: Row, doc: RequestDoc, policy: LoadedPolicy, today: string): { subject: string; blocks: Block[]; court: boolean } {
-  const what = TYPE_TEXT[row.type] ?? 'your request';
+  const what = isRequestType(row.type) ? REQUEST_TYPE_TRAITS[row.type].letterText : 'your request';
   const result = (doc.result ?? {}) as Record<string, any>;
   const received = ukLong(row.received_on);
   const fee = doc.fees?.at(-1);
@@ -235,13 +226,13 @@ export function renderLetter(policy: LoadedPolicy, kind: LetterKind, row: Row, d
   const sa = org.supervisory_authority;
   const { subject, blocks, court } = body(kind, row, doc, policy, today);
   const greeting = `Dear ${doc.representative?.name ?? doc.requester.name ?? 'Sir or Madam'},`;
-  const contact = org.privacy_contact?.email ?? org.contact.email ?? contactText(org.contact);
+  const contact = privacyOfficerEmail(policy.policy) ?? contactText(org.contact);
   const rights = [
     `If you are unhappy with how we have handled your request, please contact us${contact ? ` at ${contact}` : ''}. You also have the right to complain to the ${sa.name}${sa.website ? ` (${sa.website}` : ''}${sa.phone ? `${sa.website ? ', ' : ' ('}${sa.phone})` : sa.website ? ')' : ''}.`,
     ...(court ? ['You also have the right to seek to enforce your rights through the courts.'] : []),
     ...(doc.noticeVersion ? [`Our privacy notice in force when we received your request: ${citeNotice(doc.noticeVersion)}.`] : []),
   ];
-  const sign = [`Yours sincerely,`, org.privacy_contact?.title ?? org.privacy_contact?.name ?? 'Privacy team', org.name];
+  const sign = [`Yours sincerely,`, privacySignatory(policy.policy), org.name];
   const lines: string[] = [ukLong(today), `Our reference: ${row.reference}`, '', greeting, ''];
   for (const b of blocks) {
     if (b.heading) lines.push(b.heading, '');

@@ -11,6 +11,7 @@ import { lawfulBasisLabel, RECIPIENT_KIND_TEXT, retentionText, RIGHT_LABEL, type
 import type { RecordView } from '../register/register.service.js';
 import { escapeHtml } from '../shared/html.js';
 import type { PackFile } from './requests.zip.js';
+import type { PackType } from './requests.types.js';
 
 export interface Redaction {
   recordId: string;
@@ -48,7 +49,6 @@ export function applyRedactions(records: readonly RecordView[], redactions: read
 }
 
 import { csvCell } from '../shared/csv.js';
-export { csvCell };
 
 const CSV_HEAD = ['record', 'category', 'category_name', 'field', 'field_label', 'value', 'channel', 'file', 'purposes', 'lawful_bases', 'source', 'collected_at'];
 
@@ -106,8 +106,8 @@ export function recordsJson(policy: LoadedPolicy, records: readonly RecordView[]
       category: r.category,
       categoryName: names.get(r.category) ?? r.category,
       kind: r.kind,
-      ...(r.fields ? { fields: r.fields.map((f) => ({ id: f.id, label: f.label, value: f.value })) } : {}),
-      ...(r.text !== undefined ? { text: r.text } : {}),
+      fields: r.fields?.map((f) => ({ id: f.id, label: f.label, value: f.value })),
+      text: r.text,
       ...(r.channel ? { channel: r.channel } : {}),
       ...(r.file ? { file: `files/${fileName(r)}`, contentType: r.contentType } : {}),
       purposes: r.purposes.map((p) => ({ purpose: p.purpose, name: purposeName.get(p.purpose) ?? p.purpose, basis: p.basis })),
@@ -203,7 +203,7 @@ ${meta.notice ? `<p>Our privacy notice in force when this pack was prepared: ${e
 </body></html>`;
 }
 
-export function packFiles(policy: LoadedPolicy, records: readonly RecordView[], meta: { reference: string; organisation: string; today: string; kind: 'access' | 'portability'; notice?: NoticeCitation }, extra: readonly PackFile[] = []): PackFile[] {
+export function packFiles(policy: LoadedPolicy, records: readonly RecordView[], meta: { reference: string; organisation: string; today: string; kind: PackType; notice?: NoticeCitation }, extra: readonly PackFile[] = []): PackFile[] {
   const files: PackFile[] = [
     { name: 'records.json', content: recordsJson(policy, records) },
     { name: 'records.csv', content: recordsCsv(policy, records) },

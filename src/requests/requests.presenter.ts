@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { can, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
-import type { RequestSummary, RequestView, TaskView } from './requests.service.js';
+import type { RequestSummary, RequestView, TaskView } from './requests.view.js';
 import type { FeeEntry } from './requests.store.js';
 
 export const summaryResponse = z.object({
@@ -139,12 +139,7 @@ export function presentRequest(v: RequestView, opts: { packLinks?: boolean } = {
     updatedAt: v.updatedAt,
     closedAt: v.closedAt,
     identityRequired: v.identityRequired,
-    requester: {
-      ...(d.requester.name ? { name: d.requester.name } : {}),
-      ...(d.requester.email ? { email: d.requester.email } : {}),
-      ...(d.requester.phone ? { phone: d.requester.phone } : {}),
-      ...(d.requester.address ? { address: d.requester.address } : {}),
-    },
+    requester: { name: d.requester.name, email: d.requester.email, phone: d.requester.phone, address: d.requester.address },
     representative: d.representative ?? null,
     details: d.details ?? null,
     identity: d.identity,
@@ -156,6 +151,6 @@ export function presentRequest(v: RequestView, opts: { packLinks?: boolean } = {
     notes: d.notes,
     letters: d.letters.map((l) => ({ kind: l.kind, at: l.at, subject: l.subject, text: keep ? l.text : withhold(l.text), sentTo: l.sentTo })),
     tasks: v.tasks.map(presentTask),
-    ...(v.history ? { history: v.history } : {}),
+    history: v.history,
   };
 }

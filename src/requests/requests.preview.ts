@@ -1,24 +1,27 @@
 /**
  * What fulfilling a request will send, before anything is sent: the response letter as it will
- * read and, for access and portability, the files of the pack. Nothing is stored or mailed;
- * reading the person's records for it is audited like any read for a rights request.
+ * read and, for the types answered with a pack (access, portability), the files of the pack.
+ * Nothing is stored or mailed; reading the person's records for it is audited like any read for a
+ * rights request.
  *
- * For the other five types the fulfilment itself runs, with the same input, inside a transaction
- * that is then rolled back (RequestsContext.preview): the letter is the one the real answer would
- * send, and every check the real answer makes (permissions, legal holds, exceptions, the input)
- * refuses the preview the same way.
+ * For the other types the fulfilment itself runs, with the same input, inside a transaction that
+ * is then rolled back (fulfilRequest's `preview` option): the letter is the one the real answer
+ * would send, and every check the real answer makes (permissions, legal holds, exceptions, the
+ * input) refuses the preview the same way.
  */
 import { authorise, type Actor } from '../auth/roles.js';
+import type { AppContext } from '../kernel/context.js';
 import { getSubject, RIGHTS_REQUEST_PURPOSE } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
+import type { FulfilInput } from './requests.answering.js';
 import { ukToday } from './requests.clock.js';
-import { fulfilRequest, PACK_TTL_DAYS, type FulfilInput } from './requests.fulfil.js';
-import type { RequestsContext } from './requests.service.js';
+import { fulfilRequest } from './requests.fulfil.js';
+import { portableRecords } from './requests.fulfil.copies.js';
 import { renderLetter } from './requests.letters.js';
 import { packFiles } from './requests.pack.js';
+import { PACK_TTL_DAYS } from './requests.pack-links.js';
 import { CLOSED, openDoc, requestKey, requestRow } from './requests.store.js';
-import { policyIndex } from '../policy/policy.index.js';
-import type { AppContext } from '../kernel/context.js';
+import { isPackType } from './requests.types.js';
 
 export interface FulfilPreview {
   letter: { subject: string; text: string };
@@ -27,11 +30,12 @@ export interface FulfilPreview {
 
 export const PREVIEW_LINK = '[the download link, made when the response is sent]';
 
-export async function previewFulfil(ctx: RequestsContext, actor: Actor, idOrRef: string, input: FulfilInput = {}): Promise<FulfilPreview> {
+export async function previewFulfil(ctx: AppContext, actor: Actor, idOrRef: string, input: FulfilInput = {}): Promise<FulfilPreview> {
   authorise(actor, 'requests:manage');
   const row = await requestRow(ctx.database.db, idOrRef);
-  if (row.type !== 'access' && row.type !== 'portability') {
-    const result = await fulfilRequest({ ...ctx, preview: true }, actor, row.id, input);
+  const type = row.type;
+  if (!isPackType(type)) {
+    const result = await fulfilRequest(ctx, actor, row.id, input, { preview: true });
     if (!result.letter) throw new StewardError('CONFLICT', `request ${row.reference} would send no letter`);
     return { letter: { subject: result.letter.subject, text: result.letter.text }, pack: null };
   }
@@ -40,18 +44,16 @@ export async function previewFulfil(ctx: RequestsContext, actor: Actor, idOrRef:
   const today = ukToday(ctx.clock.now());
   const asSent = { ...row, status: 'completed' };
   if (!row.subject_id) {
-    if (row.type === 'portability') throw new StewardError('CONFLICT', `request ${row.reference} is not matched to a person yet`);
+    if (type === 'portability') throw new StewardError('CONFLICT', `request ${row.reference} is not matched to a person yet`);
     const letter = renderLetter(ctx.policy, 'access-no-data', asSent, { ...doc, result: { records: 0 } }, today);
     return { letter: { subject: letter.subject, text: letter.text }, pack: null };
   }
   let records = (await getSubject(ctx, actor, row.subject_id, RIGHTS_REQUEST_PURPOSE)).records;
-  if (row.type === 'portability') {
-    const cats = policyIndex(ctx.policy).categories;
-    records = records.filter((r) => cats.get(r.category)?.provided_by_subject === true && r.purposes.some((p) => p.basis === 'consent' || p.basis === 'contract'));
-  }
-  const files = packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today, kind: row.type });
+  // The same selection as the answer itself (requests.fulfil.copies.ts).
+  if (type === 'portability') records = portableRecords(ctx.policy, records);
+  const files = packFiles(ctx.policy, records, { reference: row.reference, organisation: ctx.policy.policy.organisation.name, today, kind: type });
   const expiresOn = new Date(ctx.clock.now().getTime() + PACK_TTL_DAYS * 86_400_000).toISOString().slice(0, 10);
-  const letter = renderLetter(ctx.policy, row.type, asSent, { ...doc, result: { records: records.length, link: PREVIEW_LINK, expiresOn } }, today);
+  const letter = renderLetter(ctx.policy, type, asSent, { ...doc, result: { records: records.length, link: PREVIEW_LINK, expiresOn } }, today);
   return {
     letter: { subject: letter.subject, text: letter.text },
     pack: {

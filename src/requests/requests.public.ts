@@ -10,10 +10,11 @@ import type { Actor } from '../auth/roles.js';
 import { hit, type LimitRule } from '../server/rate-limit.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { openRequest, type RequestsContext } from './requests.service.js';
+import { openRequest } from './requests.service.js';
 import type { RequestType } from './requests.store.js';
 import { writeTx } from '../db/transactions.js';
 import { publicActor } from '../kernel/actors.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const CODE_TTL_MS = 15 * 60_000;
 /**
@@ -38,9 +39,9 @@ const normalise = (email: string): string => email.trim().toLowerCase();
  */
 export type CodeScope = 'request' | 'complaint';
 const SCOPE_WORDS: Record<CodeScope, string> = { request: 'a privacy request', complaint: 'a complaint' };
-const emailHash = (ctx: RequestsContext, email: string, scope: CodeScope = 'request'): string =>
+const emailHash = (ctx: AppContext, email: string, scope: CodeScope = 'request'): string =>
   ctx.keyring.linkMac(scope === 'request' ? 'request-email' : `${scope}-email`, normalise(email));
-const codeMac = (ctx: RequestsContext, id: string, code: string): string => ctx.keyring.linkMac('request-code', `${id}:${code}`);
+const codeMac = (ctx: AppContext, id: string, code: string): string => ctx.keyring.linkMac('request-code', `${id}:${code}`);
 
 export function checkEmail(email: unknown): string {
   if (typeof email !== 'string' || email.length > 320 || !EMAIL.test(email.trim())) {
@@ -50,7 +51,7 @@ export function checkEmail(email: unknown): string {
 }
 
 /** Step 1: mails a code (limited per requester and per address: CODE_LIMITS). `delivery` settles when the mail is handed over. */
-export async function requestCode(ctx: RequestsContext, email: string, ip?: string, scope: CodeScope = 'request'): Promise<{ delivery: Promise<void> }> {
+export async function requestCode(ctx: AppContext, email: string, ip?: string, scope: CodeScope = 'request'): Promise<{ delivery: Promise<void> }> {
   const to = checkEmail(email);
   const hash = emailHash(ctx, to, scope);
   const requester = ip ?? 'unknown';
@@ -84,7 +85,7 @@ export async function requestCode(ctx: RequestsContext, email: string, ip?: stri
  * replace the person's own). A wrong try counts against the requester for that address first; past
  * their limit nothing is checked, so one requester cannot burn the person's code.
  */
-export async function spendCode(ctx: RequestsContext, email: string, code: string, ip?: string, scope: CodeScope = 'request'): Promise<boolean> {
+export async function spendCode(ctx: AppContext, email: string, code: string, ip?: string, scope: CodeScope = 'request'): Promise<boolean> {
   if (!/^\d{6}$/.test(code.trim())) return false;
   const hash = emailHash(ctx, email, scope);
   const nowIso = ctx.clock.now().toISOString();
@@ -130,7 +131,7 @@ export interface PublicRequestInput {
  * identity evidence where the declaration accepts it, and mails an acknowledgement with the
  * reference. Undefined for a wrong or expired code.
  */
-export async function submitPublicRequest(ctx: RequestsContext, input: PublicRequestInput, ip?: string): Promise<{ reference: string; dueOn: string } | undefined> {
+export async function submitPublicRequest(ctx: AppContext, input: PublicRequestInput, ip?: string): Promise<{ reference: string; dueOn: string } | undefined> {
   const email = checkEmail(input.email);
   if (!(await spendCode(ctx, email, String(input.code ?? ''), ip))) return undefined;
   const accepted = ctx.policy.policy.rights.identity?.accepted ?? [];

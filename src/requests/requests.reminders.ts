@@ -6,12 +6,12 @@
  * are due at once only the most urgent is sent, the earlier marked superseded.
  */
 import { appendAudit } from '../audit/audit.service.js';
-import { privacyOfficerEmail } from '../breaches/breaches.reminders.js';
+import { privacyOfficerEmail } from '../policy/contacts.js';
 import { isStewardError } from '../shared/errors.js';
 import { ukToday } from './requests.clock.js';
-import type { RequestsContext } from './requests.service.js';
 import { writeTx } from '../db/transactions.js';
 import { systemActor } from '../kernel/actors.js';
+import type { AppContext } from '../kernel/context.js';
 
 export const REMINDER_STAGES = [
   { stage: 'week-before', daysBefore: 7 },
@@ -29,9 +29,9 @@ export interface RequestReminderRun {
   warning: string | null;
 }
 
-export async function sendRequestReminders(ctx: RequestsContext, now: Date = ctx.clock.now()): Promise<RequestReminderRun> {
+export async function sendRequestReminders(ctx: AppContext, now: Date = ctx.clock.now()): Promise<RequestReminderRun> {
   const actor = systemActor('request-reminders');
-  const to = privacyOfficerEmail(ctx);
+  const to = privacyOfficerEmail(ctx.policy.policy);
   const today = ukToday(now);
   const nowIso = now.toISOString();
   const horizon = minusDays(today, -REMINDER_STAGES[0].daysBefore);

@@ -7,7 +7,6 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity } from '../auth/auth.http.js';
-import type { Actor } from '../auth/roles.js';
 import { RateLimiter } from '../consent/rate-limit.js';
 import { IDENTITY_EVIDENCE } from '../policy/schema.rights.js';
 import type { AppContext } from '../kernel/context.js';
@@ -15,28 +14,29 @@ import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, recordFeeReceived, waiveFee } from './requests.fees.js';
-import { downloadPack, fulfilRequest, liftRestriction } from './requests.fulfil.js';
+import { AUTHORITY_EVIDENCE, REFUSAL_REASONS } from './requests.checks.js';
+import { fulfilRequest } from './requests.fulfil.js';
+import { liftRestriction } from './requests.fulfil.corrections.js';
+import { downloadPack } from './requests.pack-links.js';
 import { mayHoldPackLinks, presentRequest, presentSummary, requestResponse, summaryResponse } from './requests.presenter.js';
 import { requestCode, submitPublicRequest } from './requests.public.js';
 import {
   addNote,
-  AUTHORITY_EVIDENCE,
   completeTask,
   confirmMatch,
   extendRequest,
   getRequest,
   listRequests,
-  type RequestView,
   matchRequest,
   openRequest,
   overdueRequests,
   pauseRequest,
-  REFUSAL_REASONS,
   refuseRequest,
   resumeRequest,
   verifyRequest,
   withdrawRequest,
 } from './requests.service.js';
+import type { RequestView } from './requests.view.js';
 import { REQUEST_CHANNELS, REQUEST_TYPES, STATUSES } from './requests.store.js';
 
 const BASE = `${API_PREFIX}/requests`;

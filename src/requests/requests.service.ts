@@ -1,26 +1,22 @@
 /**
  * Rights requests (UK GDPR Arts 12–21) from intake to response: intake by staff or the public
  * privacy centre, identity and authority evidence, matching to the register, the statutory clock
- * (pauses, one extension), refusal and withdrawal. Fulfilment per type is in requests.fulfil.ts.
- *
- * Every change goes through `changeRequest`: one write transaction that re-reads the row, applies
- * the change to the encrypted document, recomputes the clock, appends the history event and the
- * audit entry (ids, dates, counts and enum values only), and then, after commit, sends any letter.
+ * (pauses, one extension), refusal and withdrawal, notes and Art 19 tasks, and reading them.
+ * Fulfilment per type is in requests.fulfil.ts; every change after intake goes through
+ * changeRequest (requests.change.ts).
  */
+import { appendAudit } from '../audit/audit.service.js';
+import { authorise, type Actor } from '../auth/roles.js';
+import { writeTx } from '../db/transactions.js';
+import type { AppContext } from '../kernel/context.js';
 import { versionInForce } from '../policy/publishing.service.js';
-import type { Kysely } from 'kysely';
-import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
-import { authorise, type Actor, type Permission } from '../auth/roles.js';
-import { assertNoCardData } from '../crypto/card-detect.js';
-import { isIsoDate } from '../deadline/plain-date.js';
-import type { Tables } from '../db/tables.js';
-import type { Mailer } from '../mail/mailer.js';
-import { IDENTITY_EVIDENCE } from '../policy/schema.rights.js';
 import { findSubjects, RIGHTS_REQUEST_PURPOSE, type SubjectSummary } from '../register/register.service.js';
 import { isStewardError, notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
+import { subjectErasedAt } from './register-reads.js';
+import { changeRequest, readyToStart, type Change, type ChangeResult } from './requests.change.js';
+import { assertNoDocumentNumbers, AUTHORITY_EVIDENCE, checkDate, checkEvidence, checkText, EMAIL, identityRule, invalid, LIMITS, REFUSAL_REASONS } from './requests.checks.js';
 import { clockColumns, parsePauses, requestDeadline, ukToday } from './requests.clock.js';
-import { renderLetter, type LetterKind } from './requests.letters.js';
 import {
   appendRequestEvent,
   AWAITING_START,
@@ -34,303 +30,14 @@ import {
   requestKey,
   requestRow,
   sealDoc,
-  type EventDetails,
-  type LetterEntry,
   type RequestChannel,
   type RequestDoc,
-  type RequestEventView,
   type RequestRow,
   type RequestType,
+  type Requester,
 } from './requests.store.js';
-import { writeTx } from '../db/transactions.js';
-import type { AppContext } from '../kernel/context.js';
-
-export type RequestsContext = AppContext & {
-  mailer: Mailer;
-  config?: { baseUrl?: string };
-  /**
-   * A preview: the change is made in full inside its transaction (so the letter reads exactly as
-   * it would), then rolled back; nothing is stored or sent.
-   */
-  preview?: boolean;
-};
-
-/** Carries a previewed change out of the transaction it rolls back. */
-class PreviewRollback extends Error {
-  constructor(readonly result: ChangeResult) {
-    super('preview: rolled back');
-  }
-}
-
-export const LIMITS = { textChars: 5000, nameChars: 200, noteChars: 5000, listMax: 500 };
-export const AUTHORITY_EVIDENCE = ['signed-authority', 'power-of-attorney', 'court-order', 'parental-responsibility', 'solicitor-letter'] as const;
-export const REFUSAL_REASONS = ['manifestly-unfounded', 'manifestly-excessive', 'identity-not-confirmed', 'exemption', 'no-grounds'] as const;
-
-const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
-
-/**
- * Identity evidence is recorded by kind only. Anything that looks like a document number (a
- * passport or licence number, a National Insurance number, a long run of digits) is refused:
- * the law asks us to check identity, not to keep copies of the documents.
- */
-const DOCUMENT_NUMBER = [
-  /\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b/i, // National Insurance number
-  /\b[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2}\b/i, // UK driving licence number
-  /\b\d{9}\b/, // UK passport number
-  /\d[\d\s-]{7,}\d/, // any long run of digits (account, card, document numbers)
-];
-export function assertNoDocumentNumbers(value: string | undefined, path: string): void {
-  if (value === undefined) return;
-  if (DOCUMENT_NUMBER.some((re) => re.test(value))) {
-    throw new StewardError('FORBIDDEN_DATA', `${path}: looks like a document or account number; record which kinds of evidence were checked, never their numbers or copies`, [
-      { path, message: 'document numbers are not recorded' },
-    ]);
-  }
-}
-
-function checkText(value: string | undefined, path: string, max = LIMITS.textChars): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalid(path, 'must be text');
-  const t = value.trim();
-  if (t.length > max) throw invalid(path, `is longer than ${max} characters`);
-  // Free text is where a card number slips in ("I paid with 4111…"): never stored.
-  assertNoCardData({ [path]: t });
-  return t === '' ? undefined : t;
-}
-
-function checkDate(value: string | undefined, path: string, today: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!isIsoDate(value)) throw invalid(path, 'is not a calendar date written YYYY-MM-DD');
-  if (value > today) throw invalid(path, `is in the future (today is ${today})`);
-  if (value < '2018-05-25') throw invalid(path, 'is before 25 May 2018, when the UK GDPR rules began');
-  return value;
-}
-
-const EMAIL = /^[^\s@<>()",;]{1,64}@[^\s@<>()",;]{1,255}\.[^\s@<>()",;]{2,63}$/;
-
-// ——— views ———
-
-export interface RequestView {
-  id: string;
-  reference: string;
-  type: RequestType;
-  status: string;
-  channel: string;
-  receivedOn: string;
-  idReceivedOn: string | null;
-  authorityNeeded: boolean;
-  authorityReceivedOn: string | null;
-  /** The day a fee was asked for, while that stands (null: free, or waived). */
-  feeAskedOn: string | null;
-  feeReceivedOn: string | null;
-  clockStarted: boolean;
-  start: string;
-  dueOn: string;
-  firstDueOn: string;
-  extensionNoticeDue: string;
-  extended: boolean;
-  pauses: Array<{ from: string; to: string | null }>;
-  rules: string;
-  subjectId: string | null;
-  outcome: string | null;
-  createdAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-  overdue: boolean;
-  daysLeft: number;
-  identityRequired: { required: number; accepted: string[] };
-  doc: RequestDoc;
-  tasks: TaskView[];
-  history?: RequestEventView[];
-}
-
-export interface TaskView {
-  id: string;
-  recipient: string;
-  recipientName: string;
-  categories: string[];
-  action: string;
-  status: string;
-  doneAt: string | null;
-  doneBy: string | null;
-  /** logged: the disclosure log shows the data went there; declared-routine: no log, but it routinely receives the category. */
-  basis: string | null;
-}
-
-export function identityRule(ctx: AppContext): { required: number; accepted: string[] } {
-  const id = ctx.policy.policy.rights.identity;
-  return { required: id?.required ?? (id && id.accepted.length > 0 ? 1 : 0), accepted: id?.accepted ?? [] };
-}
-
-async function tasksOf(ctx: AppContext, db: Kysely<Tables>, requestId: string): Promise<TaskView[]> {
-  const names = new Map(ctx.policy.policy.recipients.map((r) => [r.id, r.name]));
-  const rows = await db.selectFrom('request_tasks').selectAll().where('request_id', '=', requestId).orderBy('created_at').orderBy('id').execute();
-  return rows.map((t) => ({
-    id: t.id,
-    recipient: t.recipient,
-    recipientName: names.get(t.recipient) ?? t.recipient,
-    categories: JSON.parse(t.categories) as string[],
-    action: t.action,
-    status: t.status,
-    doneAt: t.done_at,
-    doneBy: t.done_by,
-    basis: t.basis,
-  }));
-}
-
-function dayDiff(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
-}
-
-export function toView(ctx: AppContext, row: RequestRow, doc: RequestDoc, tasks: TaskView[], today: string): RequestView {
-  const r = requestDeadline(ctx.policy, row, today);
-  const open = !CLOSED.has(row.status);
-  return {
-    id: row.id,
-    reference: row.reference,
-    type: row.type as RequestType,
-    status: row.status,
-    channel: row.channel,
-    receivedOn: row.received_on,
-    idReceivedOn: row.id_received_on,
-    authorityNeeded: row.authority_needed === 1,
-    authorityReceivedOn: row.authority_received_on,
-    feeAskedOn: row.fee_asked_on,
-    feeReceivedOn: row.fee_received_on,
-    clockStarted: !AWAITING_START.has(row.status),
-    start: r.start,
-    dueOn: r.due,
-    firstDueOn: r.firstPeriod.due,
-    extensionNoticeDue: r.extension.noticeDue,
-    extended: row.extended === 1,
-    pauses: parsePauses(row.pauses),
-    rules: r.rules.id,
-    subjectId: row.subject_id,
-    outcome: row.outcome,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    closedAt: row.closed_at,
-    overdue: open && !AWAITING_START.has(row.status) && row.status !== 'paused' && r.due < today,
-    daysLeft: dayDiff(today, r.due),
-    identityRequired: identityRule(ctx),
-    doc,
-    tasks,
-  };
-}
-
-// ——— the one write path ———
-
-export interface Change {
-  set?: Partial<
-    Pick<RequestRow, 'status' | 'id_received_on' | 'authority_received_on' | 'fee_asked_on' | 'fee_received_on' | 'pauses' | 'extended' | 'subject_id' | 'outcome' | 'closed_at'>
-  >;
-  event: { type: string; details: EventDetails };
-  audit?: Omit<AuditEvent, 'action'> & { action?: string };
-  letter?: LetterKind;
-}
-
-export interface ChangeResult {
-  view: RequestView;
-  letter?: LetterEntry;
-}
-
-/** Whether the clock has all it needs to start: identity (as declared) and any authority. */
-function readyToStart(ctx: AppContext, row: Pick<RequestRow, 'id_received_on' | 'authority_needed' | 'authority_received_on'>, doc: RequestDoc): boolean {
-  const rule = identityRule(ctx);
-  const idOk = rule.required === 0 || (row.id_received_on !== null && doc.identity.length >= rule.required);
-  const authOk = row.authority_needed === 0 || row.authority_received_on !== null;
-  return idOk && authOk;
-}
-
-/**
- * What a request is still waiting for before its clock can start, identity and authority first
- * (they are asked for first and, if never given, end the request), then a fee asked for and not
- * yet received; undefined when nothing is awaited.
- */
-function awaiting(ctx: AppContext, row: Pick<RequestRow, 'id_received_on' | 'authority_needed' | 'authority_received_on' | 'fee_asked_on' | 'fee_received_on'>, doc: RequestDoc): 'identity-pending' | 'fee-pending' | undefined {
-  if (!readyToStart(ctx, row, doc)) return 'identity-pending';
-  if (row.fee_asked_on !== null && row.fee_received_on === null) return 'fee-pending';
-  return undefined;
-}
-
-export async function changeRequest(
-  ctx: RequestsContext,
-  actor: Actor,
-  idOrRef: string,
-  permission: Permission,
-  fn: (row: RequestRow, doc: RequestDoc, trx: Kysely<Tables>, today: string) => Promise<Change> | Change,
-  opts: { allowClosed?: boolean; expectVersion?: number } = {},
-): Promise<ChangeResult> {
-  authorise(actor, permission);
-  const now = ctx.clock.now();
-  const nowIso = now.toISOString();
-  const today = ukToday(now);
-  let changed: { view: RequestView; letter: LetterEntry | undefined; to: string | undefined };
-  try {
-    changed = await writeTx(ctx, async (trx) => {
-      const row = await requestRow(trx, idOrRef);
-      if (CLOSED.has(row.status) && !opts.allowClosed) throw new StewardError('CONFLICT', `request ${row.reference} is ${row.status}: it can no longer be changed`);
-      if (opts.expectVersion !== undefined && row.version !== opts.expectVersion) {
-        throw new StewardError('CONFLICT', `request ${row.reference} changed while this was being prepared (it is now ${row.status}): look at it again, then retry`);
-      }
-      const dek = await requestKey(ctx, row);
-      const doc = openDoc(dek, row);
-      const change = await fn(row, doc, trx, today);
-      const next: RequestRow = { ...row, ...change.set, version: row.version + 1, updated_at: nowIso };
-      // Evidence or a fee arriving may start the clock, a fee asked for may stop it: the status follows.
-      if (AWAITING_START.has(next.status)) next.status = awaiting(ctx, next, doc) ?? (next.extended ? 'extended' : 'open');
-      const clock = clockColumns(ctx.policy, next, today);
-      let letter: LetterEntry | undefined;
-      if (change.letter) {
-        const rendered = renderLetter(ctx.policy, change.letter, { ...next, ...clock }, doc, today);
-        letter = { kind: change.letter, at: nowIso, subject: rendered.subject, text: rendered.text, html: rendered.html, sentTo: doc.requester.email ? 'email' : 'post' };
-        doc.letters.push(letter);
-      }
-      const payload = sealDoc(dek, row.id, next.version, doc);
-      await trx
-        .updateTable('requests')
-        .set({ ...change.set, status: next.status, ...clock, version: next.version, updated_at: nowIso, payload })
-        .where('id', '=', row.id)
-        .where('version', '=', row.version)
-        .execute();
-      await appendRequestEvent(trx, row.id, actor, change.event.type, { ...change.event.details, ...(letter ? { letter: letter.kind } : {}) }, nowIso);
-      await appendAudit(trx, ctx, actor, [
-        {
-          ...(change.audit ?? {}),
-          action: change.audit?.action ?? `request.${change.event.type}`,
-          ...(next.subject_id ? { subjectId: next.subject_id } : {}),
-          details: { request: row.id, reference: row.reference, type: row.type, status: next.status, ...(change.audit?.details ?? {}) },
-        },
-      ]);
-      const stored = { ...next, ...clock, payload };
-      const view = toView(ctx, stored, doc, await tasksOf(ctx, trx, row.id), today);
-      if (ctx.preview) throw new PreviewRollback({ view, ...(letter ? { letter } : {}) });
-      return { view, letter, to: doc.requester.email };
-    });
-  } catch (e) {
-    if (e instanceof PreviewRollback) return e.result;
-    throw e;
-  }
-  const { view, letter, to } = changed;
-  if (letter && to) await deliverLetter(ctx, actor, view, letter, to);
-  return { view, ...(letter ? { letter } : {}) };
-}
-
-/** Replies electronically to an electronic request (Art 12(3)); a failure is recorded, not thrown. */
-async function deliverLetter(ctx: RequestsContext, actor: Actor, view: RequestView, letter: LetterEntry, to: string): Promise<void> {
-  let messageId: string | undefined;
-  let error: string | undefined;
-  try {
-    messageId = (await ctx.mailer.send({ to, subject: letter.subject, text: letter.text, html: letter.html, headers: { 'X-Steward-Request': view.reference } })).messageId;
-  } catch (e) {
-    error = isStewardError(e) ? e.code : 'send-failed';
-  }
-  letter.messageId = messageId;
-  await writeTx(ctx, async (trx) => {
-    await appendRequestEvent(trx, view.id, actor, messageId ? 'letter-sent' : 'letter-failed', { letter: letter.kind, ...(error ? { error } : {}) }, ctx.clock.now().toISOString());
-    await appendAudit(trx, ctx, actor, [{ action: messageId ? 'request.letter.sent' : 'request.letter.failed', details: { request: view.id, letter: letter.kind } }]);
-  });
-}
+import { isRequestType } from './requests.types.js';
+import { summaryOf, tasksOf, toView, type RequestSummary, type RequestView } from './requests.view.js';
 
 // ——— intake ———
 
@@ -346,20 +53,20 @@ export interface OpenInput {
   identity?: string[];
 }
 
-export async function openRequest(ctx: RequestsContext, actor: Actor, input: OpenInput): Promise<RequestView> {
+export async function openRequest(ctx: AppContext, actor: Actor, input: OpenInput): Promise<RequestView> {
   authorise(actor, 'requests:open');
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
   const today = ukToday(now);
-  if (!(REQUEST_TYPES as readonly string[]).includes(input.type)) throw invalid('type', `must be one of ${REQUEST_TYPES.join(', ')}`);
+  if (!isRequestType(input.type)) throw invalid('type', `must be one of ${REQUEST_TYPES.join(', ')}`);
   if (!(REQUEST_CHANNELS as readonly string[]).includes(input.channel)) throw invalid('channel', `must be one of ${REQUEST_CHANNELS.join(', ')}`);
   const receivedOn = checkDate(input.receivedOn, 'receivedOn', today) ?? today;
   const r = input.requester ?? {};
-  const requester = {
-    ...(checkText(r.name, 'requester.name', LIMITS.nameChars) ? { name: checkText(r.name, 'requester.name', LIMITS.nameChars)! } : {}),
-    ...(r.email !== undefined ? { email: r.email.trim() } : {}),
-    ...(checkText(r.phone, 'requester.phone', 40) ? { phone: checkText(r.phone, 'requester.phone', 40)! } : {}),
-    ...(checkText(r.address, 'requester.address', 1000) ? { address: checkText(r.address, 'requester.address', 1000)! } : {}),
+  const requester: Requester = {
+    name: checkText(r.name, 'requester.name', LIMITS.nameChars),
+    email: r.email?.trim(),
+    phone: checkText(r.phone, 'requester.phone', 40),
+    address: checkText(r.address, 'requester.address', 1000),
   };
   if (requester.email !== undefined && (!EMAIL.test(requester.email) || requester.email.length > 320)) throw invalid('requester.email', 'is not an email address');
   if (!requester.email && !requester.phone && !requester.address) throw invalid('requester', 'give a way to reply: an email address, a phone number or a postal address');
@@ -377,8 +84,8 @@ export async function openRequest(ctx: RequestsContext, actor: Actor, input: Ope
   const notice = await versionInForce(ctx.database.db, ctx.policy);
   const doc: RequestDoc = {
     requester,
-    ...(representative ? { representative } : {}),
-    ...(details ? { details } : {}),
+    representative,
+    details,
     notes: [],
     identity: evidence.map((kind) => ({ kind, checkedBy: actor.id, checkedAt: nowIso, receivedOn })),
     clarifications: [],
@@ -426,14 +133,6 @@ export async function openRequest(ctx: RequestsContext, actor: Actor, input: Ope
   return toView(ctx, row, doc, [], today);
 }
 
-function checkEvidence(ctx: AppContext, kind: string, path: string): string {
-  assertNoDocumentNumbers(kind, path);
-  if (!(IDENTITY_EVIDENCE as readonly string[]).includes(kind)) throw invalid(path, `must be one of ${IDENTITY_EVIDENCE.join(', ')}`);
-  const accepted = identityRule(ctx).accepted;
-  if (accepted.length > 0 && !accepted.includes(kind)) throw invalid(path, `the declaration accepts ${accepted.join(', ')}, not ${kind}`);
-  return kind;
-}
-
 // ——— identity, authority, matching ———
 
 export interface VerifyInput {
@@ -446,7 +145,7 @@ export interface VerifyInput {
   note?: string;
 }
 
-export async function verifyRequest(ctx: RequestsContext, actor: Actor, idOrRef: string, input: VerifyInput): Promise<RequestView> {
+export async function verifyRequest(ctx: AppContext, actor: Actor, idOrRef: string, input: VerifyInput): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc, _trx, today) => {
     const nowIso = ctx.clock.now().toISOString();
     assertNoDocumentNumbers(input.note, 'note');
@@ -478,7 +177,7 @@ export async function verifyRequest(ctx: RequestsContext, actor: Actor, idOrRef:
 }
 
 /** Possible matches in the register by the requester's email and phone (blind indexes), for staff to confirm. */
-export async function matchRequest(ctx: RequestsContext, actor: Actor, idOrRef: string): Promise<{ request: RequestView; candidates: SubjectSummary[] }> {
+export async function matchRequest(ctx: AppContext, actor: Actor, idOrRef: string): Promise<{ request: RequestView; candidates: SubjectSummary[] }> {
   authorise(actor, 'requests:manage');
   const view = await getRequest(ctx, actor, idOrRef);
   const { email, phone } = view.doc.requester;
@@ -496,12 +195,12 @@ export async function matchRequest(ctx: RequestsContext, actor: Actor, idOrRef: 
   return { request: view, candidates: [...seen.values()] };
 }
 
-export async function confirmMatch(ctx: RequestsContext, actor: Actor, idOrRef: string, subjectId: string | null): Promise<RequestView> {
+export async function confirmMatch(ctx: AppContext, actor: Actor, idOrRef: string, subjectId: string | null): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', async (_row, _doc, trx) => {
     if (subjectId !== null) {
-      const s = await trx.selectFrom('subjects').select(['id', 'erased_at']).where('id', '=', subjectId).executeTakeFirst();
-      if (!s) throw notFound('subject', subjectId);
-      if (s.erased_at) throw new StewardError('CONFLICT', `subject ${subjectId} has been erased`);
+      const erasedAt = await subjectErasedAt(trx, subjectId);
+      if (erasedAt === undefined) throw notFound('subject', subjectId);
+      if (erasedAt) throw new StewardError('CONFLICT', `subject ${subjectId} has been erased`);
     }
     return { set: { subject_id: subjectId }, event: { type: 'matched', details: { subject: subjectId } } };
   });
@@ -510,7 +209,7 @@ export async function confirmMatch(ctx: RequestsContext, actor: Actor, idOrRef: 
 
 // ——— the clock ———
 
-export async function pauseRequest(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { askedOn?: string; question?: string }): Promise<RequestView> {
+export async function pauseRequest(ctx: AppContext, actor: Actor, idOrRef: string, input: { askedOn?: string; question?: string }): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc, _trx, today) => {
     if (row.status === 'identity-pending') throw new StewardError('CONFLICT', 'the clock has not started (identity or authority awaited): asking for ID moves the start, it is not a pause');
     if (row.status === 'fee-pending') throw new StewardError('CONFLICT', `the clock of request ${row.reference} has not started: it starts when the fee asked for arrives`);
@@ -524,13 +223,13 @@ export async function pauseRequest(ctx: RequestsContext, actor: Actor, idOrRef: 
     if (last?.to && askedOn < last.to) throw invalid('askedOn', `overlaps the previous pause (answered ${last.to})`);
     pauses.push({ from: askedOn, to: null });
     const question = checkText(input.question, 'question');
-    doc.clarifications.push({ askedOn, ...(question ? { question } : {}) });
+    doc.clarifications.push({ askedOn, question });
     return { set: { status: 'paused', pauses: JSON.stringify(pauses) }, event: { type: 'paused', details: { askedOn } }, letter: question ? 'clarification' : undefined };
   });
   return view;
 }
 
-export async function resumeRequest(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { answeredOn?: string }): Promise<RequestView> {
+export async function resumeRequest(ctx: AppContext, actor: Actor, idOrRef: string, input: { answeredOn?: string }): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc, _trx, today) => {
     if (row.status !== 'paused') throw new StewardError('CONFLICT', `request ${row.reference} is not paused`);
     const pauses = parsePauses(row.pauses);
@@ -545,7 +244,7 @@ export async function resumeRequest(ctx: RequestsContext, actor: Actor, idOrRef:
   return view;
 }
 
-export async function extendRequest(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { reasons: string }): Promise<RequestView> {
+export async function extendRequest(ctx: AppContext, actor: Actor, idOrRef: string, input: { reasons: string }): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (row, doc, _trx, today) => {
     if (!ctx.policy.policy.rights.extension_allowed) throw new StewardError('CONFLICT', 'the declaration says requests are not extended (rights.extension_allowed: false)');
     if (row.extended) throw new StewardError('CONFLICT', `request ${row.reference} was already extended: there is one extension, to three months`);
@@ -563,7 +262,7 @@ export async function extendRequest(ctx: RequestsContext, actor: Actor, idOrRef:
 
 // ——— ending without fulfilment ———
 
-export async function refuseRequest(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { reason: string; explanation: string }): Promise<ChangeResult> {
+export async function refuseRequest(ctx: AppContext, actor: Actor, idOrRef: string, input: { reason: string; explanation: string }): Promise<ChangeResult> {
   return changeRequest(ctx, actor, idOrRef, 'requests:manage', (_row, doc) => {
     if (!(REFUSAL_REASONS as readonly string[]).includes(input.reason)) throw invalid('reason', `must be one of ${REFUSAL_REASONS.join(', ')}`);
     const explanation = checkText(input.explanation, 'explanation');
@@ -577,7 +276,7 @@ export async function refuseRequest(ctx: RequestsContext, actor: Actor, idOrRef:
   });
 }
 
-export async function withdrawRequest(ctx: RequestsContext, actor: Actor, idOrRef: string, input: { note?: string } = {}): Promise<RequestView> {
+export async function withdrawRequest(ctx: AppContext, actor: Actor, idOrRef: string, input: { note?: string } = {}): Promise<RequestView> {
   const { view } = await changeRequest(ctx, actor, idOrRef, 'requests:manage', (_row, doc) => {
     const note = checkText(input.note, 'note', LIMITS.noteChars);
     if (note) doc.notes.push({ at: ctx.clock.now().toISOString(), by: actor.id, text: note });
@@ -586,7 +285,7 @@ export async function withdrawRequest(ctx: RequestsContext, actor: Actor, idOrRe
   return view;
 }
 
-export async function addNote(ctx: RequestsContext, actor: Actor, idOrRef: string, text: string): Promise<RequestView> {
+export async function addNote(ctx: AppContext, actor: Actor, idOrRef: string, text: string): Promise<RequestView> {
   const { view } = await changeRequest(
     ctx,
     actor,
@@ -605,7 +304,7 @@ export async function addNote(ctx: RequestsContext, actor: Actor, idOrRef: strin
 
 // ——— Art 19 tasks ———
 
-export async function completeTask(ctx: RequestsContext, actor: Actor, idOrRef: string, taskId: string): Promise<RequestView> {
+export async function completeTask(ctx: AppContext, actor: Actor, idOrRef: string, taskId: string): Promise<RequestView> {
   const { view } = await changeRequest(
     ctx,
     actor,
@@ -634,41 +333,9 @@ export async function getRequest(ctx: AppContext, actor: Actor, idOrRef: string,
     const view = toView(ctx, row, doc, await tasksOf(ctx, trx, row.id), today);
     if (opts.history) view.history = await loadRequestEvents(trx, row.id);
     // Reading a request shows the requester's details: audited like a read of the register.
-    await appendAudit(trx, ctx, actor, [{ action: 'request.read', ...(row.subject_id ? { subjectId: row.subject_id } : {}), details: { request: row.id } }]);
+    await appendAudit(trx, ctx, actor, [{ action: 'request.read', subjectId: row.subject_id ?? undefined, details: { request: row.id } }]);
     return view;
   });
-}
-
-export interface RequestSummary {
-  id: string;
-  reference: string;
-  type: string;
-  status: string;
-  channel: string;
-  receivedOn: string;
-  dueOn: string;
-  extended: boolean;
-  subjectId: string | null;
-  outcome: string | null;
-  overdue: boolean;
-  daysLeft: number;
-}
-
-function summary(row: RequestRow, today: string): RequestSummary {
-  return {
-    id: row.id,
-    reference: row.reference,
-    type: row.type,
-    status: row.status,
-    channel: row.channel,
-    receivedOn: row.received_on,
-    dueOn: row.due_on,
-    extended: row.extended === 1,
-    subjectId: row.subject_id,
-    outcome: row.outcome,
-    overdue: !CLOSED.has(row.status) && !AWAITING_START.has(row.status) && row.status !== 'paused' && row.due_on < today,
-    daysLeft: dayDiff(today, row.due_on),
-  };
 }
 
 /** Requests by due date (no personal data: the list never decrypts). */
@@ -680,7 +347,7 @@ export async function listRequests(ctx: AppContext, actor: Actor, opts: { status
   if (opts.open) q = q.where('status', 'not in', [...CLOSED]);
   const rows = await q.execute();
   // The deadline of a request paused or waiting for its fee moves daily: refresh it for display.
-  return rows.map((r) => summary(r.status === 'paused' || r.status === 'fee-pending' ? { ...r, due_on: requestDeadline(ctx.policy, r, today).due } : r, today));
+  return rows.map((r) => summaryOf(r.status === 'paused' || r.status === 'fee-pending' ? { ...r, due_on: requestDeadline(ctx.policy, r, today).due } : r, today));
 }
 
 /** Requests whose clock runs and whose deadline has passed. */
@@ -688,5 +355,5 @@ export async function overdueRequests(ctx: AppContext, actor: Actor): Promise<Re
   authorise(actor, 'requests:read');
   const today = ukToday(ctx.clock.now());
   const rows = await ctx.database.db.selectFrom('requests').selectAll().where('status', 'in', ['open', 'extended']).where('due_on', '<', today).orderBy('due_on').execute();
-  return rows.map((r) => summary(r, today));
+  return rows.map((r) => summaryOf(r, today));
 }

@@ -132,7 +132,8 @@ export async function nextReference(trx: Kysely<Tables>, year: string): Promise<
   return `RQ-${year}-${String(max + 1).padStart(3, '0')}`;
 }
 
-export type EventDetails = Record<string, string | number | boolean | null | string[] | Record<string, unknown>>;
+/** A history event's details, stored as JSON: a value left undefined is left out. */
+export type EventDetails = Record<string, string | number | boolean | null | undefined | string[] | Record<string, unknown>>;
 
 export async function appendRequestEvent(trx: Kysely<Tables>, requestId: string, actor: Actor, type: string, details: EventDetails, at: string): Promise<void> {
   const last = await trx.selectFrom('request_events').select('seq').where('request_id', '=', requestId).orderBy('seq', 'desc').limit(1).executeTakeFirst();

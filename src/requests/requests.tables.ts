@@ -12,7 +12,7 @@ export interface RequestsTable {
   id: string;
   /** Human reference, e.g. "RQ-2026-001": never personal data. */
   reference: string;
-  /** access | rectification | erasure | restriction | portability | objection | marketing-objection | withdraw-consent */
+  /** One of REQUEST_TYPES (requests.store.ts). */
   type: string;
   /** identity-pending | fee-pending | open | paused | extended | completed | refused | withdrawn */
   status: string;

@@ -8,7 +8,9 @@ import { recordConsent } from '../consent/consent.service.js';
 import { placeHold } from '../retention/holds.service.js';
 import { createSubject, getSubject, RIGHTS_REQUEST_PURPOSE, setRestriction } from '../register/register.service.js';
 import { requestDeadline } from './requests.clock.js';
-import { downloadPack, fulfilRequest, liftRestriction, purgeExpiredPacks } from './requests.fulfil.js';
+import { fulfilRequest } from './requests.fulfil.js';
+import { liftRestriction } from './requests.fulfil.corrections.js';
+import { downloadPack, purgeExpiredPacks } from './requests.pack-links.js';
 import { sendRequestReminders } from './requests.reminders.js';
 import {
   completeTask,

@@ -8,7 +8,7 @@ import { auditCheckpointJob } from '../audit/audit.checkpoint.js';
 import { sendBreachReminders } from '../breaches/breaches.reminders.js';
 import { sendComplaintReminders } from '../complaints/complaints.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
-import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
+import { purgeExpiredPacks } from '../requests/requests.pack-links.js';
 import { sendRequestReminders } from '../requests/requests.reminders.js';
 import { runRetention } from '../retention/retention.service.js';
 import { type Runtime } from '../kernel/runtime.js';

@@ -7,6 +7,26 @@ export type RequestSummary = paths['/api/v1/requests']['get']['responses'][200][
 export type OpenBody = Body<'/api/v1/requests', 'post'>;
 export type FulfilBody = Body<'/api/v1/requests/{id}/fulfil', 'post'>;
 export type Evidence = NonNullable<OpenBody['identity']>[number];
+export type RequestType = OpenBody['type'];
+
+/**
+ * Every request type the API accepts, in the order the form offers them, and whether its answer
+ * is a pack behind a download link. Keyed by type: a type added to the API does not compile until
+ * it is here.
+ */
+const TYPE_TRAITS = {
+  access: { pack: true },
+  rectification: { pack: false },
+  erasure: { pack: false },
+  restriction: { pack: false },
+  portability: { pack: true },
+  objection: { pack: false },
+  'marketing-objection': { pack: false },
+  'withdraw-consent': { pack: false },
+} as const satisfies Record<RequestType, { pack: boolean }>;
+
+export const REQUEST_TYPES = Object.keys(TYPE_TRAITS) as RequestType[];
+export const answeredWithPack = (type: string): boolean => Object.hasOwn(TYPE_TRAITS, type) && TYPE_TRAITS[type as RequestType].pack;
 
 const path = (id: string) => ({ params: { path: { id } } });
 

@@ -10,7 +10,7 @@ import { useReloadable } from '../../../lib/reloadable';
 import { getDeclaration, nameOf, type Declaration } from '../../../lib/declaration';
 import { useCan } from '../../../lib/session';
 import { changedFields, fieldDraftOf, getPerson, type SubjectRecord } from '../../people/api/people';
-import { candidates, extend, fulfil, getRequest, matchTo, pause, previewFulfil, resume, verify, type FulfilBody, type FulfilPreview, type RightsRequest } from '../api/requests';
+import { answeredWithPack, candidates, extend, fulfil, getRequest, matchTo, pause, previewFulfil, resume, verify, type FulfilBody, type FulfilPreview, type RightsRequest } from '../api/requests';
 
 type Candidate = Awaited<ReturnType<typeof candidates>>['candidates'][number];
 const CLOSED = new Set(['completed', 'refused', 'withdrawn']);
@@ -229,7 +229,7 @@ function Actions({ req, onChanged }: { req: RightsRequest; onChanged(what: strin
           <div role="group" aria-label="Review">
             <p>
               This {req.type} request will be fulfilled for {req.subjectId ? `person ${req.subjectId.slice(0, 8)}` : 'nobody matched in the register'}, and the response letter sent to {req.requester.email ?? req.requester.address ?? 'the requester'}
-              {req.type === 'access' || req.type === 'portability' ? ', with a download link to the pack' : ''}.
+              {answeredWithPack(req.type) ? ', with a download link to the pack' : ''}.
             </p>
             {preview ? (
               <>

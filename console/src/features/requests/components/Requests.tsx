@@ -3,9 +3,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, navigate } from '../../../app/router';
 import { ErrorMessage, Page, SelectField, Status, TextArea, TextField } from '../../../components/ui/ui';
 import { useCan } from '../../../lib/session';
-import { listOpen, openRequest, type OpenBody, type RequestSummary } from '../api/requests';
+import { listOpen, openRequest, REQUEST_TYPES, type OpenBody, type RequestSummary } from '../api/requests';
 
-const TYPES = ['access', 'rectification', 'erasure', 'restriction', 'portability', 'objection', 'marketing-objection', 'withdraw-consent'] as const satisfies readonly OpenBody['type'][];
 const CHANNELS = ['phone', 'letter', 'email', 'web'] as const satisfies readonly OpenBody['channel'][];
 
 export default function Requests() {
@@ -82,7 +81,7 @@ function LogRequest() {
       <h2 id="log-h">Log a request</h2>
       <form onSubmit={submit}>
         <ErrorMessage error={error} />
-        <SelectField label="Type" value={type} onChange={(e) => setType(e.target.value as OpenBody['type'])} options={TYPES} />
+        <SelectField label="Type" value={type} onChange={(e) => setType(e.target.value as OpenBody['type'])} options={REQUEST_TYPES} />
         <SelectField label="Received by" value={channel} onChange={(e) => setChannel(e.target.value as OpenBody['channel'])} options={CHANNELS} />
         <TextField label="Received on" type="date" required value={receivedOn} onChange={(e) => setReceivedOn(e.target.value)} />
         <TextField label="Requester's name" value={name} onChange={(e) => setName(e.target.value)} />
