@@ -10,6 +10,7 @@ import type { Runtime } from '../kernel/runtime.js';
 import type { Job } from '../kernel/scheduler.js';
 import { StewardError } from '../shared/errors.js';
 import { anchorMac, auditCount, GENESIS, readVerifiedHead, type AuditAnchor, type AuditProblem } from './audit.service.js';
+import { privacyOfficerEmail } from '../policy/contacts.js';
 
 const FORMAT = 'steward-audit-checkpoint';
 
@@ -62,8 +63,7 @@ export function auditCheckpointJob(rt: Runtime, logger: Logger | false = false):
       const checkpoint = await createCheckpoint(rt, now);
       const json = JSON.stringify(checkpoint);
       if (logger) logger.info({ auditCheckpoint: checkpoint }, 'audit checkpoint');
-      const org = rt.policy.policy.organisation;
-      const to = org.privacy_contact?.email ?? org.contact.email;
+      const to = privacyOfficerEmail(rt.policy.policy);
       if (to) {
         await rt.mailer.send({
           to,

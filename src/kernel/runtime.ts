@@ -14,6 +14,7 @@ import { loadPolicy, type LoadedPolicy } from '../policy/policy.loader.js';
 import { holdsWrappedKeys, Keyring } from '../crypto/keyring.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { AppContext } from './context.js';
+import { privacyOfficerEmail } from '../policy/contacts.js';
 
 /** The application context as opened by a transport, which closes it when done. */
 export interface Runtime extends AppContext {
@@ -22,7 +23,7 @@ export interface Runtime extends AppContext {
 
 export function mailerFor(config: Config, loaded: LoadedPolicy): Mailer {
   const org = loaded.policy.organisation;
-  const address = org.privacy_contact?.email ?? org.contact.email ?? 'privacy@localhost';
+  const address = privacyOfficerEmail(loaded.policy) ?? 'privacy@localhost';
   return createMailer({
     smtpUrl: config.smtpUrl,
     from: config.mailFrom ?? `"${org.name.replace(/["\\]/g, '')}" <${address}>`,
