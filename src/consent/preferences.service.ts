@@ -5,11 +5,10 @@
  * asking for a code gets the same reply either way, and a code is only ever mailed to an address
  * we hold.
  */
-import { randomInt, timingSafeEqual } from 'node:crypto';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
 import { StewardError } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { spendCode } from '../kernel/email-codes.js';
 import { consentStates, objectToDirectMarketing, recordConsent } from './consent.service.js';
 import { readUnsubscribeToken, signToken, verifyToken } from './links.js';
 import type { LinkOutcome } from './renewal.service.js';
@@ -20,11 +19,7 @@ import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
 import { publicActor } from '../kernel/actors.js';
 
-export const CODE_TTL_MS = 15 * 60_000;
 export const SESSION_TTL_MS = 30 * 60_000;
-const MAX_CODE_ATTEMPTS = 5;
-const MAX_CODES_PER_HOUR = 5;
-
 
 /**
  * One-click unsubscribe: withdraws the consent for the purpose and channel in the link, and puts
@@ -81,68 +76,21 @@ async function peopleByDigest(rt: AppContext, digest: string): Promise<string[]>
   return [...new Set(rows.map((r) => r.subject_id))];
 }
 
-const codeMac = (rt: AppContext, id: string, code: string): string => rt.keyring.linkMac('preference-code', `${id}:${code}`);
-
-/**
- * Step 1: mails a six-digit code if (and only if) the address belongs to someone in the register.
- * The caller answers the same whatever happens here; `delivery` resolves when any mail is sent.
- */
-export async function requestPreferenceCode(rt: AppContext, email: string, ip?: string): Promise<{ delivery: Promise<void> }> {
+/** Whether to mail a preference code: only to an address that belongs to someone in the register. */
+export async function knownAddress(rt: AppContext, email: string): Promise<boolean> {
   const keys = addressKeys(rt, email);
-  if (!keys) throw new StewardError('VALIDATION_FAILED', 'email: that is not an email address', [{ path: 'email', message: 'not an email address' }]);
-  const now = rt.clock.now();
-  const people = await peopleByDigest(rt, keys.bi);
-  if (people.length === 0) return { delivery: Promise.resolve() };
-  const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-  const recent = await rt.database.db.selectFrom('preference_codes').select('id').where('email_hash', '=', keys.hash).where('created_at', '>', hourAgo).execute();
-  if (recent.length >= MAX_CODES_PER_HOUR) return { delivery: Promise.resolve() };
-  const id = newId();
-  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  await writeTx(rt, async (trx) => {
-    await trx
-      .insertInto('preference_codes')
-      .values({ id, email_hash: keys.hash, code_mac: codeMac(rt, id, code), created_at: now.toISOString(), expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(), attempts: 0, used_at: null })
-      .execute();
-    await appendAudit(trx, rt, publicActor('preference-page', ip), [{ action: 'preferences.code-sent', details: { people: people.length } }]);
-  });
-  const org = rt.policy.policy.organisation.name;
-  const delivery = rt.mailer
-    .send({
-      to: email.trim(),
-      subject: `Your code for ${org}'s marketing preferences`,
-      text: `Your code is ${code}\n\nEnter it on the preference page within 15 minutes to see and change how ${org} may contact you.\nIf you did not ask for it, ignore this message.`,
-    })
-    .then(() => undefined);
-  return { delivery };
+  return !!keys && (await peopleByDigest(rt, keys.bi)).length > 0;
 }
 
-/** Step 2: a correct, unexpired code gives a short-lived signed session; anything else the same refusal. */
-export async function verifyPreferenceCode(rt: AppContext, email: string, code: string): Promise<string | undefined> {
+/**
+ * Step 2: a right code (src/kernel/email-codes.ts, purpose "preferences"; mailed only when
+ * knownAddress) gives a short-lived signed session; anything else the same refusal.
+ */
+export async function verifyPreferenceCode(rt: AppContext, email: string, code: string, ip?: string): Promise<string | undefined> {
   const keys = addressKeys(rt, email);
-  if (!keys || !/^\d{6}$/.test(code.trim())) return undefined;
-  const now = rt.clock.now();
-  const nowIso = now.toISOString();
-  return writeTx(rt, async (trx) => {
-    const row = await trx
-      .selectFrom('preference_codes')
-      .selectAll()
-      .where('email_hash', '=', keys.hash)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', nowIso)
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row || row.attempts >= MAX_CODE_ATTEMPTS) return undefined;
-    const given = Buffer.from(codeMac(rt, row.id, code.trim()));
-    const stored = Buffer.from(row.code_mac);
-    if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
-      await trx.updateTable('preference_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).execute();
-      return undefined;
-    }
-    await trx.updateTable('preference_codes').set({ used_at: nowIso }).where('id', '=', row.id).execute();
-    const session: Session = { b: keys.bi, h: keys.hash, x: now.getTime() + SESSION_TTL_MS };
-    return signToken(rt.keyring, 'preferences', session);
-  });
+  if (!keys || !(await spendCode(rt, 'preferences', email, code, ip))) return undefined;
+  const session: Session = { b: keys.bi, h: keys.hash, x: rt.clock.now().getTime() + SESSION_TTL_MS };
+  return signToken(rt.keyring, 'preferences', session);
 }
 
 function readSession(rt: AppContext, token: string): Session | undefined {
