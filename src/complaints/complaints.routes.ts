@@ -16,7 +16,8 @@ import { errorResponses } from '../server/schemas.js';
 import { escapeHtml } from '../shared/html.js';
 import { formatDate } from '../policy/notice.model.js';
 import { submitPublicComplaint } from './complaints.public.js';
-import { acknowledgeComplaint, addStep, closeComplaint, COMPLAINT_CHANNELS, COMPLAINT_STATUSES, getComplaint, LIMITS, linkSubject, listComplaints, logComplaint, OUTCOMES, type ComplaintView } from './complaints.service.js';
+import { OUTCOMES } from './complaints.doc.js';
+import { acknowledgeComplaint, addStep, closeComplaint, COMPLAINT_CHANNELS, COMPLAINT_STATUSES, getComplaint, LIMITS, linkSubject, listComplaints, logComplaint, type ComplaintView } from './complaints.service.js';
 
 const BASE = `${API_PREFIX}/complaints`;
 export const COMPLAINT_PAGES = { start: '/privacy/complaints', code: '/privacy/complaints/code', submit: '/privacy/complaints/submit' } as const;

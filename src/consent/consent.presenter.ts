@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { explain } from './audience.reasons.js';
-import { ALLOW_REASONS, isAllowed, reasonOf, type AudienceResult, type Reason } from './audience.service.js';
+import { ALLOW_REASONS, isAllowed, reasonOf, type Reason } from './audience.rules.js';
+import type { AudienceResult } from './audience.service.js';
 import type { ConsentEntryView, ConsentOverview, ConsentResult, ConsentStateView } from './consent.service.js';
 
 export const stateResponse = z.object({

@@ -9,6 +9,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
 import { StewardError } from '../shared/errors.js';
 import { spendCode } from '../kernel/email-codes.js';
+import { holdersOf, relationshipsOf, subjectStatus } from '../register/subject-lookups.js';
 import { consentStates, objectToDirectMarketing, recordConsent } from './consent.service.js';
 import { readUnsubscribeToken, signToken, verifyToken } from './links.js';
 import type { LinkOutcome } from './renewal.service.js';
@@ -29,9 +30,9 @@ export async function unsubscribeByLink(rt: AppContext, token: string, ip?: stri
   const claim = readUnsubscribeToken(rt.keyring, token);
   if (!claim || !isMarketingChannel(claim.channel)) return { ok: false, reason: 'invalid' };
   const actor = publicActor('unsubscribe-link', ip);
-  const subject = await rt.database.db.selectFrom('subjects').select(['id', 'erased_at']).where('id', '=', claim.subjectId).executeTakeFirst();
+  const subject = await subjectStatus(rt.database.db, claim.subjectId);
   // Erased: the erasure already suppressed every identifier; nothing is left to change.
-  if (!subject || subject.erased_at) return { ok: true, purpose: claim.purpose, channels: [claim.channel] };
+  if (!subject || subject.erased) return { ok: true, purpose: claim.purpose, channels: [claim.channel] };
   try {
     await recordConsent(rt, actor, { subjectId: claim.subjectId, purpose: claim.purpose, channels: [claim.channel], action: 'withdrawn', method: 'unsubscribe-link' });
   } catch (e) {
@@ -63,18 +64,7 @@ function addressKeys(rt: AppContext, email: string): { bi: string; hash: string 
   return bi && hash ? { bi: bi.digest, hash } : undefined;
 }
 
-async function peopleByDigest(rt: AppContext, digest: string): Promise<string[]> {
-  const rows = await rt.database.db
-    .selectFrom('blind_indexes as bi')
-    .innerJoin('subjects as s', 's.id', 'bi.subject_id')
-    .select('bi.subject_id')
-    .where('bi.kind', '=', 'email')
-    .where('bi.digest', '=', digest)
-    .where('s.erased_at', 'is', null)
-    .where('s.restricted', '=', 0)
-    .execute();
-  return [...new Set(rows.map((r) => r.subject_id))];
-}
+const peopleByDigest = (rt: AppContext, digest: string): Promise<string[]> => holdersOf(rt.database.db, 'email', digest);
 
 /** Whether to mail a preference code: only to an address that belongs to someone in the register. */
 export async function knownAddress(rt: AppContext, email: string): Promise<boolean> {
@@ -122,7 +112,7 @@ export async function preferenceChoices(rt: AppContext, sessionToken: string): P
   if (!session) return undefined;
   const people = await peopleByDigest(rt, session.b);
   if (people.length === 0) return [];
-  const relRows = await rt.database.db.selectFrom('subject_relationships').select(['relationship', 'subscriber_type']).where('subject_id', 'in', people).where('ended_at', 'is', null).execute();
+  const relRows = await relationshipsOf(rt.database.db, people, { current: true });
   const rels = new Set(relRows.map((r) => r.relationship));
   const declared = policyIndex(rt.policy).relationships;
   const nowIso = rt.clock.now().toISOString();
@@ -135,7 +125,7 @@ export async function preferenceChoices(rt: AppContext, sessionToken: string): P
     // PECR: an individual subscriber (the default when unknown) needs consent or the soft opt-in for email and SMS.
     const corporate = relRows
       .filter((r) => p.relationships.includes(r.relationship))
-      .every((r) => (r.subscriber_type ?? (declared.get(r.relationship)?.subscriber_types?.length === 1 ? declared.get(r.relationship)!.subscriber_types![0] : 'individual')) === 'corporate');
+      .every((r) => (r.subscriberType ?? (declared.get(r.relationship)?.subscriber_types?.length === 1 ? declared.get(r.relationship)!.subscriber_types![0] : 'individual')) === 'corporate');
     for (const channel of channelsOf(p)) {
       const mine = states.filter((s) => s.purpose === p.id && s.channel === channel);
       const consented = mine.some((s) => s.status === 'active');
@@ -170,8 +160,8 @@ export async function savePreferences(rt: AppContext, sessionToken: string, want
   }
   let changed = 0;
   const rels = new Map<string, Set<string>>();
-  for (const r of await rt.database.db.selectFrom('subject_relationships').select(['subject_id', 'relationship']).where('subject_id', 'in', people).execute()) {
-    rels.set(r.subject_id, (rels.get(r.subject_id) ?? new Set()).add(r.relationship));
+  for (const r of await relationshipsOf(rt.database.db, people)) {
+    rels.set(r.subjectId, (rels.get(r.subjectId) ?? new Set()).add(r.relationship));
   }
   for (const c of current) {
     const want = wanted.has(`${c.purpose}:${c.channel}`);
