@@ -98,7 +98,7 @@ export const complaintRoutes =
     app.get(
       BASE,
       { schema: { summary: 'The complaints register (no personal data), newest first', tags: ['complaints'], security: bearerSecurity, querystring: z.object({ status: z.enum(COMPLAINT_STATUSES).optional() }), response: { 200: z.object({ complaints: z.array(summarySchema) }), ...errorResponses } } },
-      async (req) => ({ complaints: await listComplaints(deps, req.actor, req.query.status ? { status: req.query.status } : {}) }),
+      async (req) => ({ complaints: await listComplaints(deps, req.actor, { status: req.query.status }) }),
     );
     app.get(`${BASE}/:id`, { schema: { summary: 'A complaint, with who made it, steps and letters (audited)', tags: ['complaints'], security: bearerSecurity, params, response: one } }, async (req) =>
       presentComplaint(await getComplaint(deps, req.actor, req.params.id)),

@@ -395,6 +395,6 @@ export async function checkAudience(
     blocked: n - allowed,
     byReason,
     codes,
-    ...(tps ? { tps: Object.values(tps).map((t) => ({ register: t.register, importedAt: t.importedAt, stale: t.stale })) } : {}),
+    tps: tps && Object.values(tps).map((t) => ({ register: t.register, importedAt: t.importedAt, stale: t.stale })),
   };
 }

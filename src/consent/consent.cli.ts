@@ -235,7 +235,7 @@ export function registerConsentCommands(program: Command, io: CliIo): void {
           channels: opts.channel,
           action: opts.action,
           method: opts.method,
-          ...(opts.wording !== undefined ? { wording: opts.wording } : {}),
+          wording: opts.wording,
           ...(opts.at ? { occurredAt: opts.at } : {}),
           ...(opts.source ? { source: opts.source } : {}),
           ...(opts.evidence ? { evidenceRef: opts.evidence } : {}),

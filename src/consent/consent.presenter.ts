@@ -112,7 +112,7 @@ export function presentAudience(r: AudienceResult, recipients: readonly string[]
     channel: r.channel,
     checkedAt: r.checkedAt,
     counts: { recipients: r.recipients, allowed: r.allowed, blocked: r.blocked, byReason: r.byReason as Record<string, number> },
-    ...(r.tps ? { tps: r.tps } : {}),
+    tps: r.tps,
     reasons: (Object.entries(r.byReason) as Array<[Reason, number]>).map(([reason, count]) => ({ reason, allowed: (ALLOW_REASONS as readonly string[]).includes(reason), count, explanation: explain(reason) })),
     results,
   };

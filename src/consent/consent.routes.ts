@@ -80,15 +80,13 @@ export const consentRoutes =
           channels: b.channels,
           action: b.action,
           method: b.method,
-          ...(b.occurredAt ? { occurredAt: b.occurredAt } : {}),
-          ...(b.wording !== undefined ? { wording: b.wording } : {}),
-          ...(b.source ? { source: b.source } : {}),
-          ...(b.evidenceRef !== undefined ? { evidenceRef: b.evidenceRef } : {}),
-          ...(b.birthDate ? { birthDate: b.birthDate } : {}),
-          ...(b.optOutOffered !== undefined ? { optOutOffered: b.optOutOffered } : {}),
-          ...(b.parental
-            ? { parental: { method: b.parental.method, ...(b.parental.wording !== undefined ? { wording: b.parental.wording } : {}), ...(b.parental.evidenceRef !== undefined ? { evidenceRef: b.parental.evidenceRef } : {}) } }
-            : {}),
+          occurredAt: b.occurredAt,
+          wording: b.wording,
+          source: b.source,
+          evidenceRef: b.evidenceRef,
+          birthDate: b.birthDate,
+          optOutOffered: b.optOutOffered,
+          parental: b.parental && { method: b.parental.method, wording: b.parental.wording, evidenceRef: b.parental.evidenceRef },
         });
         return reply.status(201).send(presentConsentResult(result));
       },
@@ -184,9 +182,9 @@ export const consentRoutes =
         return suppress(deps, req.actor, {
           channel: b.channel,
           reason: b.reason,
-          ...(b.identifiers ? { identifiers: b.identifiers } : {}),
-          ...(b.subjectId ? { subjectId: b.subjectId } : {}),
-          ...(b.scope ? { scope: b.scope } : {}),
+          identifiers: b.identifiers,
+          subjectId: b.subjectId,
+          scope: b.scope,
         });
       },
     );
@@ -221,7 +219,7 @@ export const consentRoutes =
       },
       async (req) => {
         const b = req.body;
-        return liftSuppression(deps, req.actor, { identifier: b.identifier, reason: b.reason, ...(b.channel ? { channel: b.channel } : {}), ...(b.scope ? { scope: b.scope } : {}) });
+        return liftSuppression(deps, req.actor, { identifier: b.identifier, reason: b.reason, channel: b.channel, scope: b.scope });
       },
     );
 

@@ -175,7 +175,7 @@ export async function savePreferences(rt: AppContext, sessionToken: string, want
         channels: [c.channel],
         action: want ? 'given' : 'withdrawn',
         method: 'preference-page',
-        ...(want ? { wording: `Ticked on the preference page: "Yes, I would like ${c.name} by ${c.channel}".` } : {}),
+        wording: want ? `Ticked on the preference page: "Yes, I would like ${c.name} by ${c.channel}".` : undefined,
       });
       changed++;
     }

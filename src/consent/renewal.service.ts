@@ -170,7 +170,7 @@ export async function renewByLink(rt: AppContext, token: string, ip?: string): P
       wording: `Renewed by the person through the renewal link: "Yes, keep sending me ${p?.name ?? claim.purpose}".`,
     });
     const expiresAt = r.states[0]?.expiresAt ?? undefined;
-    return { ok: true, purpose: claim.purpose, channels, ...(expiresAt ? { expiresAt } : {}) };
+    return { ok: true, purpose: claim.purpose, channels, expiresAt: expiresAt || undefined };
   } catch (e) {
     if (e instanceof StewardError && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND' || e.code === 'VALIDATION_FAILED')) return { ok: false, reason: 'gone' };
     throw e;

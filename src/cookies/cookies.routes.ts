@@ -128,7 +128,7 @@ export const cookieRoutes =
         const b = req.body;
         const origin = req.headers.origin?.toLowerCase();
         const record = await recordCookieChoice(db, deps.clock, banner, versions, {
-          ...(b.consentId !== undefined ? { consentId: b.consentId } : {}),
+          consentId: b.consentId,
           choices: b.choices,
           method: b.method,
           noticeVersion: b.noticeVersion,

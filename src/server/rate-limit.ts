@@ -132,8 +132,10 @@ export class RateLimiter {
     const pending = (this.#pending.get(k)?.n ?? 0) + 1;
     this.#pending.set(k, { rule, n: pending });
     const known = this.#known.get(k);
-    // Nothing read yet for this key, a flush is due, or its window has ended: add and read now.
-    if (!known || now.getTime() - this.#lastFlush >= rule.batchMs || now.getTime() >= known.windowStart + rule.windowMs) {
+    // Nothing read yet for this key, a flush is due (or the clock went back), or its window has
+    // ended: add and read now.
+    const sinceFlush = now.getTime() - this.#lastFlush;
+    if (!known || sinceFlush >= rule.batchMs || sinceFlush < 0 || now.getTime() >= known.windowStart + rule.windowMs) {
       await this.flush();
       const fresh = this.#known.get(k)!;
       return verdict(rule, fresh.count, fresh.windowStart, now);
