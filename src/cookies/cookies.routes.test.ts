@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
 import { loadConfig } from '../config/config.js';
 import { buildApp } from '../server/app.js';
-import { RateLimiter } from '../server/rate-limit.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { bannerConfig, gzippedSize } from './cookies.banner.js';
@@ -178,36 +177,7 @@ describe.each(dialects)('the cookie banner and consent log over HTTP on %s', (ki
     expect(bad.json().error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('limits choices per address, and instances sharing the database share the limit', async () => {
-    // Two instances on one database. Counting exactly: the shared count is exact.
-    const a = new RateLimiter(rt);
-    const b = new RateLimiter(rt);
-    const exact = { name: 'test-exact', limit: 3, windowMs: 60_000 };
-    const allowed = async (l: RateLimiter, rule: typeof exact, key = 'k') => (await l.hit(rule, key)).allowed;
-    rt.clock.set('2026-03-02T10:00:30Z');
-    expect([await allowed(a, exact), await allowed(b, exact), await allowed(a, exact), await allowed(b, exact)]).toEqual([true, true, true, false]);
-    expect(await allowed(a, exact, 'other')).toBe(true);
-    // The next window starts afresh, in the same row.
-    rt.clock.set('2026-03-02T10:01:30Z');
-    expect(await allowed(b, exact)).toBe(true);
-    expect(await b.peek(exact, 'k')).toBe(1);
-
-    // Batched: an instance counts locally between flushes, and reads the others' hits at the next one.
-    const c = new RateLimiter(rt);
-    const d = new RateLimiter(rt);
-    const batched = { name: 'test-batched', limit: 5, windowMs: 60_000, batchMs: 1000 };
-    rt.clock.set('2026-03-02T10:02:30Z');
-    const fromC = [];
-    for (let i = 0; i < 4; i++) fromC.push(await allowed(c, batched));
-    expect(fromC).toEqual([true, true, true, true]);
-    await c.flush();
-    expect([await allowed(d, batched), await allowed(d, batched)]).toEqual([true, false]);
-    rt.clock.set('2026-03-02T10:02:31Z');
-    expect(await allowed(c, batched)).toBe(false);
-    // Waiting hits are not written until the flush: one row per key whatever the number of hits.
-    await d.flush();
-    expect(await a.peek(batched, 'k')).toBe(7);
-
+  it('limits choices per address (the limiter itself: src/server/rate-limit.test.ts)', async () => {
     let status = 0;
     for (let i = 0; i < 130 && status !== 429; i++) status = (await post(choice({ choices: { analytics: false, marketing: false, statistics: true } }))).statusCode;
     expect(status).toBe(429);

@@ -104,7 +104,11 @@ const verdict = (rule: LimitRule, count: number, windowStart: number, now: Date)
 interface Known {
   count: number;
   windowStart: number;
+  windowMs: number;
 }
+
+/** Keys read from the shared counts from which those whose window has ended are forgotten. */
+const FORGET_AT = 10_000;
 
 /**
  * One instance's view of the shared counts: where hits of batched rules wait for their flush.
@@ -148,17 +152,18 @@ export class RateLimiter {
     while (this.#flushing) await this.#flushing;
     if (this.#pending.size === 0) return;
     const now = this.ctx.clock.now();
-    const batch = [...this.#pending];
+    const batch = [...this.#pending].filter(([, w]) => w.n > 0);
     this.#pending.clear();
     this.#lastFlush = now.getTime();
     this.#flushing = (async () => {
       let hits = 0;
       await this.ctx.database.db.transaction().execute(async (trx) => {
         for (const [key, { rule, n }] of batch) {
-          this.#known.set(key, await add(trx as unknown as LimitsDb, rule, key, n, now));
+          this.#known.set(key, { ...(await add(trx as unknown as LimitsDb, rule, key, n, now)), windowMs: rule.windowMs });
           hits += n;
         }
       });
+      if (this.#known.size >= FORGET_AT) for (const [key, k] of this.#known) if (k.windowStart + k.windowMs <= now.getTime()) this.#known.delete(key);
       await prune(this.ctx, hits, now);
     })();
     try {
