@@ -177,7 +177,7 @@ describe.each(dialects)('the cookie banner and consent log over HTTP on %s', (ki
     expect(bad.json().error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('limits choices per address (the limiter itself: src/server/rate-limit.test.ts)', async () => {
+  it('limits choices per address (the limiter itself: src/kernel/rate-limit.test.ts)', async () => {
     let status = 0;
     for (let i = 0; i < 130 && status !== 429; i++) status = (await post(choice({ choices: { analytics: false, marketing: false, statistics: true } }))).statusCode;
     expect(status).toBe(429);

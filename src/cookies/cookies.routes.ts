@@ -6,7 +6,7 @@
  * visitor's own record (`?download=1` as a file). The consent routes answer CORS (preflight
  * included) for the allowed websites only: the `cookie_origins` setting, or else the origins of the
  * declaration's organisation website and notice address. They are rate-limited per address by
- * the one limiter (src/server/rate-limit.ts: in the database, so instances sharing PostgreSQL share
+ * the one limiter (src/kernel/rate-limit.ts: in the database, so instances sharing PostgreSQL share
  * the limit, counted in batches so that it costs the banner no write per choice) and take small
  * bodies only.
  *

@@ -17,7 +17,7 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { appendAudit } from '../audit/audit.service.js';
 import { writeTx } from '../db/transactions.js';
-import { hit, type LimitRule } from '../server/rate-limit.js';
+import { hit, type LimitRule } from './rate-limit.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { publicActor } from './actors.js';

@@ -16,7 +16,7 @@ import { countIfCardRefusal } from '../promises/card-refusals.js';
 import { isStewardError } from '../shared/errors.js';
 import { formOf, sendHtml } from './html.js';
 import { withinLimit } from './public-pages.js';
-import type { LimitRule } from './rate-limit.js';
+import type { LimitRule } from '../kernel/rate-limit.js';
 
 /** A page to send, with its status. */
 export interface Answer {

@@ -2,13 +2,13 @@
  * What every route without sign-in shares (the preference and unsubscribe pages, the privacy
  * centre's request form and API, the complaint form, the cookie banner's endpoints): the page
  * layout, how form bodies are read, and every public rate limit, in one table, counted by the one
- * limiter (rate-limit.ts) per client address, so instances sharing a database share the limits.
+ * limiter (src/kernel/rate-limit.ts) per client address, so instances sharing a database share the limits.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { StewardError } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
-import { hit, type LimitContext, type LimitRule } from './rate-limit.js';
+import { hit, type LimitContext, type LimitRule } from '../kernel/rate-limit.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,5 +1,5 @@
 /**
- * One rate limiter (src/server/rate-limit.ts): the cookie endpoints' batched counts now live in
+ * One rate limiter (src/kernel/rate-limit.ts): the cookie endpoints' batched counts now live in
  * `rate_limits` with every other limit, so their own table goes. Its rows were counts for the
  * current minute only; the new table starts them afresh.
  */
