@@ -11,7 +11,7 @@ import type { DB } from '../db/database.js';
 import type { Tables } from '../db/tables.js';
 import { preparedQuery } from '../db/prepared.js';
 import { StewardError, notFound } from '../shared/errors.js';
-import { giveBack, hit, type LimitRule } from '../server/rate-limit.js';
+import { giveBack, hit, type LimitRule } from '../kernel/rate-limit.js';
 import { authorise, isRole, mayGrant, ROLES, type Actor, type Role } from './roles.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';

@@ -9,7 +9,7 @@ import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { loadConfig } from '../config/config.js';
 import { buildApp } from '../server/app.js';
-import { hit, peek, type LimitRule } from '../server/rate-limit.js';
+import { hit, peek, type LimitRule } from '../kernel/rate-limit.js';
 import { createUser, LOGIN_LIMITS } from './auth.service.js';
 
 const PASSWORD = 'correct horse battery staple';

@@ -16,11 +16,10 @@ import {
   linkSubject,
   listComplaints,
   logComplaint,
-  OUTCOMES,
   type ComplaintChannel,
   type ComplaintView,
-  type Outcome,
 } from './complaints.service.js';
+import { OUTCOMES, type Outcome } from './complaints.doc.js';
 import { cliActor } from '../kernel/actors.js';
 
 function line(v: ComplaintView): string {

@@ -5,9 +5,7 @@
 import { formatDate } from '../policy/notice.text.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import type { ComplaintsTable } from './complaints.tables.js';
-import type { ComplaintDoc } from './complaints.service.js';
-
-export type ComplaintLetterKind = 'acknowledgement' | 'progress' | 'outcome';
+import type { ComplaintDoc, ComplaintLetterKind } from './complaints.doc.js';
 
 const OUTCOME_WORDS: Record<string, string> = {
   upheld: 'We agree with your complaint.',

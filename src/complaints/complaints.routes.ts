@@ -7,18 +7,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity } from '../auth/auth.http.js';
-import { page } from '../consent/pages.js';
-import { RateLimiter } from '../consent/rate-limit.js';
 import type { AppContext } from '../kernel/context.js';
 import { API_PREFIX } from '../server/api.js';
-import { formOf, sendHtml } from '../server/html.js';
+import { codeFormRoutes } from '../server/code-form.js';
+import { sendHtml } from '../server/html.js';
+import { CODE_FIELD, emailStep, page, PUBLIC_LIMITS, publicForms } from '../server/public-pages.js';
 import { errorResponses } from '../server/schemas.js';
-import { isStewardError } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
 import { formatDate } from '../policy/notice.text.js';
-import { countIfCardRefusal } from '../promises/card-refusals.js';
-import { complaintCode, submitPublicComplaint } from './complaints.public.js';
-import { acknowledgeComplaint, addStep, closeComplaint, COMPLAINT_CHANNELS, COMPLAINT_STATUSES, getComplaint, LIMITS, linkSubject, listComplaints, logComplaint, OUTCOMES, type ComplaintView } from './complaints.service.js';
+import { submitPublicComplaint } from './complaints.public.js';
+import { OUTCOMES } from './complaints.doc.js';
+import { acknowledgeComplaint, addStep, closeComplaint, COMPLAINT_CHANNELS, COMPLAINT_STATUSES, getComplaint, LIMITS, linkSubject, listComplaints, logComplaint, type ComplaintView } from './complaints.service.js';
 
 const BASE = `${API_PREFIX}/complaints`;
 export const COMPLAINT_PAGES = { start: '/privacy/complaints', code: '/privacy/complaints/code', submit: '/privacy/complaints/submit' } as const;
@@ -99,7 +98,7 @@ export const complaintRoutes =
     app.get(
       BASE,
       { schema: { summary: 'The complaints register (no personal data), newest first', tags: ['complaints'], security: bearerSecurity, querystring: z.object({ status: z.enum(COMPLAINT_STATUSES).optional() }), response: { 200: z.object({ complaints: z.array(summarySchema) }), ...errorResponses } } },
-      async (req) => ({ complaints: await listComplaints(deps, req.actor, req.query.status ? { status: req.query.status } : {}) }),
+      async (req) => ({ complaints: await listComplaints(deps, req.actor, { status: req.query.status }) }),
     );
     app.get(`${BASE}/:id`, { schema: { summary: 'A complaint, with who made it, steps and letters (audited)', tags: ['complaints'], security: bearerSecurity, params, response: one } }, async (req) =>
       presentComplaint(await getComplaint(deps, req.actor, req.params.id)),
@@ -124,7 +123,12 @@ export const complaintRoutes =
     );
   };
 
-const FORM_LIMITS = { email: 320, code: 12, name: 200, summary: LIMITS.text };
+const FORM_LIMITS = { email: 320, name: 200, summary: LIMITS.text };
+
+interface Fields {
+  name: string;
+  summary: string;
+}
 
 function startPage(org: string, message?: string): string {
   return page(
@@ -133,17 +137,17 @@ function startPage(org: string, message?: string): string {
     `${message ? `<p><strong>${escapeHtml(message)}</strong></p>` : ''}<p>If you are unhappy with how ${escapeHtml(org)} has used your personal information, tell us here. We will acknowledge your complaint straight away, look into it, keep you informed, and tell you the outcome without undue delay.</p>
 <p>You can also complain to the Information Commissioner's Office (ico.org.uk), but please give us the chance to put things right first.</p>
 <p>First, your email address: we send a code to it, so that we know the complaint comes from you.</p>
-<form method="post" action="${COMPLAINT_PAGES.code}"><label>Email address <input type="email" name="email" required maxlength="${FORM_LIMITS.email}" autocomplete="email"></label><button type="submit">Send me a code</button></form>`,
+${emailStep(COMPLAINT_PAGES.code, FORM_LIMITS.email)}`,
   );
 }
 
-function detailsPage(org: string, email: string, message?: string, kept: { name?: string; summary?: string } = {}): string {
+function detailsPage(org: string, email: string, message?: string, kept: Partial<Fields> = {}): string {
   return page(
     org,
     'Your complaint',
     `<p>${escapeHtml(message ?? 'We have sent a six-digit code to your email address. It works for 15 minutes.')}</p>
 <form method="post" action="${COMPLAINT_PAGES.submit}"><input type="hidden" name="email" value="${escapeHtml(email)}">
-<label>Code <input type="text" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required autocomplete="one-time-code"></label>
+${CODE_FIELD}
 <label>Your name (optional) <input type="text" name="name" maxlength="${FORM_LIMITS.name}" autocomplete="name" value="${escapeHtml(kept.name ?? '')}"></label>
 <label>What happened, and what you would like us to do (no bank or card numbers, please)<br><textarea name="summary" rows="8" cols="50" required maxlength="${FORM_LIMITS.summary}">${escapeHtml(kept.summary ?? '')}</textarea></label>
 <button type="submit">Send my complaint</button></form>`,
@@ -154,51 +158,26 @@ export const complaintPages =
   (deps: AppContext): FastifyPluginAsync =>
   async (app) => {
     const org = deps.policy.policy.organisation.name;
-    const pageLimiter = new RateLimiter(30, 60_000);
-    const codeLimiter = new RateLimiter(10, 60 * 60_000);
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, body));
-    app.addHook('onRequest', async (req, reply) => {
-      if (!pageLimiter.hit(req.ip)) return sendHtml(reply, 429, startPage(org, 'Too many requests from your network: please wait a few minutes and try again.'));
-    });
-    const hidden = { schema: { hide: true } };
-
-    app.get(COMPLAINT_PAGES.start, hidden, async (_req, reply) => sendHtml(reply, 200, startPage(org)));
-
-    app.post(COMPLAINT_PAGES.code, hidden, async (req, reply) => {
-      if (!codeLimiter.hit(req.ip)) return sendHtml(reply, 429, startPage(org, 'Too many codes asked for from your network: please try again in an hour.'));
-      const email = (formOf(req).get('email') ?? '').trim().slice(0, FORM_LIMITS.email);
-      try {
-        const { delivery } = await complaintCode(deps, email, req.ip);
-        // Not awaited: the answer must take as long whatever the address.
-        delivery.catch((e: unknown) => req.log.warn({ err: { type: (e as Error)?.name } }, 'complaint code mail failed'));
-      } catch (e) {
-        if (!isStewardError(e) || e.code !== 'VALIDATION_FAILED') throw e;
-        return sendHtml(reply, 400, startPage(org, 'That is not an email address.'));
-      }
-      return sendHtml(reply, 200, detailsPage(org, email));
-    });
-
-    app.post(COMPLAINT_PAGES.submit, hidden, async (req, reply) => {
-      const form = formOf(req);
-      const email = (form.get('email') ?? '').trim().slice(0, FORM_LIMITS.email);
-      const name = (form.get('name') ?? '').trim().slice(0, FORM_LIMITS.name);
-      const summary = (form.get('summary') ?? '').trim().slice(0, FORM_LIMITS.summary);
-      const kept = { name, summary };
-      if (!summary) return sendHtml(reply, 400, detailsPage(org, email, 'Tell us what your complaint is about.', kept));
-      try {
-        const r = await submitPublicComplaint(deps, { email, code: (form.get('code') ?? '').slice(0, FORM_LIMITS.code), summary, ...(name ? { name } : {}) }, req.ip);
-        if (!r) return sendHtml(reply, 400, detailsPage(org, email, 'That code is not right, or it has expired. Check it, or go back and ask for a new one.', kept));
-        return sendHtml(
-          reply,
-          201,
-          page(org, 'We have your complaint', `<p>Your reference is <strong>${escapeHtml(r.reference)}</strong>. We received your complaint on ${escapeHtml(formatDate(r.receivedOn))} and have emailed you an acknowledgement.</p><p>We will look into it, keep you informed, and tell you the outcome without undue delay.</p>`),
+    publicForms(app, deps, PUBLIC_LIMITS.complaintPages, (reply) => sendHtml(reply, 429, startPage(org, 'Too many requests from your network: please wait a few minutes and try again.')));
+    codeFormRoutes<Fields>(app, deps, {
+      purpose: 'complaint',
+      paths: COMPLAINT_PAGES,
+      codeLimit: PUBLIC_LIMITS.complaintCodes,
+      startPage: (message) => startPage(org, message),
+      codePage: (email, message, kept) => detailsPage(org, email, message, kept),
+      read: (form) => {
+        const fields = { name: (form.get('name') ?? '').trim().slice(0, FORM_LIMITS.name), summary: (form.get('summary') ?? '').trim().slice(0, FORM_LIMITS.summary) };
+        return { fields, problem: fields.summary ? undefined : 'Tell us what your complaint is about.' };
+      },
+      submit: async ({ email, code, fields, ip }) => {
+        const r = await submitPublicComplaint(deps, { email, code, summary: fields.summary, name: fields.name }, ip);
+        return (
+          r && {
+            status: 201,
+            html: page(org, 'We have your complaint', `<p>Your reference is <strong>${escapeHtml(r.reference)}</strong>. We received your complaint on ${escapeHtml(formatDate(r.receivedOn))} and have emailed you an acknowledgement.</p><p>We will look into it, keep you informed, and tell you the outcome without undue delay.</p>`),
+          }
         );
-      } catch (e) {
-        if (!isStewardError(e) || (e.code !== 'VALIDATION_FAILED' && e.code !== 'FORBIDDEN_DATA')) throw e;
-        await countIfCardRefusal(deps.database.db, 'public-form', deps.clock.now(), e);
-        const problem = e.code === 'FORBIDDEN_DATA' ? 'Please take out any bank or card numbers and send it again.' : e.message;
-        return sendHtml(reply, 400, detailsPage(org, email, problem, { ...kept, summary: e.code === 'FORBIDDEN_DATA' ? '' : summary }));
-      }
+      },
+      refused: (fields, cardData) => (cardData ? { ...fields, summary: '' } : fields),
     });
   };

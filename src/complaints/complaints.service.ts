@@ -23,7 +23,8 @@ import { versionInForce } from '../policy/publishing.service.js';
 import { ukToday } from '../requests/requests.clock.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { renderComplaintLetter, type ComplaintLetterKind } from './complaints.letters.js';
+import { OUTCOMES, type Complainant, type ComplaintDoc, type ComplaintLetter, type ComplaintLetterKind, type Outcome } from './complaints.doc.js';
+import { renderComplaintLetter } from './complaints.letters.js';
 import './complaints.tables.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
@@ -31,40 +32,12 @@ import type { AppContext } from '../kernel/context.js';
 export const COMPLAINT_CHANNELS = ['web', 'email', 'phone', 'letter', 'in-person'] as const;
 export type ComplaintChannel = (typeof COMPLAINT_CHANNELS)[number];
 export const COMPLAINT_STATUSES = ['received', 'acknowledged', 'closed'] as const;
-export const OUTCOMES = ['upheld', 'partly-upheld', 'not-upheld', 'withdrawn'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
 
 /** s.164A(3): 30 days beginning with the day of receipt. */
 export const ACK_DAYS = 30;
 export const LIMITS = { text: 5000, name: 200 };
 
 type Row = Tables['complaints'];
-
-export interface Complainant {
-  name?: string;
-  email?: string;
-  phone?: string;
-  address?: string;
-}
-
-export interface ComplaintLetter {
-  kind: ComplaintLetterKind;
-  at: string;
-  subject: string;
-  text: string;
-  sentTo: 'email' | 'post';
-  messageId?: string;
-}
-
-/** Everything personal about a complaint, encrypted as one document. */
-export interface ComplaintDoc {
-  complainant: Complainant;
-  /** What the person complains about, in their words. */
-  summary: string;
-  steps: Array<{ at: string; by: string; text: string; informed: boolean }>;
-  outcome?: { outcome: Outcome; explanation: string; at: string; by: string };
-  letters: ComplaintLetter[];
-}
 
 export interface ComplaintView {
   id: string;

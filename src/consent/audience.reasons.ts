@@ -3,7 +3,7 @@
  * the console shows them, and docs/marketing-reasons.md lists the same sentences (a test keeps
  * them equal), so no one is left with a bare code like "no-consent".
  */
-import type { Reason } from './audience.service.js';
+import type { Reason } from './audience.rules.js';
 
 export const REASON_TEXT: Record<Reason, string> = {
   consent: 'Allowed: the person gave consent for this purpose on this channel, and it is still in force.',

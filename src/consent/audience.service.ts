@@ -6,9 +6,9 @@
  *    from bytes in shared memory on every core (audience-hashing.ts), a big one while this thread
  *    reads the register. The suppression list keeps the same digest beside its own hash, so no
  *    second hash is needed (the suppression hash is computed only for bare-hash entries and TPS);
- *  - the register is read in bulk, aggregated by the database into strings, because moving rows
- *    one by one costs more than the scan. For a big list (profileEntry): one scan of the blind
- *    index left-joined to the consent state for the purpose and channel, each entry carrying its
+ *  - the register is read in bulk (src/register/identifier-scans.ts), aggregated by the database
+ *    into strings, because moving rows one by one costs more than the scan. For a big list: one
+ *    scan of the blind index left-joined to the consent state for the purpose and channel, each entry carrying its
  *    holder's whole profile (consent state, restriction, subscriber type) worked out in SQL, so
  *    this thread only matches digests. SQLite probes the consent state's primary key per entry;
  *    PostgreSQL hash-joins, and did so even with statistics from when the tables were nearly
@@ -19,31 +19,20 @@
  *    place (audience-tables.ts): a string per row is what used to make a million slow;
  *  - the rules run in memory, and one audit entry records the check, with counts only.
  *
- * The rules, in order (PECR regs 21–22, UK GDPR Arts 6, 7, 8, 18, 21):
- *  1. not a valid identifier for the channel                      → blocked
- *  2. on the suppression list for the channel and purpose          → blocked (even when erased)
- *  3. nobody in the register has it                                → blocked: unknown person
- *  4. processing restricted (Art 18)                               → blocked
- *  5. valid consent for the purpose and channel                    → allowed (consent also
- *     overrides TPS registration for calls)
- *  6. consent withdrawn                                            → blocked
- *  7. purpose rests on consent                                     → blocked: lapsed, child
- *     without parental consent, or no consent
- *  5a. the purpose rests on neither consent nor legitimate interests → blocked: no lawful basis
- *  8. otherwise (legitimate interests): the person must be in one of the purpose's relationships;
- *     email/SMS to an individual subscriber needs the soft opt-in; to a corporate subscriber it
- *     may rest on legitimate interests; calls need a fresh TPS (individuals) or CTPS (corporates)
- *     register without the number; post and social rest on legitimate interests.
+ * The rules (audience.rules.ts), for each holder of an address, after the identifier is checked
+ * (invalid → blocked), the suppression list (→ blocked, even when erased) and the register (nobody
+ * has it → blocked: unknown person); several holders of one address: the strongest answer wins.
  */
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
-import type { DialectAdapter } from '../db/adapter.js';
 import { StewardError } from '../shared/errors.js';
-import { marketingPurpose, type ConsentStatus } from './consent.service.js';
+import { marketingPurpose } from './consent.rules.js';
 import type { Tables } from '../db/tables.js';
 import { defaultHashWorkers, hashEmails, HASHED, type EmailHashing } from './audience-hashing.js';
-import { DigestTable, digestWords, IdTable } from './audience-tables.js';
+import { DigestTable, digestWords } from './audience-tables.js';
+import { HolderFacts } from './audience.facts.js';
+import { C, campaignFor, decide, P, REASONS, isAllowed, stronger, type Reason } from './audience.rules.js';
 import { FastHmac } from './fast-hmac.js';
 import { normaliseEmailFast } from './normalise.js';
 import { guessKind, type IdentifierKind, type MarketingChannel } from './suppression.service.js';
@@ -51,33 +40,7 @@ import { tpsFreshness, type TpsRegister } from './tps.service.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
-
-export const ALLOW_REASONS = ['consent', 'soft-opt-in', 'corporate-legitimate-interest', 'legitimate-interest'] as const;
-export const BLOCK_REASONS = [
-  'invalid-identifier',
-  'wrong-identifier-kind',
-  'suppressed',
-  'unknown-person',
-  'restricted',
-  'withdrawn',
-  'lapsed',
-  'child-without-parental-consent',
-  'no-consent',
-  'relationship-not-covered',
-  'tps-registered',
-  'ctps-registered',
-  'tps-stale',
-  'no-lawful-basis',
-] as const;
-export type AllowReason = (typeof ALLOW_REASONS)[number];
-export type BlockReason = (typeof BLOCK_REASONS)[number];
-export type Reason = AllowReason | BlockReason;
-
-/** Reasons by code: codes below ALLOW_COUNT are allowed. */
-export const REASONS: readonly Reason[] = [...ALLOW_REASONS, ...BLOCK_REASONS];
-const ALLOW_COUNT = ALLOW_REASONS.length;
-const code = (r: Reason): number => REASONS.indexOf(r);
-const C = Object.fromEntries(REASONS.map((r) => [r, code(r)])) as Record<Reason, number>;
+import { PROFILED_ENTRY, probeBlindIndexes, relationshipEntries, restrictedSubjectIds, scanBlindIndexes, type ProfileQuery } from '../register/identifier-scans.js';
 
 export const AUDIENCE_LIMITS = { recipients: 2_000_000, identifierChars: 320 };
 
@@ -96,9 +59,6 @@ export interface AudienceResult {
   tps?: { register: TpsRegister; importedAt: string | null; stale: boolean }[];
 }
 
-export const isAllowed = (c: number): boolean => c < ALLOW_COUNT;
-export const reasonOf = (c: number): Reason => REASONS[c]!;
-
 /** Recipients from which an email list is hashed on worker threads too. */
 const WORKER_AT = 100_000;
 
@@ -110,90 +70,6 @@ const SCAN_AT = 20_000;
 
 type Db = Kysely<Tables>;
 
-/**
- * Every blind index of a kind, passed to `each` as strings of entries: "digest subject_id;", or
- * with `profiles` the digest and its holder's profile (profileEntry). One string, or for a
- * register too big for one (V8 strings stop near 512 million characters) ranges of the digest
- * space read through the index, one after another.
- */
-async function scanBlindIndexes(
-  db: Db,
-  adapter: DialectAdapter,
-  field: 'email' | 'phone',
-  scanEntries: number,
-  each: (s: string | null | undefined) => void,
-  profiles?: ProfileQuery,
-): Promise<void> {
-  const entry = profiles ? profileEntry(profiles) : sql<string>`bi.digest || bi.subject_id || ';'`;
-  const query = () =>
-    profiles
-      ? db
-          .selectFrom('blind_indexes as bi')
-          .leftJoin('consent_state as cs', (j) => j.onRef('cs.subject_id', '=', 'bi.subject_id').on('cs.purpose', '=', profiles.purpose).on('cs.channel', '=', profiles.channel))
-          .select(sql<string | null>`string_agg(${entry}, '')`.as('s'))
-      : db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(${entry}, '')`.as('s'));
-  // The exact count of this kind's entries only when a cheap upper bound says it may not fit.
-  const bound = await adapter.rowsAtMost(db, 'blind_indexes');
-  const total =
-    bound <= scanEntries ? bound : Number((await db.selectFrom('blind_indexes').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', field).executeTakeFirstOrThrow()).n);
-  const parts = Math.ceil(total / scanEntries);
-  if (parts <= 1) {
-    // "kind || ''" keeps the planner off the (kind, digest) index: a table scan is faster here.
-    each((await query().where(sql`bi.kind || ''`, '=', field).executeTakeFirst())?.s);
-    return;
-  }
-  for (let p = 0; p < parts; p++) {
-    const lo = Math.floor((p * 65536) / parts);
-    const hi = Math.floor(((p + 1) * 65536) / parts);
-    let q = query().where('bi.kind', '=', field).where('bi.digest', '>=', lo.toString(16).padStart(4, '0'));
-    if (hi < 65536) q = q.where('bi.digest', '<', hi.toString(16).padStart(4, '0'));
-    each((await q.executeTakeFirst())?.s);
-  }
-}
-
-/** What the register scan needs to work out each holder's profile in the database. */
-interface ProfileQuery {
-  purpose: string;
-  channel: string;
-  nowIso: string;
-  /** Without consent as the basis: the purpose's relationships, and those whose people are corporate unless recorded otherwise. */
-  relationships?: { all: readonly string[]; corporateByDefault: readonly string[] };
-}
-
-/** Profile codes (see checkAudience): consent states, flags and subscriber types. */
-const P = { active: 0, lapsed: 1, withdrawn: 2, none: 3, child: 4, soft: 8, restricted: 16, individual: 1, corporate: 2, typeShift: 32 } as const;
-/** Characters per profiled entry: the 64-character digest and the profile plus 100, in 3 digits. */
-const PROFILED_ENTRY = 67;
-
-/**
- * A register entry with its holder's profile worked out by the database, exactly as the rules
- * read the consent state, restriction and subscriber type (statusOf; parseStates and
- * parseRelationships below for the probe path): the digest, then the profile plus 100.
- */
-function profileEntry(q: ProfileQuery) {
-  const lit = (n: number) => sql.lit(n);
-  const type = q.relationships
-    ? sql`(case coalesce((select max(case
-          when substr(sr.subscriber_type, 1, 1) = 'i' then 2
-          when substr(sr.subscriber_type, 1, 1) = 'c' then 1
-          ${q.relationships.corporateByDefault.length > 0 ? sql`when sr.relationship in (${sql.join([...q.relationships.corporateByDefault])}) then 1` : sql``}
-          else 2 end)
-        from subject_relationships sr
-        where sr.subject_id = bi.subject_id and sr.ended_at is null and sr.relationship in (${sql.join([...q.relationships.all])})), 0)
-        when 2 then ${lit(P.individual)} when 1 then ${lit(P.corporate)} else 0 end)`
-    : sql`0`;
-  return sql<string>`bi.digest || cast(100
-    + (case
-        when cs.status = 'withdrawn' then ${lit(P.withdrawn)}
-        when cs.status = 'active' and cs.expires_at is not null and cs.expires_at <> '' and cs.expires_at <= ${q.nowIso} then ${lit(P.lapsed)}
-        when cs.status = 'active' and cs.child = 1 and cs.parental <> 1 then ${lit(P.child)}
-        when cs.status = 'active' then ${lit(P.active)}
-        else ${lit(P.none)} end)
-    + (case when cs.soft_opt_in = 1 then ${lit(P.soft)} else 0 end)
-    + (case when bi.subject_id in (select rs.id from subjects rs where rs.restricted = 1 and rs.erased_at is null) then ${lit(P.restricted)} else 0 end)
-    + ${lit(P.typeShift)} * ${type} as text)`;
-}
-
 /** Consent state entries: status letter, child, parental, soft opt-in, expiry, '|', subject id, ';'. */
 const stateEntries = (db: Db, purpose: string, channel: string) =>
   db
@@ -201,53 +77,6 @@ const stateEntries = (db: Db, purpose: string, channel: string) =>
     .select(sql<string | null>`string_agg(substr(cs.status, 1, 1) || cast(cs.child as text) || cast(cs.parental as text) || cast(cs.soft_opt_in as text) || coalesce(cs.expires_at, '') || '|' || cs.subject_id || ';', '')`.as('s'))
     .where('cs.purpose', '=', purpose)
     .where('cs.channel', '=', channel);
-
-/** Current relationship entries: subscriber type's first letter (or '-'), subject id, ';'. */
-const relationshipEntries = (db: Db, relationship: string) =>
-  db
-    .selectFrom('subject_relationships as sr')
-    .select(sql<string | null>`string_agg(coalesce(substr(sr.subscriber_type, 1, 1), '-') || sr.subject_id || ';', '')`.as('s'))
-    .where('sr.relationship', '=', relationship)
-    .where('sr.ended_at', 'is', null);
-
-const restrictedIds = async (db: Db): Promise<string[]> =>
-  (await db.selectFrom('subjects').select('id').where('restricted', '=', 1).where('erased_at', 'is', null).execute()).map((r) => r.id);
-
-/** s[a, b) <= t, as JavaScript compares strings (UTF-16 code units), without copying. */
-function atMost(s: string, a: number, b: number, t: string): boolean {
-  const n = Math.min(b - a, t.length);
-  for (let k = 0; k < n; k++) {
-    const x = s.charCodeAt(a + k);
-    const y = t.charCodeAt(k);
-    if (x !== y) return x < y;
-  }
-  return b - a <= t.length;
-}
-
-/**
- * Duplicates in the register (two subjects with one address): a do-not-contact answer from any
- * of them wins, then an allowed one, then the weaker "not yet" reasons.
- */
-const RANK: Record<Reason, number> = {
-  suppressed: 0,
-  restricted: 0,
-  withdrawn: 0,
-  'child-without-parental-consent': 1,
-  'tps-registered': 1,
-  'ctps-registered': 1,
-  'tps-stale': 1,
-  'no-lawful-basis': 1,
-  consent: 2,
-  'soft-opt-in': 2,
-  'corporate-legitimate-interest': 2,
-  'legitimate-interest': 2,
-  lapsed: 3,
-  'no-consent': 3,
-  'relationship-not-covered': 4,
-  'unknown-person': 5,
-  'invalid-identifier': 6,
-  'wrong-identifier-kind': 6,
-};
 
 function inChunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -300,12 +129,6 @@ export async function checkAudience(
   const codes = new Uint8Array(n);
   const per = Math.max(100, ctx.database.adapter.maxParameters - 10);
   const onConsent = purpose.lawful_basis === 'consent';
-  // Direct marketing rests on consent or on legitimate interests (Art 6(1)(a), (f) and 6(9)). A
-  // purpose declared with neither allows no one: never a default of legitimate interests.
-  const noBasis = !onConsent && purpose.lawful_basis !== 'legitimate-interests';
-  const STATUS_OF: ConsentStatus[] = ['active', 'lapsed', 'withdrawn', 'none', 'child-without-parental-consent'];
-  // Profile codes: one encoding for this thread and the database (P, used by profileEntry).
-  const { active: ACTIVE, lapsed: LAPSED, withdrawn: WITHDRAWN, none: NONE, child: CHILD, soft: SOFT, individual: INDIVIDUAL, corporate: CORPORATE } = P;
 
   const timings: AudienceResult['timings'] = { hash: 0, people: 0, states: 0, relationships: 0, rules: 0, audit: 0 };
   let mark = performance.now();
@@ -321,84 +144,26 @@ export async function checkAudience(
   const big = n >= workerAt;
   const hashing: EmailHashing | undefined =
     channel === 'email' ? hashEmails(input.recipients, indexer.keyFor('email'), { workers: big ? (tuning.workers ?? defaultHashWorkers()) : 0, maxChars: AUDIENCE_LIMITS.identifierChars }) : undefined;
-  // Facts about people, by subject id: the consent state for this purpose and channel (reduced as
-  // it is read to what it means now, exactly as statusOf does), restriction, and (without consent
-  // as the basis) the subscriber type in the purpose's relationships. One small number each.
-  const facts = new IdTable();
-  // Grown by doubling (starting small, so that every test grows them).
-  let factState = new Uint8Array(16).fill(NONE);
-  let factRestricted = new Uint8Array(16);
-  let factType = new Uint8Array(16);
-  const fact = (s: string, from: number, end: number): number => {
-    const f = facts.add(s, from, end);
-    if (f >= factState.length) {
-      const grow = (a: Uint8Array, fill: number) => {
-        const b = new Uint8Array(a.length * 2).fill(fill);
-        b.set(a);
-        return b;
-      };
-      factState = grow(factState, NONE);
-      factRestricted = grow(factRestricted, 0);
-      factType = grow(factType, 0);
-    }
-    return f;
-  };
-  // Entries: status letter, child, parental, soft opt-in, expiry, '|', subject id, ';'.
-  const parseStates = (s: string | null | undefined) => {
-    if (!s) return;
-    for (let from = 0; from < s.length; ) {
-      const bar = s.indexOf('|', from + 4);
-      const end = s.indexOf(';', bar);
-      if (bar < 0 || end < 0) return;
-      let state: number = NONE;
-      const letter = s.charCodeAt(from);
-      if (letter === 119 /* w */) state = WITHDRAWN;
-      else if (letter === 97 /* a */) {
-        // An expiry at or before now (compared as statusOf compares the strings) has lapsed.
-        state = bar > from + 4 && atMost(s, from + 4, bar, nowIso) ? LAPSED : s.charCodeAt(from + 1) === 49 && s.charCodeAt(from + 2) !== 49 ? CHILD : ACTIVE;
-      }
-      if (s.charCodeAt(from + 3) === 49) state |= SOFT;
-      // fact() first: it may replace the arrays (growing them).
-      const f = fact(s, bar + 1, end);
-      factState[f] = state;
-      from = end + 1;
-    }
-  };
+  // Facts about people, by subject id (small lists: big ones have them worked out by the database).
+  const facts = new HolderFacts(nowIso);
   const declared = policyIndex(ctx.policy).relationships;
-  // Entries: subscriber type's first letter (or '-'), subject id, ';'.
-  const parseRelationships = (rel: string, s: string | null | undefined) => {
-    if (!s) return;
+  const corporateByDefault = (rel: string): boolean => {
     const types = declared.get(rel)?.subscriber_types;
-    // Unknown means individual: PECR's stricter rules apply unless we know it is a company.
-    const fallback = types?.length === 1 && types[0] === 'corporate' ? CORPORATE : INDIVIDUAL;
-    for (let from = 0; from < s.length; ) {
-      const end = s.indexOf(';', from);
-      if (end < 0) return;
-      const f = fact(s, from + 1, end);
-      const c = s.charCodeAt(from);
-      const t = c === 99 /* c */ ? CORPORATE : c === 105 /* i */ ? INDIVIDUAL : fallback;
-      factType[f] = factType[f] === INDIVIDUAL || t === INDIVIDUAL ? INDIVIDUAL : CORPORATE;
-      from = end + 1;
-    }
+    return types?.length === 1 && types[0] === 'corporate';
   };
-  const markRestricted = (ids: readonly string[]) => {
-    for (const id of ids) {
-      const f = fact(id, 0, id.length);
-      factRestricted[f] = 1;
-    }
-  };
-  /** A person's facts as one number below 128 (unknown ids: no consent state, nothing else). */
-  const profileOf = (f: number): number => (f < 0 ? NONE : factState[f]! | (factRestricted[f]! * P.restricted) | (factType[f]! * P.typeShift));
 
   // A big list is matched by scanning the register, each entry with its holder's profile worked
   // out by the database (consent state, restriction, subscriber type), while the workers hash.
   let profiled: string[] | undefined;
   if (hashing && big && n >= scanAt) {
-    const corporateByDefault = purpose.relationships.filter((r) => {
-      const types = declared.get(r)?.subscriber_types;
-      return types?.length === 1 && types[0] === 'corporate';
-    });
-    const query: ProfileQuery = { purpose: purpose.id, channel, nowIso, ...(onConsent ? {} : { relationships: { all: purpose.relationships, corporateByDefault } }) };
+    // Profile codes: one encoding for this thread and the database (P).
+    const query: ProfileQuery = {
+      purpose: purpose.id,
+      channel,
+      nowIso,
+      codes: P,
+      relationships: onConsent ? undefined : { all: purpose.relationships, corporateByDefault: purpose.relationships.filter(corporateByDefault) },
+    };
     const reading = (async () => {
       const parts: string[] = [];
       await scanBlindIndexes(db, ctx.database.adapter, 'email', scanEntries, (part) => void (part && parts.push(part)), query);
@@ -534,29 +299,29 @@ export async function checkAudience(
     } else {
       const digests: string[] = [];
       for (let s = 0; s < slots; s++) if (slotKind[s] === kind && slotCode[s] !== SUPPRESSED) digests.push(table.hexOf(s));
-      for (const chunk of inChunks(digests, per)) parse((await db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(bi.digest || bi.subject_id || ';', '')`.as('s')).where('bi.kind', '=', field).where('bi.digest', 'in', chunk).executeTakeFirst())?.s);
+      for (const chunk of inChunks(digests, per)) parse(await probeBlindIndexes(db, field, chunk));
     }
   }
   const holders = [...new Set(hitIds)];
   // Erased people have no blind index left; restricted ones are few.
-  if (holders.length > 0) markRestricted(await restrictedIds(db));
+  if (holders.length > 0) facts.markRestricted(await restrictedSubjectIds(db));
 
   lap('people');
   // 4. Their consent state for this purpose and channel.
   if (holders.length > 0) {
-    if (holders.length >= scanAt) parseStates((await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s);
-    else for (const chunk of inChunks(holders, per)) parseStates((await stateEntries(db, purpose.id, channel).where('cs.subject_id', 'in', chunk).executeTakeFirst())?.s);
+    if (holders.length >= scanAt) facts.addStates((await stateEntries(db, purpose.id, channel).executeTakeFirst())?.s);
+    else for (const chunk of inChunks(holders, per)) facts.addStates((await stateEntries(db, purpose.id, channel).where('cs.subject_id', 'in', chunk).executeTakeFirst())?.s);
   }
 
   lap('states');
   // 5. Without consent as the basis: who is in the purpose's relationships, and as what subscriber.
   if (!onConsent && holders.length > 0) {
     for (const rel of purpose.relationships) {
-      if (holders.length >= scanAt) parseRelationships(rel, (await relationshipEntries(db, rel).executeTakeFirst())?.s);
-      else for (const chunk of inChunks(holders, per)) parseRelationships(rel, (await relationshipEntries(db, rel).where('sr.subject_id', 'in', chunk).executeTakeFirst())?.s);
+      if (holders.length >= scanAt) facts.addRelationships(await relationshipEntries(db, rel), corporateByDefault(rel));
+      else for (const chunk of inChunks(holders, per)) facts.addRelationships(await relationshipEntries(db, rel, chunk), corporateByDefault(rel));
     }
   }
-  for (let h = 0; h < hitSlots.length; h++) assign(hitSlots[h]!, profileOf(facts.find(hitIds[h]!, 0, hitIds[h]!.length)));
+  for (let h = 0; h < hitSlots.length; h++) assign(hitSlots[h]!, facts.profileOf(hitIds[h]!));
   lap('relationships');
   // 6. TPS/CTPS for calls on legitimate interests (keyed by the suppression hash of the number).
   const tps = channel === 'phone' && !onConsent ? await tpsFreshness(db, now) : undefined;
@@ -574,43 +339,17 @@ export async function checkAudience(
     }
   }
 
-  // 7. The rules, in memory: the answer for one holder of an address.
-  const softOptIn = purpose.soft_opt_in && (channel === 'email' || channel === 'sms');
-  const decide = (profile: number, slot: number): Reason => {
-    if (noBasis) return 'no-lawful-basis';
-    if ((profile & P.restricted) !== 0) return 'restricted';
-    const st = profile & 15;
-    const status = STATUS_OF[st & 7]!;
-    const soft = (st & SOFT) !== 0;
-    if (status === 'active') return 'consent';
-    if (status === 'withdrawn' && !soft) return 'withdrawn';
-    if (onConsent) return status === 'lapsed' ? 'lapsed' : status === 'child-without-parental-consent' ? 'child-without-parental-consent' : status === 'withdrawn' ? 'withdrawn' : 'no-consent';
-    const subscriber = Math.floor(profile / P.typeShift);
-    const type = subscriber === CORPORATE ? 'corporate' : subscriber === INDIVIDUAL ? 'individual' : undefined;
-    if (!type) return 'relationship-not-covered';
-    if (channel === 'email' || channel === 'sms') {
-      if (type === 'corporate') return 'corporate-legitimate-interest';
-      if (softOptIn && soft) return 'soft-opt-in';
-      if (status === 'withdrawn') return 'withdrawn';
-      return status === 'lapsed' ? 'lapsed' : status === 'child-without-parental-consent' ? 'child-without-parental-consent' : 'no-consent';
-    }
-    if (status === 'withdrawn') return 'withdrawn';
-    if (channel === 'phone') {
-      const register: TpsRegister = type === 'corporate' ? 'ctps' : 'tps';
-      if (tps![register].stale) return 'tps-stale';
-      if (onTps.get(suppOf(slot))?.has(register)) return register === 'tps' ? 'tps-registered' : 'ctps-registered';
-    }
-    return type === 'corporate' ? 'corporate-legitimate-interest' : 'legitimate-interest';
-  };
+  // 7. The rules (audience.rules.ts), in memory: the answer for each holder of an address.
+  const campaign = campaignFor(purpose, channel, tps);
+  const decideFor = (profile: number, slot: number): Reason => decide(campaign, profile, (register) => onTps.get(suppOf(slot))?.has(register) ?? false);
   // Without TPS the answer depends on the profile alone: worked out once per profile.
   const memo = new Int16Array(128).fill(-1);
   const codeOf = (profile: number, slot: number): number => {
-    if (tps) return C[decide(profile, slot)];
+    if (tps) return C[decideFor(profile, slot)];
     let c = memo[profile]!;
-    if (c < 0) memo[profile] = c = C[decide(profile, slot)];
+    if (c < 0) memo[profile] = c = C[decideFor(profile, slot)];
     return c;
   };
-  const rankOf = REASONS.map((r) => RANK[r]);
   for (let s = 0; s < slots; s++) {
     if (slotCode[s] === SUPPRESSED) continue;
     const first = slotProfile[s]!;
@@ -621,10 +360,7 @@ export async function checkAudience(
     let best = codeOf(first, s);
     const more = extraProfiles.get(s);
     if (more) {
-      for (const p of more) {
-        const c = codeOf(p, s);
-        if (rankOf[c]! < rankOf[best]!) best = c;
-      }
+      for (const p of more) best = stronger(best, codeOf(p, s));
     }
     slotCode[s] = best;
   }
@@ -639,7 +375,7 @@ export async function checkAudience(
   counts.forEach((c, i) => {
     if (c === 0) return;
     byReason[REASONS[i]!] = c;
-    if (i < ALLOW_COUNT) allowed += c;
+    if (isAllowed(i)) allowed += c;
   });
   lap('rules');
   await writeTx(ctx, (trx) =>
@@ -659,6 +395,6 @@ export async function checkAudience(
     blocked: n - allowed,
     byReason,
     codes,
-    ...(tps ? { tps: Object.values(tps).map((t) => ({ register: t.register, importedAt: t.importedAt, stale: t.stale })) } : {}),
+    tps: tps && Object.values(tps).map((t) => ({ register: t.register, importedAt: t.importedAt, stale: t.stale })),
   };
 }

@@ -10,9 +10,11 @@ import { type CliIo, withRuntime } from '../cli/io.js';
 import { assertCleanText } from '../shared/text.js';
 import { StewardError } from '../shared/errors.js';
 import { explain } from './audience.reasons.js';
-import { checkAudience, isAllowed, reasonOf, type Reason } from './audience.service.js';
+import { isAllowed, reasonOf, type Reason } from './audience.rules.js';
+import { checkAudience } from './audience.service.js';
 import { presentAudience, presentConsentResult, presentOverview } from './consent.presenter.js';
-import { CONSENT_ACTIONS, getConsent, METHODS, objectToDirectMarketing, recordConsent, type ConsentInput } from './consent.service.js';
+import { CONSENT_ACTIONS, METHODS } from './consent.rules.js';
+import { getConsent, objectToDirectMarketing, recordConsent, type ConsentInput } from './consent.service.js';
 import { sendRenewalRequests } from './renewal.service.js';
 import { exportSuppressions, importSuppressions, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS, type SuppressionReason } from './suppression.service.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
@@ -233,7 +235,7 @@ export function registerConsentCommands(program: Command, io: CliIo): void {
           channels: opts.channel,
           action: opts.action,
           method: opts.method,
-          ...(opts.wording !== undefined ? { wording: opts.wording } : {}),
+          wording: opts.wording,
           ...(opts.at ? { occurredAt: opts.at } : {}),
           ...(opts.source ? { source: opts.source } : {}),
           ...(opts.evidence ? { evidenceRef: opts.evidence } : {}),

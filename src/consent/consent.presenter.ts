@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { explain } from './audience.reasons.js';
-import { ALLOW_REASONS, isAllowed, reasonOf, type AudienceResult, type Reason } from './audience.service.js';
+import { ALLOW_REASONS, isAllowed, reasonOf, type Reason } from './audience.rules.js';
+import type { AudienceResult } from './audience.service.js';
 import type { ConsentEntryView, ConsentOverview, ConsentResult, ConsentStateView } from './consent.service.js';
 
 export const stateResponse = z.object({
@@ -111,7 +112,7 @@ export function presentAudience(r: AudienceResult, recipients: readonly string[]
     channel: r.channel,
     checkedAt: r.checkedAt,
     counts: { recipients: r.recipients, allowed: r.allowed, blocked: r.blocked, byReason: r.byReason as Record<string, number> },
-    ...(r.tps ? { tps: r.tps } : {}),
+    tps: r.tps,
     reasons: (Object.entries(r.byReason) as Array<[Reason, number]>).map(([reason, count]) => ({ reason, allowed: (ALLOW_REASONS as readonly string[]).includes(reason), count, explanation: explain(reason) })),
     results,
   };

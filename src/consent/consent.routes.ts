@@ -12,14 +12,16 @@ import { authorise } from '../auth/roles.js';
 import type { AppContext } from '../kernel/context.js';
 import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
+import { codeFormRoutes } from '../server/code-form.js';
 import { formOf, sendHtml } from '../server/html.js';
+import { PUBLIC_LIMITS, publicForms } from '../server/public-pages.js';
 import { AUDIENCE_LIMITS, checkAudience } from './audience.service.js';
 import { presentAudience, presentConsentResult, presentOverview, audienceResponse, consentResultResponse, overviewResponse } from './consent.presenter.js';
-import { CONSENT_ACTIONS, getConsent, LIMITS, METHODS, objectToDirectMarketing, recordConsent } from './consent.service.js';
+import { CONSENT_ACTIONS, LIMITS, METHODS } from './consent.rules.js';
+import { getConsent, objectToDirectMarketing, recordConsent } from './consent.service.js';
 import { PUBLIC_PATHS, readRenewToken, readUnsubscribeToken } from './links.js';
-import { askCode, askEmail, choicesPage, linkProblem, renewConfirm, renewDone, unsubscribeConfirm, unsubscribeDone } from './pages.js';
-import { preferenceChoices, requestPreferenceCode, savePreferences, unsubscribeByLink, verifyPreferenceCode } from './preferences.service.js';
-import { RateLimiter } from './rate-limit.js';
+import { askCode, askEmail, choicesPage, linkProblem, PREFERENCE_PAGES, renewConfirm, renewDone, unsubscribeConfirm, unsubscribeDone } from './pages.js';
+import { knownAddress, preferenceChoices, savePreferences, unsubscribeByLink, verifyPreferenceCode } from './preferences.service.js';
 import { renewByLink, sendRenewalRequests } from './renewal.service.js';
 import { checkSuppression, exportSuppressions, liftSuppression, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS } from './suppression.service.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
@@ -56,9 +58,6 @@ export const consentRoutes =
     const tags = ['consent and marketing'];
     const org = deps.policy.policy.organisation.name;
     const purposeName = (id: string) => policyIndex(deps.policy).purposes.get(id)?.name ?? 'our marketing';
-    // Public pages: generous for people, tight for scripts. Codes cost mail, so fewer.
-    const pageLimiter = new RateLimiter(60, 60_000);
-    const codeLimiter = new RateLimiter(10, 60 * 60_000);
 
     app.post(
       `${API_PREFIX}/subjects/:id/consent`,
@@ -81,15 +80,13 @@ export const consentRoutes =
           channels: b.channels,
           action: b.action,
           method: b.method,
-          ...(b.occurredAt ? { occurredAt: b.occurredAt } : {}),
-          ...(b.wording !== undefined ? { wording: b.wording } : {}),
-          ...(b.source ? { source: b.source } : {}),
-          ...(b.evidenceRef !== undefined ? { evidenceRef: b.evidenceRef } : {}),
-          ...(b.birthDate ? { birthDate: b.birthDate } : {}),
-          ...(b.optOutOffered !== undefined ? { optOutOffered: b.optOutOffered } : {}),
-          ...(b.parental
-            ? { parental: { method: b.parental.method, ...(b.parental.wording !== undefined ? { wording: b.parental.wording } : {}), ...(b.parental.evidenceRef !== undefined ? { evidenceRef: b.parental.evidenceRef } : {}) } }
-            : {}),
+          occurredAt: b.occurredAt,
+          wording: b.wording,
+          source: b.source,
+          evidenceRef: b.evidenceRef,
+          birthDate: b.birthDate,
+          optOutOffered: b.optOutOffered,
+          parental: b.parental && { method: b.parental.method, wording: b.parental.wording, evidenceRef: b.parental.evidenceRef },
         });
         return reply.status(201).send(presentConsentResult(result));
       },
@@ -185,9 +182,9 @@ export const consentRoutes =
         return suppress(deps, req.actor, {
           channel: b.channel,
           reason: b.reason,
-          ...(b.identifiers ? { identifiers: b.identifiers } : {}),
-          ...(b.subjectId ? { subjectId: b.subjectId } : {}),
-          ...(b.scope ? { scope: b.scope } : {}),
+          identifiers: b.identifiers,
+          subjectId: b.subjectId,
+          scope: b.scope,
         });
       },
     );
@@ -222,7 +219,7 @@ export const consentRoutes =
       },
       async (req) => {
         const b = req.body;
-        return liftSuppression(deps, req.actor, { identifier: b.identifier, reason: b.reason, ...(b.channel ? { channel: b.channel } : {}), ...(b.scope ? { scope: b.scope } : {}) });
+        return liftSuppression(deps, req.actor, { identifier: b.identifier, reason: b.reason, channel: b.channel, scope: b.scope });
       },
     );
 
@@ -278,15 +275,8 @@ export const consentRoutes =
 
     // ——— public pages: no sign-in ———
     await app.register(async (pub) => {
-      // Bodies are read as text and parsed here: forms are tiny, and RFC 8058 clients may send
-      // multipart, whose content we do not need (the signed link says everything).
-      pub.removeAllContentTypeParsers();
-      pub.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, body));
-      pub.addHook('onRequest', async (req, reply) => {
-        if (!pageLimiter.hit(req.ip)) {
-          return sendHtml(reply, 429, rateLimited(org));
-        }
-      });
+      // RFC 8058 clients may send multipart, whose content we do not need (the signed link says everything).
+      publicForms(pub, deps, PUBLIC_LIMITS.consentPages, (reply) => sendHtml(reply, 429, rateLimited(org)));
 
       const hidden = { schema: { hide: true } };
       pub.get(PUBLIC_PATHS.unsubscribe, hidden, async (req, reply) => {
@@ -318,28 +308,20 @@ export const consentRoutes =
         return sendHtml(reply, 200, renewDone(org, purposeName(r.purpose), r.expiresAt));
       });
 
-      pub.get(PUBLIC_PATHS.preferences, hidden, async (_req, reply) => sendHtml(reply, 200, askEmail(org)));
-      pub.post(`${PUBLIC_PATHS.preferences}/code`, hidden, async (req, reply) => {
-        if (!codeLimiter.hit(req.ip)) return sendHtml(reply, 429, rateLimited(org));
-        const email = (formOf(req).get('email') ?? '').slice(0, AUDIENCE_LIMITS.identifierChars);
-        try {
-          const { delivery } = await requestPreferenceCode(deps, email, req.ip);
-          // Not awaited: the reply must not take longer for a known address than an unknown one.
-          delivery.catch((e: unknown) => req.log.warn({ err: { type: (e as Error)?.name } }, 'preference code mail failed'));
-        } catch {
-          return sendHtml(reply, 400, askEmail(org, 'That is not an email address.'));
-        }
-        return sendHtml(reply, 200, askCode(org, email));
+      codeFormRoutes(pub, deps, {
+        purpose: 'preferences',
+        paths: PREFERENCE_PAGES,
+        codeLimit: PUBLIC_LIMITS.preferenceCodes,
+        mailIf: (email) => knownAddress(deps, email),
+        startPage: (message) => askEmail(org, message),
+        codePage: (email, message) => askCode(org, email, message),
+        read: () => ({ fields: {} }),
+        submit: async ({ email, code, ip }) => {
+          const session = await verifyPreferenceCode(deps, email, code, ip);
+          return session ? { status: 200, html: choicesPage(org, session, (await preferenceChoices(deps, session)) ?? []) } : undefined;
+        },
       });
-      pub.post(`${PUBLIC_PATHS.preferences}/verify`, hidden, async (req, reply) => {
-        const form = formOf(req);
-        const email = (form.get('email') ?? '').slice(0, AUDIENCE_LIMITS.identifierChars);
-        const session = await verifyPreferenceCode(deps, email, (form.get('code') ?? '').slice(0, 12));
-        if (!session) return sendHtml(reply, 400, askCode(org, email, 'That code is not right, or it has expired. Check it, or ask for a new one.'));
-        const choices = (await preferenceChoices(deps, session)) ?? [];
-        return sendHtml(reply, 200, choicesPage(org, session, choices));
-      });
-      pub.post(`${PUBLIC_PATHS.preferences}/save`, hidden, async (req, reply) => {
+      pub.post(PREFERENCE_PAGES.save, hidden, async (req, reply) => {
         const form = formOf(req);
         const session = (form.get('session') ?? '').slice(0, 2048);
         const wanted = new Set(form.getAll('choice').slice(0, 200));

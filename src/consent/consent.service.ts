@@ -13,88 +13,17 @@ import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
-import type { Purpose } from '../policy/policy.schema.js';
-import { decryptRecord, loadSubjectKey } from '../register/register.service.js';
+import { loadSubjectKey } from '../register/register.service.js';
+import { firstRecordValue, relationshipsOf, subjectStatus } from '../register/subject-lookups.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { ConsentAction, ConsentEventsTable, ConsentStateTable } from './consent.tables.js';
-import { ageOn, parseBirthDate, parsePeriod, shiftByPeriod, type Period } from './period.js';
-import { entriesFor, insertSuppressions, isMarketingChannel, MARKETING_CHANNELS, subjectIdentifiers, type MarketingChannel } from './suppression.service.js';
+import { CONSENT_ACTIONS, checkMethod, consentRules, invalid, LIMITS, marketingPurpose, statusOf, type ConsentStatus, type Method } from './consent.rules.js';
+import { ageOn, parseBirthDate, shiftByPeriod } from './period.js';
+import { entriesFor, insertSuppressions, subjectIdentifiers, type MarketingChannel } from './suppression.service.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
-
-export const CONSENT_ACTIONS = ['given', 'renewed', 'withdrawn', 'parental-consent', 'soft-opt-in'] as const;
-
-/** How something was done. A consent needs a clear positive action: there is no "pre-ticked". */
-export const METHODS = [
-  'form',
-  'ticked-box',
-  'verbal-call',
-  'email',
-  'web',
-  'web-form',
-  'post',
-  'phone',
-  'in-person',
-  'unsubscribe-link',
-  'preference-page',
-  'renewal-link',
-  'import',
-  'sale',
-  'negotiation',
-] as const;
-export type Method = (typeof METHODS)[number];
-
-const METHODS_FOR: Record<ConsentAction, readonly Method[]> = {
-  given: ['form', 'ticked-box', 'verbal-call', 'email', 'web', 'web-form', 'post', 'phone', 'in-person', 'preference-page', 'renewal-link', 'import'],
-  renewed: ['form', 'ticked-box', 'verbal-call', 'email', 'web', 'web-form', 'post', 'phone', 'in-person', 'preference-page', 'renewal-link', 'import'],
-  withdrawn: ['form', 'verbal-call', 'email', 'web', 'web-form', 'post', 'phone', 'in-person', 'unsubscribe-link', 'preference-page', 'import'],
-  'parental-consent': ['form', 'ticked-box', 'verbal-call', 'email', 'web', 'web-form', 'post', 'phone', 'in-person'],
-  // PECR reg 22(3)(a): the details were obtained "in the course of the sale or negotiations for the sale".
-  'soft-opt-in': ['sale', 'negotiation'],
-};
-
-export const LIMITS = { wordingChars: 4000, evidenceChars: 2000, channelsPerCall: 5 };
-
-export interface ConsentRules {
-  validity: Period | undefined;
-  validityText: string | undefined;
-  renewalNotice: Period;
-  renewalNoticeText: string;
-  ageOfDigitalConsent: number;
-}
-
-/** The declaration's consent rules. Without renewal_notice, renewal requests go a month before lapse. */
-export function consentRules(ctx: Pick<AppContext, 'policy'>): ConsentRules {
-  const c = ctx.policy.policy.rights.consent;
-  const renewalNoticeText = c.renewal_notice ?? '1 month';
-  return {
-    validity: c.validity ? parsePeriod(c.validity) : undefined,
-    validityText: c.validity,
-    renewalNotice: parsePeriod(renewalNoticeText) ?? { years: 0, months: 1, days: 0 },
-    renewalNoticeText,
-    ageOfDigitalConsent: ctx.policy.policy.rights.age_of_digital_consent,
-  };
-}
-
-const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
-
-/** A purpose consent can be recorded for: consent is its basis, or it is direct marketing (PECR consent for a channel). */
-export function marketingPurpose(ctx: Pick<AppContext, 'policy'>, purposeId: string, channels: readonly string[], path = 'purpose'): Purpose {
-  const p = policyIndex(ctx.policy as AppContext['policy']).purposes.get(purposeId);
-  if (!p) throw invalid(path, `"${purposeId}" is not a purpose in the declaration`);
-  if (p.lawful_basis !== 'consent' && !p.direct_marketing) {
-    throw invalid(path, `"${purposeId}" rests on ${p.lawful_basis ?? 'no stated basis'} and is not direct marketing: consent is not recorded for it`);
-  }
-  for (const [i, ch] of channels.entries()) {
-    if (!isMarketingChannel(ch)) throw invalid(`channels[${i}]`, `must be one of ${MARKETING_CHANNELS.join(', ')}`);
-    if (p.channels && !(p.channels as readonly string[]).includes(ch)) {
-      throw invalid(`channels[${i}]`, `the declaration says "${purposeId}" uses ${p.channels.join(', ')}, not ${ch}`);
-    }
-  }
-  return p;
-}
 
 export interface ConsentInput {
   subjectId: string;
@@ -136,7 +65,6 @@ export interface ConsentEntryView {
   expiresAt: string | null;
 }
 
-export type ConsentStatus = 'active' | 'lapsed' | 'withdrawn' | 'none' | 'child-without-parental-consent';
 
 export interface ConsentStateView {
   purpose: string;
@@ -149,31 +77,13 @@ export interface ConsentStateView {
   parentalConsent: boolean;
 }
 
-/** What a stored state means now: lapsed once past its expiry, and a child's consent needs a parent's. */
-export function statusOf(s: Pick<ConsentStateTable, 'status' | 'expires_at' | 'child' | 'parental'>, nowIso: string): ConsentStatus {
-  if (s.status === 'withdrawn') return 'withdrawn';
-  if (s.status !== 'active') return 'none';
-  if (s.expires_at !== null && s.expires_at <= nowIso) return 'lapsed';
-  if (s.child === 1 && s.parental !== 1) return 'child-without-parental-consent';
-  return 'active';
-}
-
 const evidenceAad = (eventId: string, subjectId: string): string => aad('consent-evidence', eventId, subjectId);
 export const digestOf = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex').slice(0, 32);
 
 /** The subject's date of birth from a record whose category id says so ('date-of-birth', 'child-date-of-birth' …). */
-async function birthDateOnRecord(trx: Kysely<Tables>, ctx: AppContext, subjectId: string): Promise<string | undefined> {
+function birthDateOnRecord(trx: Kysely<Tables>, ctx: AppContext, subjectId: string): Promise<string | undefined> {
   const cats = [...policyIndex(ctx.policy).categories.keys()].filter((c) => c.includes('date-of-birth'));
-  if (cats.length === 0) return undefined;
-  const rows = await trx.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', cats).where('kind', '=', 'value').orderBy('created_at', 'desc').execute();
-  if (rows.length === 0) return undefined;
-  const dek = await loadSubjectKey(ctx, trx, subjectId);
-  if (!dek) return undefined;
-  for (const r of rows) {
-    const d = parseBirthDate(decryptRecord(dek, r, ctx.policy).value ?? '');
-    if (d) return d;
-  }
-  return undefined;
+  return firstRecordValue(trx, ctx, subjectId, cats, parseBirthDate);
 }
 
 function checkText(value: string | undefined, path: string, max: number): string | undefined {
@@ -182,15 +92,6 @@ function checkText(value: string | undefined, path: string, max: number): string
   if (t === '') return undefined;
   if (t.length > max) throw invalid(path, `is longer than ${max} characters`);
   return t;
-}
-
-function checkMethod(action: ConsentAction, method: string, path: string): Method {
-  const allowed = METHODS_FOR[action];
-  if (!(allowed as readonly string[]).includes(method)) {
-    if (method === 'pre-ticked' || method === 'pre-ticked-box') throw invalid(path, 'a pre-ticked box is not consent: it needs a clear positive action (UK GDPR Art 4(11), recital 32)');
-    throw invalid(path, `for "${action}" use one of ${allowed.join(', ')}`);
-  }
-  return method as Method;
 }
 
 /** Rebuilds the current state of one (subject, purpose, channel) from its whole history. */
@@ -338,10 +239,10 @@ export async function recordConsent(ctx: AppContext, actor: Actor, input: Consen
   const rules = consentRules(ctx);
 
   const work = async (t: Kysely<Tables>): Promise<ConsentResult> => {
-    const subject = await t.selectFrom('subjects').select(['id', 'erased_at']).where('id', '=', input.subjectId).executeTakeFirst();
+    const subject = await subjectStatus(t, input.subjectId);
     if (!subject) throw notFound('subject', input.subjectId);
-    if (subject.erased_at) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
-    const rels = (await t.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', input.subjectId).execute()).map((r) => r.relationship);
+    if (subject.erased) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
+    const rels = (await relationshipsOf(t, [input.subjectId])).map((r) => r.relationship);
     if (!purpose.relationships.some((r) => rels.includes(r))) {
       throw invalid('purpose', `"${purpose.id}" is for ${purpose.relationships.join(', ')}; this person is ${rels.join(', ') || 'in no relationship'}`);
     }
@@ -445,8 +346,7 @@ export async function objectToDirectMarketing(ctx: AppContext, actor: Actor, sub
   const m = checkMethod('withdrawn', method, 'method');
   const nowIso = ctx.clock.now().toISOString();
   const work = async (t: Kysely<Tables>) => {
-    const subject = await t.selectFrom('subjects').select(['id']).where('id', '=', subjectId).executeTakeFirst();
-    if (!subject) throw notFound('subject', subjectId);
+    if (!(await subjectStatus(t, subjectId))) throw notFound('subject', subjectId);
     const active = await t.selectFrom('consent_state').selectAll().where('subject_id', '=', subjectId).where((eb) => eb.or([eb('status', '=', 'active'), eb('soft_opt_in', '=', 1)])).execute();
     const noticeVersion = (await versionInForce(t, ctx.policy)).hash;
     const rows: ConsentEventsTable[] = active.map((s) => ({
@@ -490,8 +390,7 @@ export async function getConsent(ctx: AppContext, actor: Actor, subjectId: strin
   authorise(actor, 'subjects:read');
   const nowIso = ctx.clock.now().toISOString();
   return writeTx(ctx, async (trx) => {
-    const subject = await trx.selectFrom('subjects').select(['id']).where('id', '=', subjectId).executeTakeFirst();
-    if (!subject) throw notFound('subject', subjectId);
+    if (!(await subjectStatus(trx, subjectId))) throw notFound('subject', subjectId);
     const states = await trx.selectFrom('consent_state').selectAll().where('subject_id', '=', subjectId).orderBy('purpose').orderBy('channel').execute();
     const events = await trx.selectFrom('consent_events').selectAll().where('subject_id', '=', subjectId).orderBy('occurred_at').orderBy('id').execute();
     const dek = events.some((e) => e.evidence) ? await loadSubjectKey(ctx, trx, subjectId) : undefined;

@@ -79,16 +79,6 @@ export interface RenewalRequestsTable {
   attempts: number;
 }
 
-export interface PreferenceCodesTable {
-  id: string;
-  email_hash: string;
-  code_mac: string;
-  created_at: string;
-  expires_at: string;
-  attempts: number;
-  used_at: string | null;
-}
-
 declare module '../db/tables.js' {
   interface Tables {
     consent_events: ConsentEventsTable;
@@ -97,6 +87,5 @@ declare module '../db/tables.js' {
     tps_numbers: TpsNumbersTable;
     tps_imports: TpsImportsTable;
     renewal_requests: RenewalRequestsTable;
-    preference_codes: PreferenceCodesTable;
   }
 }

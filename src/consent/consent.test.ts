@@ -6,7 +6,8 @@ import { createSubject, eraseSubject, setRestriction, type RecordInput, type Rel
 import { isStewardError, type StewardError } from '../shared/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { checkAudience, reasonOf } from './audience.service.js';
+import { reasonOf } from './audience.rules.js';
+import { checkAudience } from './audience.service.js';
 import { getConsent, objectToDirectMarketing, recordConsent, type ConsentInput } from './consent.service.js';
 import { normaliseEmail } from '../crypto/blind-index.js';
 import { FastHmac } from './fast-hmac.js';

@@ -14,7 +14,7 @@ import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { REASON_TEXT } from './audience.reasons.js';
-import { REASONS } from './audience.service.js';
+import { REASONS } from './audience.rules.js';
 import { systemActor } from '../kernel/actors.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/consent/no-basis.yaml');

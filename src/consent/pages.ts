@@ -2,25 +2,20 @@
  * The public pages: unsubscribe confirmation, renewal, and the preference page. Plain HTML
  * forms, no script; every value escaped. They name the organisation, never the person.
  */
+import { CODE_FIELD, emailStep, page } from '../server/public-pages.js';
 import { escapeHtml } from '../shared/html.js';
+import { PUBLIC_PATHS } from './links.js';
 import type { PreferenceChoice } from './preferences.service.js';
 
-const channelWords: Record<string, string> = { email: 'Email', phone: 'Phone calls', sms: 'Text messages', post: 'Post', social: 'Social media' };
+/** The preference page: the address, the code (which opens a session), the choices saved. */
+export const PREFERENCE_PAGES = {
+  start: PUBLIC_PATHS.preferences,
+  code: `${PUBLIC_PATHS.preferences}/code`,
+  submit: `${PUBLIC_PATHS.preferences}/verify`,
+  save: `${PUBLIC_PATHS.preferences}/save`,
+} as const;
 
-export function page(org: string, title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · ${escapeHtml(org)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-button{font:inherit;padding:.5rem 1.2rem;border-radius:.3rem;border:1px solid #333;background:#1a4d8f;color:#fff;cursor:pointer}
-input[type=email],input[type=text]{font:inherit;padding:.4rem;width:100%;max-width:22rem}
-fieldset{border:1px solid #ccc;border-radius:.3rem;margin:1rem 0}label{display:block;margin:.3rem 0}
-.note{color:#555;font-size:.9rem}</style></head>
-<body><p class="note">${escapeHtml(org)}</p><h1>${escapeHtml(title)}</h1>
-${body}
-</body></html>`;
-}
+const channelWords: Record<string, string> = { email: 'Email', phone: 'Phone calls', sms: 'Text messages', post: 'Post', social: 'Social media' };
 
 export const unsubscribeConfirm = (org: string, action: string, what: string): string =>
   page(
@@ -72,7 +67,7 @@ export const askEmail = (org: string, message?: string): string =>
     org,
     'Your marketing preferences',
     `${message ? `<p>${escapeHtml(message)}</p>` : ''}<p>Enter your email address. If it is in our records we will send you a code, so that only you can see and change your choices.</p>
-<form method="post" action="/preferences/code"><label>Email address <input type="email" name="email" required maxlength="320" autocomplete="email"></label><button type="submit">Send me a code</button></form>`,
+${emailStep(PREFERENCE_PAGES.code)}`,
   );
 
 export const askCode = (org: string, email: string, message?: string): string =>
@@ -80,8 +75,8 @@ export const askCode = (org: string, email: string, message?: string): string =>
     org,
     'Enter your code',
     `<p>${escapeHtml(message ?? 'If this address is in our records, we have sent a six-digit code to it. It works for 15 minutes.')}</p>
-<form method="post" action="/preferences/verify"><input type="hidden" name="email" value="${escapeHtml(email)}">
-<label>Code <input type="text" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required autocomplete="one-time-code"></label><button type="submit">Continue</button></form>`,
+<form method="post" action="${PREFERENCE_PAGES.submit}"><input type="hidden" name="email" value="${escapeHtml(email)}">
+${CODE_FIELD}<button type="submit">Continue</button></form>`,
   );
 
 export function choicesPage(org: string, session: string, choices: readonly PreferenceChoice[], message?: string): string {
@@ -99,7 +94,7 @@ ${cs.map((c) => `<label><input type="checkbox" name="choice" value="${escapeHtml
     `${message ? `<p><strong>${escapeHtml(message)}</strong></p>` : ''}${
       choices.length === 0 ? '<p>We send you no marketing.</p>' : '<p>Tick how you are happy to hear from us. Clear a box to stop.</p>'
     }
-<form method="post" action="/preferences/save"><input type="hidden" name="session" value="${escapeHtml(session)}">
+<form method="post" action="${PREFERENCE_PAGES.save}"><input type="hidden" name="session" value="${escapeHtml(session)}">
 ${sets}
 <label><input type="checkbox" name="stop-all" value="yes"> Stop all marketing from ${escapeHtml(org)}</label>
 <button type="submit">Save my choices</button></form>`,

@@ -5,11 +5,11 @@
  * asking for a code gets the same reply either way, and a code is only ever mailed to an address
  * we hold.
  */
-import { randomInt, timingSafeEqual } from 'node:crypto';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
 import { StewardError } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { spendCode } from '../kernel/email-codes.js';
+import { holdersOf, relationshipsOf, subjectStatus } from '../register/subject-lookups.js';
 import { consentStates, objectToDirectMarketing, recordConsent } from './consent.service.js';
 import { readUnsubscribeToken, signToken, verifyToken } from './links.js';
 import type { LinkOutcome } from './renewal.service.js';
@@ -20,11 +20,7 @@ import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
 import { publicActor } from '../kernel/actors.js';
 
-export const CODE_TTL_MS = 15 * 60_000;
 export const SESSION_TTL_MS = 30 * 60_000;
-const MAX_CODE_ATTEMPTS = 5;
-const MAX_CODES_PER_HOUR = 5;
-
 
 /**
  * One-click unsubscribe: withdraws the consent for the purpose and channel in the link, and puts
@@ -34,9 +30,9 @@ export async function unsubscribeByLink(rt: AppContext, token: string, ip?: stri
   const claim = readUnsubscribeToken(rt.keyring, token);
   if (!claim || !isMarketingChannel(claim.channel)) return { ok: false, reason: 'invalid' };
   const actor = publicActor('unsubscribe-link', ip);
-  const subject = await rt.database.db.selectFrom('subjects').select(['id', 'erased_at']).where('id', '=', claim.subjectId).executeTakeFirst();
+  const subject = await subjectStatus(rt.database.db, claim.subjectId);
   // Erased: the erasure already suppressed every identifier; nothing is left to change.
-  if (!subject || subject.erased_at) return { ok: true, purpose: claim.purpose, channels: [claim.channel] };
+  if (!subject || subject.erased) return { ok: true, purpose: claim.purpose, channels: [claim.channel] };
   try {
     await recordConsent(rt, actor, { subjectId: claim.subjectId, purpose: claim.purpose, channels: [claim.channel], action: 'withdrawn', method: 'unsubscribe-link' });
   } catch (e) {
@@ -68,81 +64,23 @@ function addressKeys(rt: AppContext, email: string): { bi: string; hash: string 
   return bi && hash ? { bi: bi.digest, hash } : undefined;
 }
 
-async function peopleByDigest(rt: AppContext, digest: string): Promise<string[]> {
-  const rows = await rt.database.db
-    .selectFrom('blind_indexes as bi')
-    .innerJoin('subjects as s', 's.id', 'bi.subject_id')
-    .select('bi.subject_id')
-    .where('bi.kind', '=', 'email')
-    .where('bi.digest', '=', digest)
-    .where('s.erased_at', 'is', null)
-    .where('s.restricted', '=', 0)
-    .execute();
-  return [...new Set(rows.map((r) => r.subject_id))];
-}
+const peopleByDigest = (rt: AppContext, digest: string): Promise<string[]> => holdersOf(rt.database.db, 'email', digest);
 
-const codeMac = (rt: AppContext, id: string, code: string): string => rt.keyring.linkMac('preference-code', `${id}:${code}`);
+/** Whether to mail a preference code: only to an address that belongs to someone in the register. */
+export async function knownAddress(rt: AppContext, email: string): Promise<boolean> {
+  const keys = addressKeys(rt, email);
+  return !!keys && (await peopleByDigest(rt, keys.bi)).length > 0;
+}
 
 /**
- * Step 1: mails a six-digit code if (and only if) the address belongs to someone in the register.
- * The caller answers the same whatever happens here; `delivery` resolves when any mail is sent.
+ * Step 2: a right code (src/kernel/email-codes.ts, purpose "preferences"; mailed only when
+ * knownAddress) gives a short-lived signed session; anything else the same refusal.
  */
-export async function requestPreferenceCode(rt: AppContext, email: string, ip?: string): Promise<{ delivery: Promise<void> }> {
+export async function verifyPreferenceCode(rt: AppContext, email: string, code: string, ip?: string): Promise<string | undefined> {
   const keys = addressKeys(rt, email);
-  if (!keys) throw new StewardError('VALIDATION_FAILED', 'email: that is not an email address', [{ path: 'email', message: 'not an email address' }]);
-  const now = rt.clock.now();
-  const people = await peopleByDigest(rt, keys.bi);
-  if (people.length === 0) return { delivery: Promise.resolve() };
-  const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-  const recent = await rt.database.db.selectFrom('preference_codes').select('id').where('email_hash', '=', keys.hash).where('created_at', '>', hourAgo).execute();
-  if (recent.length >= MAX_CODES_PER_HOUR) return { delivery: Promise.resolve() };
-  const id = newId();
-  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  await writeTx(rt, async (trx) => {
-    await trx
-      .insertInto('preference_codes')
-      .values({ id, email_hash: keys.hash, code_mac: codeMac(rt, id, code), created_at: now.toISOString(), expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(), attempts: 0, used_at: null })
-      .execute();
-    await appendAudit(trx, rt, publicActor('preference-page', ip), [{ action: 'preferences.code-sent', details: { people: people.length } }]);
-  });
-  const org = rt.policy.policy.organisation.name;
-  const delivery = rt.mailer
-    .send({
-      to: email.trim(),
-      subject: `Your code for ${org}'s marketing preferences`,
-      text: `Your code is ${code}\n\nEnter it on the preference page within 15 minutes to see and change how ${org} may contact you.\nIf you did not ask for it, ignore this message.`,
-    })
-    .then(() => undefined);
-  return { delivery };
-}
-
-/** Step 2: a correct, unexpired code gives a short-lived signed session; anything else the same refusal. */
-export async function verifyPreferenceCode(rt: AppContext, email: string, code: string): Promise<string | undefined> {
-  const keys = addressKeys(rt, email);
-  if (!keys || !/^\d{6}$/.test(code.trim())) return undefined;
-  const now = rt.clock.now();
-  const nowIso = now.toISOString();
-  return writeTx(rt, async (trx) => {
-    const row = await trx
-      .selectFrom('preference_codes')
-      .selectAll()
-      .where('email_hash', '=', keys.hash)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', nowIso)
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row || row.attempts >= MAX_CODE_ATTEMPTS) return undefined;
-    const given = Buffer.from(codeMac(rt, row.id, code.trim()));
-    const stored = Buffer.from(row.code_mac);
-    if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
-      await trx.updateTable('preference_codes').set({ attempts: row.attempts + 1 }).where('id', '=', row.id).execute();
-      return undefined;
-    }
-    await trx.updateTable('preference_codes').set({ used_at: nowIso }).where('id', '=', row.id).execute();
-    const session: Session = { b: keys.bi, h: keys.hash, x: now.getTime() + SESSION_TTL_MS };
-    return signToken(rt.keyring, 'preferences', session);
-  });
+  if (!keys || !(await spendCode(rt, 'preferences', email, code, ip))) return undefined;
+  const session: Session = { b: keys.bi, h: keys.hash, x: rt.clock.now().getTime() + SESSION_TTL_MS };
+  return signToken(rt.keyring, 'preferences', session);
 }
 
 function readSession(rt: AppContext, token: string): Session | undefined {
@@ -174,7 +112,7 @@ export async function preferenceChoices(rt: AppContext, sessionToken: string): P
   if (!session) return undefined;
   const people = await peopleByDigest(rt, session.b);
   if (people.length === 0) return [];
-  const relRows = await rt.database.db.selectFrom('subject_relationships').select(['relationship', 'subscriber_type']).where('subject_id', 'in', people).where('ended_at', 'is', null).execute();
+  const relRows = await relationshipsOf(rt.database.db, people, { current: true });
   const rels = new Set(relRows.map((r) => r.relationship));
   const declared = policyIndex(rt.policy).relationships;
   const nowIso = rt.clock.now().toISOString();
@@ -187,7 +125,7 @@ export async function preferenceChoices(rt: AppContext, sessionToken: string): P
     // PECR: an individual subscriber (the default when unknown) needs consent or the soft opt-in for email and SMS.
     const corporate = relRows
       .filter((r) => p.relationships.includes(r.relationship))
-      .every((r) => (r.subscriber_type ?? (declared.get(r.relationship)?.subscriber_types?.length === 1 ? declared.get(r.relationship)!.subscriber_types![0] : 'individual')) === 'corporate');
+      .every((r) => (r.subscriberType ?? (declared.get(r.relationship)?.subscriber_types?.length === 1 ? declared.get(r.relationship)!.subscriber_types![0] : 'individual')) === 'corporate');
     for (const channel of channelsOf(p)) {
       const mine = states.filter((s) => s.purpose === p.id && s.channel === channel);
       const consented = mine.some((s) => s.status === 'active');
@@ -222,8 +160,8 @@ export async function savePreferences(rt: AppContext, sessionToken: string, want
   }
   let changed = 0;
   const rels = new Map<string, Set<string>>();
-  for (const r of await rt.database.db.selectFrom('subject_relationships').select(['subject_id', 'relationship']).where('subject_id', 'in', people).execute()) {
-    rels.set(r.subject_id, (rels.get(r.subject_id) ?? new Set()).add(r.relationship));
+  for (const r of await relationshipsOf(rt.database.db, people)) {
+    rels.set(r.subjectId, (rels.get(r.subjectId) ?? new Set()).add(r.relationship));
   }
   for (const c of current) {
     const want = wanted.has(`${c.purpose}:${c.channel}`);
@@ -237,7 +175,7 @@ export async function savePreferences(rt: AppContext, sessionToken: string, want
         channels: [c.channel],
         action: want ? 'given' : 'withdrawn',
         method: 'preference-page',
-        ...(want ? { wording: `Ticked on the preference page: "Yes, I would like ${c.name} by ${c.channel}".` } : {}),
+        wording: want ? `Ticked on the preference page: "Yes, I would like ${c.name} by ${c.channel}".` : undefined,
       });
       changed++;
     }

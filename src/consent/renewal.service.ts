@@ -15,7 +15,9 @@ import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Job } from '../kernel/scheduler.js';
 import { StewardError } from '../shared/errors.js';
-import { consentRules, recordConsent, statusOf } from './consent.service.js';
+import { consentRules, statusOf } from './consent.rules.js';
+import { recordConsent } from './consent.service.js';
+import { subjectStatus } from '../register/subject-lookups.js';
 import { marketingHeaders, readRenewToken, renewToken, renewUrl } from './links.js';
 import { shiftByPeriod } from './period.js';
 import { isSuppressed, subjectIdentifiers } from './suppression.service.js';
@@ -100,8 +102,8 @@ export async function sendRenewalRequests(rt: AppContext, now: Date = rt.clock.n
         .where('claim', '=', claim)
         .execute();
     try {
-      const subject = await rt.database.db.selectFrom('subjects').select(['restricted', 'erased_at']).where('id', '=', subjectId).executeTakeFirst();
-      const identifiers = subject && !subject.erased_at && !subject.restricted ? await subjectIdentifiers(rt.database.db, rt, subjectId) : [];
+      const subject = await subjectStatus(rt.database.db, subjectId);
+      const identifiers = subject && !subject.erased && !subject.restricted ? await subjectIdentifiers(rt.database.db, rt, subjectId) : [];
       const emails = identifiers.filter((i) => i.kind === 'email');
       // Never contact a suppressed person to ask them to opt back in (PECR; ICO guidance).
       const to: string[] = [];
@@ -168,7 +170,7 @@ export async function renewByLink(rt: AppContext, token: string, ip?: string): P
       wording: `Renewed by the person through the renewal link: "Yes, keep sending me ${p?.name ?? claim.purpose}".`,
     });
     const expiresAt = r.states[0]?.expiresAt ?? undefined;
-    return { ok: true, purpose: claim.purpose, channels, ...(expiresAt ? { expiresAt } : {}) };
+    return { ok: true, purpose: claim.purpose, channels, expiresAt: expiresAt || undefined };
   } catch (e) {
     if (e instanceof StewardError && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND' || e.code === 'VALIDATION_FAILED')) return { ok: false, reason: 'gone' };
     throw e;

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOwner } from '../auth/auth.service.js';
 import { loadConfig } from '../config/config.js';
 import { buildApp } from '../server/app.js';
-import { SharedRateLimiter } from '../server/shared-rate-limit.js';
 import { dialects } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { bannerConfig, gzippedSize } from './cookies.banner.js';
@@ -178,29 +177,7 @@ describe.each(dialects)('the cookie banner and consent log over HTTP on %s', (ki
     expect(bad.json().error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('limits choices per address, and instances sharing the database share the limit', async () => {
-    // Flushing at every hit: the shared count is exact.
-    const a = new SharedRateLimiter(rt.database.db, 'test-scope', 3, 60_000, 0);
-    const b = new SharedRateLimiter(rt.database.db, 'test-scope', 3, 60_000, 0);
-    const now = Date.parse('2026-03-02T10:00:30Z');
-    expect([await a.hit('k', now), await b.hit('k', now), await a.hit('k', now), await b.hit('k', now)]).toEqual([true, true, true, false]);
-    expect(await a.hit('other', now)).toBe(true);
-    // The next window starts afresh, and the old one is cleared away.
-    expect(await b.hit('k', now + 60_000)).toBe(true);
-    const rows = await rt.database.db.selectFrom('rate_limit_windows').select('window_start').where('key', 'like', 'test-scope:%').execute();
-    expect(rows.every((r) => r.window_start === '2026-03-02T10:01:00.000Z')).toBe(true);
-
-    // Batched (the default): an instance counts locally between flushes, and reads the others' hits at the next one.
-    const c = new SharedRateLimiter(rt.database.db, 'batched', 5, 60_000, 1000);
-    const d = new SharedRateLimiter(rt.database.db, 'batched', 5, 60_000, 1000);
-    const t = now + 120_000;
-    const fromC = [];
-    for (let i = 0; i < 4; i++) fromC.push(await c.hit('k', t));
-    expect(fromC).toEqual([true, true, true, true]);
-    await c.flush(t);
-    expect([await d.hit('k', t), await d.hit('k', t)]).toEqual([true, false]);
-    expect(await c.hit('k', t + 1000)).toBe(false);
-
+  it('limits choices per address (the limiter itself: src/kernel/rate-limit.test.ts)', async () => {
     let status = 0;
     for (let i = 0; i < 130 && status !== 429; i++) status = (await post(choice({ choices: { analytics: false, marketing: false, statistics: true } }))).statusCode;
     expect(status).toBe(429);

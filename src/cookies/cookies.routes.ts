@@ -5,8 +5,10 @@
  * `POST /cookies/consent`, a visitor's choice into the log; `GET /cookies/consent/{consentId}`, a
  * visitor's own record (`?download=1` as a file). The consent routes answer CORS (preflight
  * included) for the allowed websites only: the `cookie_origins` setting, or else the origins of the
- * declaration's organisation website and notice address. They are rate-limited per address in
- * the database (so instances sharing PostgreSQL share the limit) and take small bodies only.
+ * declaration's organisation website and notice address. They are rate-limited per address by
+ * the one limiter (src/kernel/rate-limit.ts: in the database, so instances sharing PostgreSQL share
+ * the limit, counted in batches so that it costs the banner no write per choice) and take small
+ * bodies only.
  *
  * Staff: `GET /api/v1/cookies/consents/{consentId}` (audited) and `GET /api/v1/cookies/counts`.
  */
@@ -19,7 +21,7 @@ import type { Policy } from '../policy/policy.schema.js';
 import type { AppContext } from '../kernel/context.js';
 import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
-import { SharedRateLimiter } from '../server/shared-rate-limit.js';
+import { cookieChoiceLimit, enforceLimit, PUBLIC_LIMITS } from '../server/public-pages.js';
 import { StewardError } from '../shared/errors.js';
 import { bannerConfig, bannerScript } from './cookies.banner.js';
 import { consentHistoryResponse, consentRecordResponse, countsResponse, presentCounts, presentHistory, presentRecord } from './cookies.presenter.js';
@@ -63,10 +65,7 @@ export const cookieRoutes =
     const banner = bannerConfig(deps.policy);
     const versions = new NoticeVersions(deps.policy.hash);
     const origins = allowedOrigins(deps.config, deps.policy.policy);
-    // Per address and minute: choices as the setting says (a shared office address carries many
-    // visitors); look-ups of a visitor's own record, which nobody needs often, fewer.
-    const choiceLimiter = new SharedRateLimiter(db, 'cookie-choice', deps.config.cookieRateLimit, 60_000);
-    const lookupLimiter = new SharedRateLimiter(db, 'cookie-lookup', 60, 60_000);
+    const choiceLimit = cookieChoiceLimit(deps.config);
     const scripts = { plain: bannerScript(banner, false), gpc: bannerScript(banner, true) };
     const tags = ['cookies'];
 
@@ -82,12 +81,7 @@ export const cookieRoutes =
       return origin.toLowerCase();
     }
 
-    async function limit(limiter: SharedRateLimiter, req: FastifyRequest): Promise<void> {
-      // A keyed hash of the address: the address itself is never stored.
-      if (!(await limiter.hit(deps.keyring.linkMac('rate-limit-address', req.ip).slice(0, 22)))) {
-        throw new StewardError('RATE_LIMITED', 'too many requests from this address: try again in a minute');
-      }
-    }
+    const tooMany = 'too many requests from this address: try again in a minute';
 
     app.get('/cookies/banner.js', { schema: { hide: true } }, async (req, reply) => {
       const gpc = req.headers['sec-gpc'] === '1';
@@ -130,11 +124,11 @@ export const cookieRoutes =
         },
       },
       async (req, reply) => {
-        await limit(choiceLimiter, req);
+        await enforceLimit(deps, choiceLimit, req, tooMany);
         const b = req.body;
         const origin = req.headers.origin?.toLowerCase();
         const record = await recordCookieChoice(db, deps.clock, banner, versions, {
-          ...(b.consentId !== undefined ? { consentId: b.consentId } : {}),
+          consentId: b.consentId,
           choices: b.choices,
           method: b.method,
           noticeVersion: b.noticeVersion,
@@ -162,7 +156,7 @@ export const cookieRoutes =
         },
       },
       async (req, reply) => {
-        await limit(lookupLimiter, req);
+        await enforceLimit(deps, PUBLIC_LIMITS.cookieLookups, req, tooMany);
         const history = await consentHistory(db, req.params.consentId);
         if (req.query.download === '1') reply.header('content-disposition', 'attachment; filename="cookie-consent-record.json"');
         return presentHistory(req.params.consentId, history);

@@ -12,16 +12,14 @@
  * ("email-control"); anything more is asked for by staff afterwards.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { page } from '../consent/pages.js';
 import { isIsoDate, weekdayName } from '../deadline/plain-date.js';
 import { formatDate } from '../policy/notice.text.js';
-import { countIfCardRefusal } from '../promises/card-refusals.js';
-import { RateLimiter } from '../consent/rate-limit.js';
 import type { AppContext } from '../kernel/context.js';
-import { formOf, sendHtml } from '../server/html.js';
-import { isStewardError } from '../shared/errors.js';
+import { codeFormRoutes } from '../server/code-form.js';
+import { sendHtml } from '../server/html.js';
+import { CODE_FIELD, emailStep, page, PUBLIC_LIMITS, publicForms } from '../server/public-pages.js';
 import { escapeHtml } from '../shared/html.js';
-import { requestCode, submitPublicRequest } from './requests.public.js';
+import { submitPublicRequest } from './requests.public.js';
 import { REQUEST_TYPES, type RequestType } from './requests.store.js';
 
 export const REQUEST_PAGES = { start: '/privacy/requests', code: '/privacy/requests/code', submit: '/privacy/requests/submit' } as const;
@@ -38,7 +36,13 @@ export const REQUEST_TYPE_WORDS: Record<RequestType, string> = {
   'withdraw-consent': 'I withdraw a consent I gave you',
 };
 
-const LIMITS = { email: 320, code: 12, name: 200, details: 5000 };
+const LIMITS = { email: 320, name: 200, details: 5000 };
+
+interface Fields {
+  type: string;
+  name: string;
+  details: string;
+}
 
 /** "2026-04-02" → "Thursday 2 April 2026" (a calendar date: no time zone involved). */
 const ukDate = (iso: string): string => (isIsoDate(iso) ? `${weekdayName(iso)} ${formatDate(iso)}` : iso);
@@ -49,18 +53,18 @@ function startPage(org: string, message?: string): string {
     'Ask about your personal information',
     `${message ? `<p><strong>${escapeHtml(message)}</strong></p>` : ''}<p>You can ask ${escapeHtml(org)} for a copy of the personal information we hold about you, to correct it, to delete it, to stop or limit how we use it, or to stop marketing. It is free, and we answer within one month.</p>
 <p>First, your email address: we send a code to it, so that we know the request comes from you.</p>
-<form method="post" action="${REQUEST_PAGES.code}"><label>Email address <input type="email" name="email" required maxlength="${LIMITS.email}" autocomplete="email"></label><button type="submit">Send me a code</button></form>`,
+${emailStep(REQUEST_PAGES.code, LIMITS.email)}`,
   );
 }
 
-function detailsPage(org: string, email: string, message?: string, kept: { type?: string; name?: string; details?: string } = {}): string {
+function detailsPage(org: string, email: string, message?: string, kept: Partial<Fields> = {}): string {
   const options = REQUEST_TYPES.map((t) => `<label><input type="radio" name="type" value="${t}" required${kept.type === t ? ' checked' : ''}> ${escapeHtml(REQUEST_TYPE_WORDS[t])}</label>`).join('\n');
   return page(
     org,
     'Your request',
     `<p>${escapeHtml(message ?? 'We have sent a six-digit code to your email address. It works for 15 minutes.')}</p>
 <form method="post" action="${REQUEST_PAGES.submit}"><input type="hidden" name="email" value="${escapeHtml(email)}">
-<label>Code <input type="text" name="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required autocomplete="one-time-code"></label>
+${CODE_FIELD}
 <fieldset><legend>What would you like us to do?</legend>
 ${options}</fieldset>
 <label>Your name (optional) <input type="text" name="name" maxlength="${LIMITS.name}" autocomplete="name" value="${escapeHtml(kept.name ?? '')}"></label>
@@ -82,56 +86,25 @@ export const requestPages =
   (deps: AppContext): FastifyPluginAsync =>
   async (app) => {
     const org = deps.policy.policy.organisation.name;
-    // Generous for people, tight for scripts; codes cost mail, so fewer.
-    const pageLimiter = new RateLimiter(30, 60_000);
-    const codeLimiter = new RateLimiter(10, 60 * 60_000);
-    // Forms are tiny: bodies are read as text and parsed here.
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => done(null, body));
-    app.addHook('onRequest', async (req, reply) => {
-      if (!pageLimiter.hit(req.ip)) return sendHtml(reply, 429, startPage(org, 'Too many requests from your network: please wait a few minutes and try again.'));
-    });
-    const hidden = { schema: { hide: true } };
-
-    app.get(REQUEST_PAGES.start, hidden, async (_req, reply) => sendHtml(reply, 200, startPage(org)));
-
-    app.post(REQUEST_PAGES.code, hidden, async (req, reply) => {
-      if (!codeLimiter.hit(req.ip)) return sendHtml(reply, 429, startPage(org, 'Too many codes asked for from your network: please try again in an hour.'));
-      const email = (formOf(req).get('email') ?? '').trim().slice(0, LIMITS.email);
-      try {
-        const { delivery } = await requestCode(deps, email, req.ip);
-        // Not awaited: the answer must take as long whatever the address.
-        delivery.catch((e: unknown) => req.log.warn({ err: { type: (e as Error)?.name } }, 'request code mail failed'));
-      } catch (e) {
-        if (!isStewardError(e) || e.code !== 'VALIDATION_FAILED') throw e;
-        return sendHtml(reply, 400, startPage(org, 'That is not an email address.'));
-      }
-      return sendHtml(reply, 200, detailsPage(org, email));
-    });
-
-    app.post(REQUEST_PAGES.submit, hidden, async (req, reply) => {
-      const form = formOf(req);
-      const email = (form.get('email') ?? '').trim().slice(0, LIMITS.email);
-      const type = form.get('type') ?? '';
-      const name = (form.get('name') ?? '').trim().slice(0, LIMITS.name);
-      const details = (form.get('details') ?? '').trim().slice(0, LIMITS.details);
-      const kept = { type, name, details };
-      if (!(REQUEST_TYPES as readonly string[]).includes(type)) return sendHtml(reply, 400, detailsPage(org, email, 'Choose what you would like us to do.', kept));
-      try {
-        const r = await submitPublicRequest(
-          deps,
-          { email, code: (form.get('code') ?? '').slice(0, LIMITS.code), type: type as RequestType, ...(name ? { name } : {}), ...(details ? { details } : {}) },
-          req.ip,
-        );
-        if (!r) return sendHtml(reply, 400, detailsPage(org, email, 'That code is not right, or it has expired. Check it, or go back and ask for a new one.', kept));
-        return sendHtml(reply, 201, donePage(org, r.reference, r.dueOn));
-      } catch (e) {
-        if (!isStewardError(e) || (e.code !== 'VALIDATION_FAILED' && e.code !== 'FORBIDDEN_DATA')) throw e;
-        await countIfCardRefusal(deps.database.db, 'public-form', deps.clock.now(), e);
-        // The messages name the field and the problem, never the value; the details are not
-        // shown back when they were the problem (they may hold a card number).
-        const problem = e.code === 'FORBIDDEN_DATA' ? 'Please take out any bank or card numbers and send it again.' : e.message;
-        return sendHtml(reply, 400, detailsPage(org, email, problem, { ...kept, details: e.code === 'FORBIDDEN_DATA' ? '' : details }));
-      }
+    publicForms(app, deps, PUBLIC_LIMITS.requestPages, (reply) => sendHtml(reply, 429, startPage(org, 'Too many requests from your network: please wait a few minutes and try again.')));
+    codeFormRoutes<Fields>(app, deps, {
+      purpose: 'request',
+      paths: REQUEST_PAGES,
+      codeLimit: PUBLIC_LIMITS.requestCodes,
+      startPage: (message) => startPage(org, message),
+      codePage: (email, message, kept) => detailsPage(org, email, message, kept),
+      read: (form) => {
+        const fields = {
+          type: form.get('type') ?? '',
+          name: (form.get('name') ?? '').trim().slice(0, LIMITS.name),
+          details: (form.get('details') ?? '').trim().slice(0, LIMITS.details),
+        };
+        return { fields, problem: (REQUEST_TYPES as readonly string[]).includes(fields.type) ? undefined : 'Choose what you would like us to do.' };
+      },
+      submit: async ({ email, code, fields, ip }) => {
+        const r = await submitPublicRequest(deps, { email, code, type: fields.type as RequestType, name: fields.name, details: fields.details }, ip);
+        return r && { status: 201, html: donePage(org, r.reference, r.dueOn) };
+      },
+      refused: (fields, cardData) => (cardData ? { ...fields, details: '' } : fields),
     });
   };

@@ -7,10 +7,11 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerSecurity } from '../auth/auth.http.js';
-import { RateLimiter } from '../consent/rate-limit.js';
+import type { Actor } from '../auth/roles.js';
 import { IDENTITY_EVIDENCE } from '../policy/schema.rights.js';
 import type { AppContext } from '../kernel/context.js';
 import { API_PREFIX } from '../server/api.js';
+import { enforceLimit, PUBLIC_LIMITS } from '../server/public-pages.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { askFee, FEE_REASONS, recordFeeReceived, waiveFee } from './requests.fees.js';
@@ -19,7 +20,8 @@ import { fulfilRequest } from './requests.fulfil.js';
 import { liftRestriction } from './requests.fulfil.corrections.js';
 import { downloadPack } from './requests.pack-links.js';
 import { mayHoldPackLinks, presentRequest, presentSummary, requestResponse, summaryResponse } from './requests.presenter.js';
-import { requestCode, submitPublicRequest } from './requests.public.js';
+import { sendCode } from '../kernel/email-codes.js';
+import { submitPublicRequest } from './requests.public.js';
 import {
   addNote,
   completeTask,
@@ -216,19 +218,14 @@ export const requestRoutes =
     );
 
     // ——— public privacy centre: no sign-in ———
-    const pageLimiter = new RateLimiter(30, 60_000);
-    const codeLimiter = new RateLimiter(10, 60 * 60_000);
-    const limited = () => new StewardError('RATE_LIMITED', 'too many requests from your network: please wait a few minutes and try again');
     const accepted = z.object({ status: z.literal('accepted'), message: z.string() });
 
     app.post(
       `${PUBLIC}/code`,
       { config: { public: true }, schema: { summary: 'Privacy centre, step 1: mail a code to prove control of an email address (same answer for every address)', tags: ['privacy centre'], body: z.strictObject({ email: z.string().max(320) }), response: { 202: accepted, ...errorResponses } } },
       async (req, reply) => {
-        if (!codeLimiter.hit(req.ip)) throw limited();
-        const { delivery } = await requestCode(deps, req.body.email, req.ip);
-        // Not awaited for the answer: the time taken must not tell anything; failures are not the caller's business.
-        delivery.catch(() => undefined);
+        await enforceLimit(deps, PUBLIC_LIMITS.requestApiCodes, req);
+        await sendCode(deps, 'request', req.body.email, { ip: req.ip, log: req.log });
         return reply.status(202).send({ status: 'accepted' as const, message: 'If the address can receive mail, a code is on its way. It is valid for 15 minutes.' });
       },
     );
@@ -243,7 +240,7 @@ export const requestRoutes =
         },
       },
       async (req, reply) => {
-        if (!pageLimiter.hit(req.ip)) throw limited();
+        await enforceLimit(deps, PUBLIC_LIMITS.requestApi, req);
         const r = await submitPublicRequest(deps, req.body, req.ip);
         if (!r) throw new StewardError('VALIDATION_FAILED', 'code: the code is wrong or has expired; ask for a new one', [{ path: 'code', message: 'wrong or expired' }]);
         return reply.status(201).send(r);
@@ -253,7 +250,7 @@ export const requestRoutes =
       `${PUBLIC}/download`,
       { config: { public: true }, schema: { summary: 'Download a released pack by its signed, expiring link', tags: ['privacy centre'], querystring: z.object({ t: z.string().max(200) }), response: { 200: z.any(), ...errorResponses } } },
       async (req, reply) => {
-        if (!pageLimiter.hit(req.ip)) throw limited();
+        await enforceLimit(deps, PUBLIC_LIMITS.requestApi, req);
         const pack = await downloadPack(deps, req.query.t, req.ip);
         if (!pack) throw new StewardError('NOT_FOUND', 'this link is not valid or has expired; ask us for a new one');
         return reply.type('application/zip').header('content-disposition', `attachment; filename="${pack.filename}"`).send(pack.data);

@@ -94,17 +94,6 @@ export interface RequestRemindersTable {
   message_id: string | null;
 }
 
-/** Codes mailed by the public privacy centre to prove control of an email address: only a MAC is kept. */
-export interface RequestCodesTable {
-  id: string;
-  email_hash: string;
-  code_mac: string;
-  created_at: string;
-  expires_at: string;
-  attempts: number;
-  used_at: string | null;
-}
-
 /** A released access or portability pack: a ZIP encrypted under the request key, fetched by a signed link. */
 export interface RequestPacksTable {
   id: string;
@@ -123,7 +112,6 @@ declare module '../db/tables.js' {
     request_events: RequestEventsTable;
     request_tasks: RequestTasksTable;
     request_reminders: RequestRemindersTable;
-    request_codes: RequestCodesTable;
     request_packs: RequestPacksTable;
   }
 }

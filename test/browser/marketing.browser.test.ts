@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REASONS } from '../../src/consent/audience.service.js';
+import { REASONS } from '../../src/consent/audience.rules.js';
 import { browserAvailable } from '../support/browser.js';
 import { expectStatus, noSeriousAxe, signedIn, startConsoleServer, type ConsoleServer } from '../support/console-server.js';
 import { dialects } from '../support/databases.js';
