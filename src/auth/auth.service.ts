@@ -474,7 +474,9 @@ export async function userByUsername(db: DB, username: string): Promise<Pick<Tab
   return db.selectFrom('users').select(['id', 'username', 'role', 'job_roles', 'disabled']).where('username', '=', username.toLowerCase()).executeTakeFirst();
 }
 
-/** Every user's id and username, for naming the actors of audit entries. */
-export async function usernames(db: DB): Promise<Array<{ id: string; username: string }>> {
-  return db.selectFrom('users').select(['id', 'username']).execute();
+/** Users' ids and usernames (every user's, or those of the ids given), for naming who did something. */
+export async function usernames(db: DB, ids?: readonly string[]): Promise<Array<{ id: string; username: string }>> {
+  if (ids && ids.length === 0) return [];
+  const q = db.selectFrom('users').select(['id', 'username']);
+  return (ids ? q.where('id', 'in', [...ids]) : q).execute();
 }

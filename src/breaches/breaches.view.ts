@@ -10,6 +10,7 @@ import { declaredContactPoint } from '../policy/contacts.js';
 import { breachClock, formatUk, type BreachClock } from './breaches.clock.js';
 import { describeEvent, firstIcoReport, foldEvents, type BreachEvent, type BreachFacts, type BreachState, type ContactPoint, type EventData } from './breaches.events.js';
 import type { BreachRow } from './breaches.store.js';
+import { usernames } from '../auth/auth.service.js';
 
 export interface HistoryEntry {
   seq: number;
@@ -92,7 +93,7 @@ async function history(db: Kysely<Tables>, events: readonly BreachEvent[], asOf?
   const shown = events.filter((e) => e.seq === 1 || Date.parse(e.at) <= limit);
   // Who did each step, by name: staff names are not data subjects' data.
   const ids = [...new Set(shown.map((e) => e.actor))];
-  const names = new Map((ids.length ? await db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute() : []).map((u) => [u.id, u.username]));
+  const names = new Map((await usernames(db, ids)).map((u) => [u.id, u.username]));
   return shown.map((e) => ({
     seq: e.seq,
     at: e.at,

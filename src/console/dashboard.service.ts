@@ -8,18 +8,16 @@
  * dashboard costs the same with a million people in the register as with ten. No personal data:
  * references, types, dates and counts only.
  */
-import { sql } from 'kysely';
-import '../breaches/breaches.tables.js';
-import '../consent/consent.tables.js';
-import '../requests/requests.tables.js';
-import '../retention/retention.tables.js';
-import '../kernel/scheduler.js';
+import { breachesAtAGlance } from '../breaches/breaches.glance.js';
+import { consentExpiries } from '../consent/consent.glance.js';
+import { lastJobRun } from '../kernel/scheduler.js';
+import { requestsAtAGlance } from '../requests/requests.glance.js';
+import { holdsDueForReview } from '../retention/holds.glance.js';
 import { can, type Actor } from '../auth/roles.js';
 import { lintPolicy } from '../policy/policy.lint.js';
 import { cardRefusalsSince } from '../promises/card-refusals.js';
 import type { AppContext } from '../kernel/context.js';
 
-const CLOSED_REQUEST = ['completed', 'refused', 'withdrawn'];
 const DAY_MS = 86_400_000;
 const AHEAD_DAYS = 30;
 
@@ -54,90 +52,54 @@ export async function dashboard(ctx: AppContext, actor: Actor): Promise<Dashboar
   const today = day(now);
   const ahead = day(new Date(now.getTime() + AHEAD_DAYS * DAY_MS));
   const yearStart = `${today.slice(0, 4)}-01-01`;
-  const count = sql<number>`count(*)`;
   const promises: Promise_[] = [];
 
   let requests: Dashboard['requests'] = null;
   if (can(actor, 'requests:read')) {
-    const rows = await db
-      .selectFrom('requests')
-      .select(['id', 'reference', 'type', 'status', 'due_on'])
-      .where('status', 'not in', CLOSED_REQUEST)
-      .orderBy('due_on')
-      .orderBy('reference')
-      .limit(50)
-      .execute();
-    const [open] = await db.selectFrom('requests').select(count.as('n')).where('status', 'not in', CLOSED_REQUEST).execute();
-    const [overdue] = await db.selectFrom('requests').select(count.as('n')).where('status', 'not in', CLOSED_REQUEST).where('due_on', '<', today).execute();
+    const r = await requestsAtAGlance(db, today);
     requests = {
-      open: Number(open?.n ?? 0),
-      overdue: Number(overdue?.n ?? 0),
-      list: rows.map((r) => ({ id: r.id, reference: r.reference, type: r.type, status: r.status, dueOn: r.due_on, daysLeft: Math.round((Date.parse(r.due_on) - Date.parse(today)) / DAY_MS) })),
+      open: r.open,
+      overdue: r.overdue,
+      list: r.list.map((x) => ({ ...x, daysLeft: Math.round((Date.parse(x.dueOn) - Date.parse(today)) / DAY_MS) })),
     };
-    // Answered late this year: closed after the due date in force (dates compare as text, YYYY-MM-DD).
-    const [answered] = await db.selectFrom('requests').select(count.as('n')).where('status', '=', 'completed').where('closed_at', '>=', yearStart).execute();
-    const [late] = await db
-      .selectFrom('requests')
-      .select(count.as('n'))
-      .where('status', '=', 'completed')
-      .where('closed_at', '>=', yearStart)
-      .where(sql<boolean>`substr(closed_at, 1, 10) > due_on`)
-      .execute();
-    const lateN = Number(late?.n ?? 0);
     promises.push({
       id: 'requests-on-time',
       promise: 'We answer rights requests within one month (or the extended time we tell you about).',
-      evidence: [`${lateN} of ${Number(answered?.n ?? 0)} requests answered this year were answered late`, `${requests.overdue} open requests are past their due date`],
-      kept: lateN === 0 && requests.overdue === 0,
+      evidence: [`${r.answeredLateThisYear} of ${r.answeredThisYear} requests answered this year were answered late`, `${r.overdue} open requests are past their due date`],
+      kept: r.answeredLateThisYear === 0 && r.overdue === 0,
     });
   }
 
   let breaches: Dashboard['breaches'] = null;
   if (can(actor, 'breaches:read')) {
-    const rows = await db
-      .selectFrom('breaches')
-      .select(['id', 'reference', 'risk', 'ico_state', 'deadline_at'])
-      .where('status', '=', 'open')
-      .orderBy('deadline_at')
-      .limit(50)
-      .execute();
+    const b = await breachesAtAGlance(db, now);
     breaches = {
-      open: rows.length,
-      list: rows.map((b) => ({ id: b.id, reference: b.reference, risk: b.risk, icoState: b.ico_state, deadlineAt: b.deadline_at, hoursLeft: Math.floor((Date.parse(b.deadline_at) - now.getTime()) / 3_600_000) })),
+      open: b.open.length,
+      list: b.open.map((x) => ({ ...x, hoursLeft: Math.floor((Date.parse(x.deadlineAt) - now.getTime()) / 3_600_000) })),
     };
-    // Reported in time: the first report to the ICO recorded before the breach's 72-hour deadline.
-    const reported = await db
-      .selectFrom('breaches')
-      .innerJoin('breach_events', 'breach_events.breach_id', 'breaches.id')
-      .select(['breaches.id', 'breaches.deadline_at', sql<string>`min(breach_events.at)`.as('first_report')])
-      .where('breaches.ico_state', '=', 'reported')
-      .where('breach_events.type', '=', 'ico-reported')
-      .groupBy(['breaches.id', 'breaches.deadline_at'])
-      .execute();
-    const inTime = reported.filter((r) => r.first_report <= r.deadline_at).length;
-    const [missed] = await db.selectFrom('breaches').select(count.as('n')).where('status', '=', 'open').where('ico_state', '=', 'pending').where('deadline_at', '<', now.toISOString()).execute();
-    const missedN = Number(missed?.n ?? 0);
     promises.push({
       id: 'breaches-72h',
       promise: 'We report a personal data breach to the ICO within 72 hours of becoming aware of it, where it must be reported.',
-      evidence: [`${inTime} of ${reported.length} breaches reported to the ICO were reported within 72 hours`, `${missedN} open breaches are past 72 hours without a report or a decision not to report`],
-      kept: inTime === reported.length && missedN === 0,
+      evidence: [
+        `${b.reportedInTime} of ${b.reported} breaches reported to the ICO were reported within 72 hours`,
+        `${b.pastDeadlineUndecided} open breaches are past 72 hours without a report or a decision not to report`,
+      ],
+      kept: b.reportedInTime === b.reported && b.pastDeadlineUndecided === 0,
     });
   }
 
   let holdsToReview: Dashboard['holdsToReview'] = null;
   if (can(actor, 'retention:read')) {
-    const [soon] = await db.selectFrom('legal_holds').select(count.as('n')).where('released_at', 'is', null).where('review_on', '<=', ahead).execute();
-    const [late] = await db.selectFrom('legal_holds').select(count.as('n')).where('released_at', 'is', null).where('review_on', '<', today).execute();
-    holdsToReview = { within30Days: Number(soon?.n ?? 0), overdue: Number(late?.n ?? 0) };
-    const run = await db.selectFrom('job_runs').select(['last_run_at', 'last_status']).where('name', '=', 'retention').executeTakeFirst();
-    const recent = run?.last_run_at ? now.getTime() - Date.parse(run.last_run_at) <= 25 * 3_600_000 : false;
-    const ok = run?.last_status ? !run.last_status.startsWith('failed') : false;
+    const holds = await holdsDueForReview(db, today, ahead);
+    holdsToReview = { within30Days: holds.within, overdue: holds.overdue };
+    const run = await lastJobRun(db, 'retention');
+    const recent = run ? now.getTime() - Date.parse(run.at) <= 25 * 3_600_000 : false;
+    const ok = run?.status ? !run.status.startsWith('failed') : false;
     promises.push({
       id: 'retention',
       promise: 'We keep personal data only as long as the notice says, then delete or anonymise it.',
       evidence: [
-        run?.last_run_at ? `the last retention run was at ${run.last_run_at.slice(0, 16).replace('T', ' ')} UTC: ${run.last_status ?? 'no outcome recorded'}` : 'retention has not run yet',
+        run ? `the last retention run was at ${run.at.slice(0, 16).replace('T', ' ')} UTC: ${run.status ?? 'no outcome recorded'}` : 'retention has not run yet',
         recent && ok ? 'records past their end date: none left after the last run' : 'records past their end date are not known to be gone: retention has not succeeded in the last day',
       ],
       kept: recent && ok,
@@ -146,21 +108,13 @@ export async function dashboard(ctx: AppContext, actor: Actor): Promise<Dashboar
 
   let consentRenewals: Dashboard['consentRenewals'] = null;
   if (can(actor, 'marketing:check')) {
-    const [due] = await db
-      .selectFrom('consent_state')
-      .select(count.as('n'))
-      .where('status', '=', 'active')
-      .where('expires_at', '>=', now.toISOString())
-      .where('expires_at', '<=', `${ahead}T23:59:59.999Z`)
-      .execute();
-    consentRenewals = { within30Days: Number(due?.n ?? 0) };
-    const [lapsed] = await db.selectFrom('consent_state').select(count.as('n')).where('status', '=', 'active').where('expires_at', '<', now.toISOString()).execute();
-    const lapsedN = Number(lapsed?.n ?? 0);
+    const c = await consentExpiries(db, now, ahead);
+    consentRenewals = { within30Days: c.expiringSoon };
     promises.push({
       id: 'marketing-consent',
       promise: 'We send marketing only to people who have agreed to it, and stop when they say so.',
-      evidence: [`${lapsedN} consents are past their expiry but still marked active (the audience check refuses them)`, 'every send is checked against consent, the suppression list and the TPS registers (audience check)'],
-      kept: lapsedN === 0,
+      evidence: [`${c.lapsedButActive} consents are past their expiry but still marked active (the audience check refuses them)`, 'every send is checked against consent, the suppression list and the TPS registers (audience check)'],
+      kept: c.lapsedButActive === 0,
     });
   }
 

@@ -127,3 +127,9 @@ export async function recordJobRun(db: DB, name: string, at: Date, status: strin
     .onConflict((oc) => oc.column('name').doUpdateSet({ last_run_at: iso, last_status: status }))
     .execute();
 }
+
+/** When a job last ran here and how it ended, if it ever ran. */
+export async function lastJobRun(db: DB, name: string): Promise<{ at: string; status: string | null } | undefined> {
+  const row = await db.selectFrom('job_runs').select(['last_run_at', 'last_status']).where('name', '=', name).executeTakeFirst();
+  return row?.last_run_at ? { at: row.last_run_at, status: row.last_status } : undefined;
+}
