@@ -16,7 +16,7 @@ import { assertNoCardData } from '../crypto/card-detect.js';
 import { aad, decryptText, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
 import type { Policy, Recipient } from '../policy/policy.schema.js';
-import { loadSubjectKey } from '../register/register.service.js';
+import { loadSubjectKey } from '../register/register.repository.js';
 import { newId } from '../shared/ids.js';
 import { StewardError, notFound } from '../shared/errors.js';
 import './accountability.tables.js';

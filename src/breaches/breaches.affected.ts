@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { indexFields } from '../register/register.service.js';
+import { indexFields } from '../register/record.prepare.js';
 import { StewardError } from '../shared/errors.js';
 import { parseInstant } from './breaches.clock.js';
 import { LIMITS, timeText, type AffectedCounts, type SelectionCriteria } from './breaches.events.js';

@@ -15,7 +15,7 @@ import { assertNoCardData } from '../crypto/card-detect.js';
 import type { Tables } from '../db/tables.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Contact } from '../policy/policy.schema.js';
-import { ciphertextDigest } from '../register/register.service.js';
+import { ciphertextDigest } from '../register/record.codec.js';
 import { StewardError } from '../shared/errors.js';
 import { breachClock, formatUk, parseInstant, type BreachClock } from './breaches.clock.js';
 import {

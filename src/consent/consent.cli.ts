@@ -14,7 +14,8 @@ import { checkAudience, isAllowed, reasonOf, type Reason } from './audience.serv
 import { presentAudience, presentConsentResult, presentOverview } from './consent.presenter.js';
 import { CONSENT_ACTIONS, getConsent, METHODS, objectToDirectMarketing, recordConsent, type ConsentInput } from './consent.service.js';
 import { sendRenewalRequests } from './renewal.service.js';
-import { exportSuppressions, importSuppressions, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS, type SuppressionReason } from './suppression.service.js';
+import { exportSuppressions, MARKETING_CHANNELS, SUPPRESSION_REASONS, type SuppressionReason } from './suppression.service.js';
+import { importSuppressions, suppress } from './suppression.add.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
 import { cliActor } from '../kernel/actors.js';
 

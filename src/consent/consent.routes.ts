@@ -21,7 +21,8 @@ import { askCode, askEmail, choicesPage, linkProblem, renewConfirm, renewDone, u
 import { preferenceChoices, requestPreferenceCode, savePreferences, unsubscribeByLink, verifyPreferenceCode } from './preferences.service.js';
 import { RateLimiter } from './rate-limit.js';
 import { renewByLink, sendRenewalRequests } from './renewal.service.js';
-import { checkSuppression, exportSuppressions, liftSuppression, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS } from './suppression.service.js';
+import { checkSuppression, exportSuppressions, liftSuppression, MARKETING_CHANNELS, SUPPRESSION_REASONS } from './suppression.service.js';
+import { suppress } from './suppression.add.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
 import { policyIndex } from '../policy/policy.index.js';
 

@@ -24,7 +24,11 @@ import { isStewardError, StewardError, type ErrorCode } from '../shared/errors.j
 import { categoryFields, checkFieldValue, matchColumns, resolveFieldRef, type FieldDef, type FieldRef } from './fields.js';
 import '../consent/consent.tables.js';
 import { normaliseEmail, normalisePhone } from '../crypto/blind-index.js';
-import { addRecordsIn, buildSubjectRows, decryptRecord, LIMITS, loadSubjectKey, updateRecordIn, insertSubjectRows, prepareRecord, validateRelationships, type SubjectRows } from './register.service.js';
+import { addRecordsIn, updateRecordIn } from './register.service.js';
+import { buildSubjectRows, type SubjectRows } from './register.rows.js';
+import { decryptRecord } from './record.codec.js';
+import { LIMITS, prepareRecord, validateRelationships } from './record.prepare.js';
+import { loadSubjectKey, insertSubjectRows } from './register.repository.js';
 import { defaultPurposes } from '../promises/promises.purposes.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { readTx, writeTx } from '../db/transactions.js';

@@ -11,20 +11,9 @@ import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { presentRecord, presentSubject, presentSummary, recordResponse, subjectResponse, summaryResponse } from './register.presenter.js';
-import {
-  addRecords,
-  createSubject,
-  deleteRecord,
-  eraseSubject,
-  findSubjects,
-  getRecord,
-  getSubject,
-  LIMITS,
-  listSubjects,
-  setRestriction,
-  updateRecord,
-  type RecordInput,
-} from './register.service.js';
+import { addRecords, createSubject, deleteRecord, eraseSubject, setRestriction, updateRecord } from './register.service.js';
+import { findSubjects, getRecord, getSubject, listSubjects } from './register.read.js';
+import { LIMITS, type RecordInput } from './record.prepare.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(64);
 const purposeQuery = z.object({ purpose: z.string().max(64).optional() });

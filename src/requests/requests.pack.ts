@@ -7,7 +7,7 @@
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { citeNotice, type NoticeCitation } from './requests.store.js';
 import { lawfulBasisLabel, RECIPIENT_KIND_TEXT, retentionText, RIGHT_LABEL, rightsForPurpose, SOURCE_KIND_TEXT, type RightKey } from '../policy/notice.model.js';
-import type { RecordView } from '../register/register.service.js';
+import type { RecordView } from '../register/record.codec.js';
 import { escapeHtml } from '../shared/html.js';
 import type { PackFile } from './requests.zip.js';
 

@@ -9,7 +9,8 @@
  * refuses the preview the same way.
  */
 import { authorise, type Actor } from '../auth/roles.js';
-import { getSubject, RIGHTS_REQUEST_PURPOSE } from '../register/register.service.js';
+import { getSubject } from '../register/register.read.js';
+import { RIGHTS_REQUEST_PURPOSE } from '../register/register.access.js';
 import { StewardError } from '../shared/errors.js';
 import { ukToday } from './requests.clock.js';
 import { fulfilRequest, PACK_TTL_DAYS, type FulfilInput } from './requests.fulfil.js';

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSubject, type RecordInput } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { type RecordInput } from '../register/record.prepare.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { noConditions, type RetentionConditions } from './conditions.js';

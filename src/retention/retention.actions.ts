@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import { categoryFields, SINGLE_FIELD, type FieldDef } from '../register/fields.js';
-import { decryptRecord } from '../register/register.service.js';
+import { decryptRecord } from '../register/record.codec.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 
 /** Fields an anonymised statistic may keep: not identifiers, and not of a type that names or reaches a person. */

@@ -6,7 +6,8 @@
 import type { Actor } from '../auth/roles.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 import { categoryFields, type FieldDef } from '../register/fields.js';
-import { createSubject, type RecordInput } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { type RecordInput } from '../register/record.prepare.js';
 import type { AppContext } from '../kernel/context.js';
 
 const FIRST = ['Alex', 'Sam', 'Priya', 'Jordan', 'Morgan', 'Chris', 'Fatima', 'Owen', 'Niamh', 'Tom', 'Aisha', 'Ewan'];

@@ -25,6 +25,7 @@ import * as m20261202_1701_cookie_consents from './20261202_1701_cookie_consents
 import * as m20261202_1901_disclosures from './20261202_1901_disclosures.js';
 import * as m20261203_1301_record_fields from './20261203_1301_record_fields.js';
 import * as m20261203_1402_card_refusals from './20261203_1402_card_refusals.js';
+import * as m20261204_1101_record_purposes from './20261204_1101_record_purposes.js';
 
 export interface StewardMigration {
   up(db: Kysely<any>, adapter: DialectAdapter): Promise<void>;
@@ -49,6 +50,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, StewardMigration]> = [
   ['20261202_1901_disclosures', m20261202_1901_disclosures],
   ['20261203_1301_record_fields', m20261203_1301_record_fields],
   ['20261203_1402_card_refusals', m20261203_1402_card_refusals],
+  ['20261204_1101_record_purposes', m20261204_1101_record_purposes],
 ];
 
 export const migrationNames = (): string[] => MIGRATIONS.map(([name]) => name);
