@@ -73,6 +73,15 @@ const recordAad = (recordId: string, subjectId: string, category: string): strin
 export const encodePurposes = (purposes: readonly HeldPurpose[]): string => JSON.stringify(purposes.map((p) => ({ purpose: p.purpose, basis: p.basis })));
 export const parsePurposes = (json: string): HeldPurpose[] => JSON.parse(json) as HeldPurpose[];
 
+/** The purposes column read leniently: an early register stored bare purpose ids, read with no basis. */
+export function heldPurposes(json: string): HeldPurpose[] {
+  const v = JSON.parse(json) as unknown;
+  if (!Array.isArray(v)) return [];
+  return v
+    .map((x): HeldPurpose => (typeof x === 'string' ? { purpose: x, basis: null } : { purpose: String((x as { purpose?: unknown })?.purpose ?? ''), basis: ((x as { basis?: unknown })?.basis as string | null | undefined) ?? null }))
+    .filter((p) => p.purpose !== '');
+}
+
 /** Encrypts a record's plaintext under its subject's key, bound to its row. */
 export const sealRecord = (dek: Buffer, recordId: string, subjectId: string, category: string, plaintext: Buffer): Buffer => encrypt(dek, plaintext, recordAad(recordId, subjectId, category));
 

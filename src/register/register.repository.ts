@@ -14,7 +14,7 @@ import type { Tables } from '../db/tables.js';
 import { preparedQuery } from '../db/prepared.js';
 import { recordErasures, type ErasureReason } from '../backup/erasure-ledger.js';
 import { notFound } from '../shared/errors.js';
-import { parsePurposes, type HeldPurpose } from './record.codec.js';
+import { heldPurposes, type HeldPurpose } from './record.codec.js';
 
 /** Ids per statement: well under both databases' bound-parameter limits. */
 export const ID_CHUNK = 5000;
@@ -150,6 +150,36 @@ export async function liveSubjectIdsPage(db: Kysely<Tables>, opts: { after?: str
   return (await q.execute()).map((r) => r.id);
 }
 
+/**
+ * A page of live subjects (id and restriction) in id order: after a cursor, one subject, or a list
+ * of ids (retention's pages).
+ */
+export async function liveSubjectsPage(db: Kysely<Tables>, opts: { after?: string; limit: number; only?: string; ids?: readonly string[] }): Promise<Array<{ id: string; restricted: boolean }>> {
+  let q = db.selectFrom('subjects').select(['id', 'restricted']).where('erased_at', 'is', null).orderBy('id').limit(opts.limit);
+  if (opts.only !== undefined) q = q.where('id', '=', opts.only);
+  else if (opts.ids !== undefined) q = q.where('id', 'in', opts.ids.length > 0 ? [...opts.ids] : ['']);
+  else if (opts.after !== undefined) q = q.where('id', '>', opts.after);
+  return (await q.execute()).map((r) => ({ id: r.id, restricted: r.restricted === 1 }));
+}
+
+/** Subjects chosen by a list of ids (a sparse page) or by a range of ids (a dense page: one index range scan). */
+export type SubjectSelection = { ids: readonly string[] } | { from: string; to: string };
+
+/**
+ * The facts retention decides on for the records of selected subjects: no ciphertext (a plan
+ * reads every record in the register, so each column counts). `purposes` is the JSON column.
+ */
+export async function recordFactsOf(db: Kysely<Tables>, sel: SubjectSelection): Promise<Array<{ id: string; subject_id: string; category: string; purposes: string; collected_at: string }>> {
+  const q = db.selectFrom('records').select(['id', 'subject_id', 'category', 'purposes', 'collected_at']);
+  return ('ids' in sel ? q.where('subject_id', 'in', [...sel.ids]) : q.where('subject_id', '>=', sel.from).where('subject_id', '<=', sel.to)).execute();
+}
+
+/** The relationships (and when each ended) of selected subjects. */
+export async function relationshipFactsOf(db: Kysely<Tables>, sel: SubjectSelection): Promise<Array<{ subject_id: string; relationship: string; ended_at: string | null }>> {
+  const q = db.selectFrom('subject_relationships').select(['subject_id', 'relationship', 'ended_at']);
+  return ('ids' in sel ? q.where('subject_id', 'in', [...sel.ids]) : q.where('subject_id', '>=', sel.from).where('subject_id', '<=', sel.to)).execute();
+}
+
 // ——— keys ———
 
 /** The subject's data key, unwrapped; undefined once destroyed (erased) or if there is none. */
@@ -283,18 +313,18 @@ function purposeRows(recordId: string, purposes: readonly HeldPurpose[]): Array<
 export async function insertRecords(trx: Kysely<Tables>, maxParameters: number, records: ReadonlyArray<Tables['records']>, indexes: ReadonlyArray<Tables['blind_indexes']>): Promise<void> {
   await insertChunked(records, maxParameters, (c) => trx.insertInto('records').values(c).execute());
   await insertChunked(
-    records.flatMap((r) => purposeRows(r.id, parsePurposes(r.purposes))),
+    records.flatMap((r) => purposeRows(r.id, heldPurposes(r.purposes))),
     maxParameters,
     (c) => trx.insertInto('record_purposes').values(c).execute(),
   );
   await insertChunked(indexes, maxParameters, (c) => trx.insertInto('blind_indexes').values(c).execute());
 }
 
-/** Replaces a record's purposes (the column and the rows). */
-export async function setRecordPurposes(trx: Kysely<Tables>, id: string, purposes: readonly HeldPurpose[], now: string): Promise<void> {
-  await trx.updateTable('records').set({ purposes: JSON.stringify(purposes), updated_at: now }).where('id', '=', id).execute();
+/** Replaces a record's purposes (the column, as the JSON given, and the rows). */
+export async function setRecordPurposes(trx: Kysely<Tables>, id: string, purposes: string, now: string): Promise<void> {
+  await trx.updateTable('records').set({ purposes, updated_at: now }).where('id', '=', id).execute();
   await trx.deleteFrom('record_purposes').where('record_id', '=', id).execute();
-  const rows = purposeRows(id, purposes);
+  const rows = purposeRows(id, heldPurposes(purposes));
   if (rows.length) await trx.insertInto('record_purposes').values(rows).execute();
 }
 
@@ -307,7 +337,7 @@ export async function rewriteRecord(
 ): Promise<void> {
   await trx.updateTable('records').set({ ciphertext: change.ciphertext, purposes: change.purposes, size: change.size, updated_at: change.now }).where('id', '=', id).execute();
   await trx.deleteFrom('record_purposes').where('record_id', '=', id).execute();
-  const rows = purposeRows(id, parsePurposes(change.purposes));
+  const rows = purposeRows(id, heldPurposes(change.purposes));
   if (rows.length) await trx.insertInto('record_purposes').values(rows).execute();
   await trx.deleteFrom('blind_indexes').where('record_id', '=', id).execute();
   if (indexes.length) await trx.insertInto('blind_indexes').values([...indexes]).execute();

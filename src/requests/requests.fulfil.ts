@@ -22,7 +22,7 @@ import { ciphertextDigest, type RecordView } from '../register/record.codec.js';
 import { getSubject } from '../register/register.read.js';
 import { RIGHTS_REQUEST_PURPOSE } from '../register/register.access.js';
 import { setRestrictionIn, updateRecordIn } from '../register/register.service.js';
-import { deleteRecordRows, eraseEmptySubjects } from '../retention/retention.actions.js';
+import { deleteRecordRows, eraseEmptySubjects } from '../register/register.repository.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from '../retention/retention.engine.js';
 import { explainSubject } from '../retention/retention.service.js';

@@ -20,7 +20,8 @@ import { addDurationClamped, durationOf, maxDate, parseCalendarDate, parseDurati
 import { pendingLifeEvents, type LifeEvent } from './events.service.js';
 import { holdActive, holdsCovering, unreleasedHolds } from './holds.service.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
-import { deleteRecordRows, eraseSubjects, writeStatistics, type AnonymiseGroup } from './retention.actions.js';
+import { writeStatistics, type AnonymiseGroup } from './retention.statistics.js';
+import { deleteRecordRows, eraseSubjects, subjectState, subjectsHoldingPurposes, subjectsWithRelationshipEndedBy } from '../register/register.repository.js';
 import {
   conditionsOf,
   describeVerdict,
@@ -552,9 +553,9 @@ export async function explainSubject(ctx: AppContext, actor: Actor, subjectId: s
   authorise(actor, 'retention:read');
   const { day, at } = resolveAsOf(ctx, opts.asOf);
   const db = ctx.database.db;
-  const row = await db.selectFrom('subjects').select(['id', 'erased_at', 'restricted']).where('id', '=', subjectId).executeTakeFirst();
+  const row = await subjectState(db, subjectId);
   if (!row) throw notFound('subject', subjectId);
-  if (row.erased_at) return { subjectId, asOf: day, erasedAt: row.erased_at, restricted: row.restricted === 1, records: [], reviews: [] };
+  if (row.erasedAt) return { subjectId, asOf: day, erasedAt: row.erasedAt, restricted: row.restricted, records: [], reviews: [] };
   const model = retentionModel(ctx.policy);
   const page = await loadSubjectPage(db, { only: subjectId, limit: 1, asOf: day });
   if (!page) throw notFound('subject', subjectId);
@@ -584,18 +585,8 @@ export async function listReviewsDue(ctx: AppContext, actor: Actor, opts: { asOf
   let due = 0;
   const reviewed = [...model.purposes.values()].filter((p) => p.rule?.reviewEvery).map((p) => p.id);
   if (reviewed.length > 0) {
-    // Only subjects holding a record for a reviewed purpose (matched in the stored purposes JSON;
-    // purpose ids are [a-z0-9-], nothing to escape) are read.
-    const candidates = (
-      await ctx.database.db
-        .selectFrom('records')
-        .select('subject_id')
-        .distinct()
-        .where((eb) => eb.or(reviewed.map((p) => eb('purposes', 'like', `%"purpose":"${p}"%`))))
-        .execute()
-    )
-      .map((r) => r.subject_id)
-      .sort();
+    // Only subjects holding a record for a reviewed purpose are read.
+    const candidates = (await subjectsHoldingPurposes(ctx.database.db, reviewed)).sort();
     const size = opts.pageSize ?? PAGE_SUBJECTS;
     for (let i = 0; i < candidates.length; i += size) {
       const page = await loadSubjectPage(ctx.database.db, { ids: candidates.slice(i, i + size), limit: size, asOf: day });
@@ -656,19 +647,10 @@ export async function candidateSubjects(db: Kysely<Tables>, model: RetentionMode
   }
   const ended = eventBounds.get('relationship-ended');
   if (ended) {
-    const rows = await db.selectFrom('subject_relationships').select('subject_id').distinct().where('ended_at', 'is not', null).where('ended_at', '<=', `${ended}T23:59:59.999Z`).execute();
-    for (const r of rows) ids.add(r.subject_id);
+    for (const id of await subjectsWithRelationshipEndedBy(db, `${ended}T23:59:59.999Z`)) ids.add(id);
   }
   for (const [purpose, bound] of recordBounds) {
-    // Purpose ids are [a-z0-9-]: nothing to escape in the LIKE pattern.
-    const rows = await db
-      .selectFrom('records')
-      .select('subject_id')
-      .distinct()
-      .where('collected_at', '<=', `${bound}T23:59:59.999Z`)
-      .where('purposes', 'like', `%"purpose":"${purpose}"%`)
-      .execute();
-    for (const r of rows) ids.add(r.subject_id);
+    for (const id of await subjectsHoldingPurposes(db, [purpose], { collectedBy: `${bound}T23:59:59.999Z` })) ids.add(id);
   }
   return [...ids].sort();
 }

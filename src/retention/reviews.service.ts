@@ -13,7 +13,7 @@ import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { addDurationClamped, parseCalendarDate, toCalendarDate, type CalendarDate } from './duration.js';
 import { holdActive, holdsCovering, unreleasedHolds } from './holds.service.js';
-import { deleteRecordRows, eraseEmptySubjects, forChunks, ID_CHUNK } from './retention.actions.js';
+import { deleteRecordRows, eraseEmptySubjects, recordsOfSubject, relationshipsOf, setRecordPurposes, subjectState } from '../register/register.repository.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from './retention.engine.js';
 import './retention.tables.js';
@@ -69,10 +69,10 @@ export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewD
   const governed = new Set([...model.purposes.values()].filter((p) => p.ruleId === rule.id).map((p) => p.id));
 
   const decided = await writeTx(ctx, async (trx) => {
-    const subject = await trx.selectFrom('subjects').select(['id', 'erased_at', 'restricted']).where('id', '=', input.subjectId).executeTakeFirst();
+    const subject = await subjectState(trx, input.subjectId);
     if (!subject) throw notFound('subject', input.subjectId);
-    if (subject.erased_at) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
-    const records = await trx.selectFrom('records').select(['id', 'subject_id', 'category', 'purposes']).where('subject_id', '=', input.subjectId).execute();
+    if (subject.erasedAt) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
+    const records = await recordsOfSubject(trx, input.subjectId);
     const under = records.filter((r) => model.purposeIds(r.purposes).some((p) => governed.has(p)));
     if (under.length === 0) throw new StewardError('CONFLICT', `subject ${input.subjectId} has no records held under the rule "${rule.id}"`);
     let deleted = 0;
@@ -80,7 +80,7 @@ export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewD
     let keyDestroyed = false;
     if (input.decision === 'delete') {
       if (subject.restricted) throw new StewardError('CONFLICT', `subject ${input.subjectId} is restricted (Art 18): its data may only be stored, not deleted, until the restriction is lifted`);
-      const rels = new Set((await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', input.subjectId).execute()).map((r) => r.relationship));
+      const rels = new Set(await relationshipsOf(trx, input.subjectId));
       const holds = (await unreleasedHolds(trx)).filter((h) => holdActive(h, today));
       const holding = new Set(under.flatMap((r) => holdsCovering(holds, model, { subjectId: r.subject_id, category: r.category, purposes: r.purposes }, rels)));
       if (holding.size > 0) throw new StewardError('CONFLICT', `the data is under legal hold (${[...holding].join(', ')}): release the hold before deleting it`);
@@ -94,9 +94,7 @@ export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewD
       }
       await deleteRecordRows(trx, gone, { now: now.toISOString(), reason: 'review' });
       const at = now.toISOString();
-      await forChunks(kept, ID_CHUNK, async (chunk) => {
-        for (const k of chunk) await trx.updateTable('records').set({ purposes: k.purposes, updated_at: at }).where('id', '=', k.id).execute();
-      });
+      for (const k of kept) await setRecordPurposes(trx, k.id, k.purposes, at);
       deleted = gone.length;
       narrowed = kept.length;
       keyDestroyed = (await eraseEmptySubjects(trx, [input.subjectId], at, 'review')).has(input.subjectId);

@@ -27,8 +27,12 @@ export async function up(db: Kysely<any>, adapter: DialectAdapter): Promise<void
     if (rows.length === 0) break;
     const out = new Map<string, { record_id: string; purpose: string; basis: string | null }>();
     for (const r of rows) {
-      for (const p of JSON.parse(r.purposes) as Array<{ purpose: string; basis?: string | null }>) {
-        out.set(`${r.id}\u0000${p.purpose}`, { record_id: r.id, purpose: p.purpose, basis: p.basis ?? null });
+      const list = JSON.parse(r.purposes) as unknown;
+      // An early register stored bare purpose ids: read with no basis.
+      for (const p of Array.isArray(list) ? (list as Array<string | { purpose?: string; basis?: string | null }>) : []) {
+        const purpose = typeof p === 'string' ? p : p?.purpose;
+        if (!purpose) continue;
+        out.set(`${r.id}\u0000${purpose}`, { record_id: r.id, purpose, basis: typeof p === 'string' ? null : (p.basis ?? null) });
       }
     }
     const values = [...out.values()];
