@@ -172,6 +172,17 @@ export async function isSuppressed(db: Kysely<Tables>, ctx: AppContext, identifi
   return row !== undefined;
 }
 
+/** Which of the given keyed hashes are on the list, on any channel (an import skips such people). */
+export async function suppressedAmong(db: Kysely<Tables>, maxParameters: number, hashes: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  const unique = [...new Set(hashes)];
+  const per = Math.max(1, maxParameters - 10);
+  for (let i = 0; i < unique.length; i += per) {
+    for (const r of await db.selectFrom('suppressions').select('hash').distinct().where('hash', 'in', unique.slice(i, i + per)).execute()) out.add(r.hash);
+  }
+  return out;
+}
+
 /**
  * Whether an address or number is on the list, and for what: each entry's channel, purpose scope,
  * reason and date (marketing:check, so staff can look one up before a call). Audited with the
