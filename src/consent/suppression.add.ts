@@ -10,21 +10,7 @@ import type { AppContext } from '../kernel/context.js';
 import { subjectIdentifiers } from '../register/register.identifiers.js';
 import { subjectExists } from '../register/register.repository.js';
 import { StewardError } from '../shared/errors.js';
-import {
-  ALL,
-  checkChannel,
-  checkScope,
-  entriesFor,
-  guessKind,
-  HASH,
-  insertSuppressions,
-  kindsForChannel,
-  lookupOf,
-  SUPPRESSION_REASONS,
-  type MarketingChannel,
-  type SuppressionEntry,
-  type SuppressionReason,
-} from './suppression.service.js';
+import { ALL, checkChannel, checkScope, entriesFor, guessKind, HASH, insertSuppressions, kindsForChannel, lookupOf, SUPPRESSION_REASONS, type MarketingChannel, type SuppressionEntry, type SuppressionReason } from './suppression.service.js';
 
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
 

@@ -28,9 +28,8 @@ import { normaliseEmail, normalisePhone } from '../crypto/blind-index.js';
 import { addRecordsIn, updateRecordIn } from './register.service.js';
 import { buildSubjectRows, type SubjectRows } from './register.rows.js';
 import { decryptRecord } from './record.codec.js';
-import { LIMITS, prepareRecord, validateRelationships } from './record.prepare.js';
+import { LIMITS, prepareRecord } from './record.prepare.js';
 import { insertSubjectRows, loadSubjectKey, recordsOfSubject, subjectsByDigests, subjectState } from './register.repository.js';
-import { policyIndex } from '../policy/policy.index.js';
 import { readTx, writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
 

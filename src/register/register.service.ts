@@ -19,20 +19,7 @@ import { invalid, LIMITS, prepareRecord, validateRelationships, type NewSubject,
 import { assertCanSee, assertNotRestricted } from './register.access.js';
 import { suppressSubject } from './register.identifiers.js';
 import { getSubjectUnaudited, type SubjectView } from './register.read.js';
-import {
-  deleteRecordRows,
-  eraseSubjects,
-  insertRecords,
-  insertSubjectRows,
-  loadSubjectKey,
-  recordRow,
-  recordsOfSubject,
-  relationshipsOf,
-  rewriteRecord,
-  setSubjectRestricted,
-  subjectRow,
-  touchSubject,
-} from './register.repository.js';
+import { deleteRecordRows, eraseSubjects, insertRecords, insertSubjectRows, loadSubjectKey, recordRow, recordsOfSubject, relationshipsOf, rewriteRecord, setSubjectRestricted, subjectRow, touchSubject } from './register.repository.js';
 import { buildSubjectRows, indexRows, recordRows } from './register.rows.js';
 
 export async function createSubject(ctx: AppContext, actor: Actor, input: NewSubject): Promise<SubjectView> {

@@ -25,7 +25,7 @@ import { setRestrictionIn, updateRecordIn } from '../register/register.service.j
 import { deleteRecordRows, eraseEmptySubjects } from '../register/register.repository.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from '../retention/retention.engine.js';
-import { explainSubject } from '../retention/retention.service.js';
+import { explainSubject } from '../retention/retention.explain.js';
 import { holdActive, holdsCovering, unreleasedHolds } from '../retention/holds.service.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';

@@ -11,7 +11,10 @@ import { actorWith, createTestRuntime, type TestRuntime } from '../../test/suppo
 import { noConditions, type RetentionConditions } from './conditions.js';
 import { addLifeEvent } from './events.service.js';
 import { placeHold, releaseHold } from './holds.service.js';
-import { explainSubject, listReviewsDue, planRetention, runRetention } from './retention.service.js';
+import { explainSubject } from './retention.explain.js';
+import { listReviewsDue } from './reviews.service.js';
+import { planRetention } from './retention.plan.js';
+import { runRetention } from './retention.run.js';
 import { decideReview } from './reviews.service.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');

@@ -30,7 +30,10 @@ import {
   reviewsResponse,
   runResponse,
 } from './retention.presenter.js';
-import { explainSubject, listReviewsDue, planRetention, runRetention } from './retention.service.js';
+import { explainSubject } from './retention.explain.js';
+import { listReviewsDue } from './reviews.service.js';
+import { planRetention } from './retention.plan.js';
+import { runRetention } from './retention.run.js';
 import { decideReview, REVIEW_REASON_MAX } from './reviews.service.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').max(64);

@@ -13,7 +13,10 @@ import { actorWith, createTestRuntime, type TestRuntime } from '../../test/suppo
 import { noConditions, type RetentionConditions } from './conditions.js';
 import { addLifeEvent, listLifeEvents, removeLifeEvent } from './events.service.js';
 import { listHolds, placeHold, releaseHold } from './holds.service.js';
-import { explainSubject, listReviewsDue, planRetention, runRetention } from './retention.service.js';
+import { explainSubject } from './retention.explain.js';
+import { listReviewsDue } from './reviews.service.js';
+import { planRetention } from './retention.plan.js';
+import { runRetention } from './retention.run.js';
 import { decideReview } from './reviews.service.js';
 
 const RETENTION_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/retention/policy.yaml');

@@ -13,9 +13,11 @@ import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { addDurationClamped, parseCalendarDate, toCalendarDate, type CalendarDate } from './duration.js';
 import { holdActive, holdsCovering, unreleasedHolds } from './holds.service.js';
-import { deleteRecordRows, eraseEmptySubjects, recordsOfSubject, relationshipsOf, setRecordPurposes, subjectState } from '../register/register.repository.js';
+import { deleteRecordRows, eraseEmptySubjects, recordsOfSubject, relationshipsOf, setRecordPurposes, subjectsHoldingPurposes, subjectState } from '../register/register.repository.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from './retention.engine.js';
+import { PAGE_SUBJECTS, resolveAsOf, reviewsOf, type ReviewDue } from './retention.evaluate.js';
+import { loadSubjectPage } from './retention.store.js';
 import './retention.tables.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
@@ -113,4 +115,38 @@ export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewD
   });
   if (input.decision === 'delete') await afterErasure(ctx);
   return decided;
+}
+
+/** Subjects due for a periodic review on a day (review_every rules), oldest first. */
+export async function listReviewsDue(ctx: AppContext, actor: Actor, opts: { asOf?: Date | string; limit?: number; pageSize?: number } = {}): Promise<{ asOf: CalendarDate; due: number; list: ReviewDue[] }> {
+  authorise(actor, 'retention:read');
+  const { day } = resolveAsOf(ctx, opts.asOf);
+  const model = retentionModel(ctx.policy);
+  const limit = Math.max(1, Math.min(opts.limit ?? 100, 10_000));
+  const all: ReviewDue[] = [];
+  let due = 0;
+  const reviewed = [...model.purposes.values()].filter((p) => p.rule?.reviewEvery).map((p) => p.id);
+  if (reviewed.length > 0) {
+    // Only subjects holding a record for a reviewed purpose are read.
+    const candidates = (await subjectsHoldingPurposes(ctx.database.db, reviewed)).sort();
+    const size = opts.pageSize ?? PAGE_SUBJECTS;
+    for (let i = 0; i < candidates.length; i += size) {
+      const page = await loadSubjectPage(ctx.database.db, { ids: candidates.slice(i, i + size), limit: size, asOf: day });
+      if (!page) continue;
+      for (const s of page.subjects) {
+        for (const r of reviewsOf(model, s, page.records.get(s.id) ?? [], page.reviews.get(s.id))) {
+          if (r.dueOn > day) continue;
+          due++;
+          all.push(r);
+        }
+      }
+      // Keep memory bounded: only the oldest `limit` are listed.
+      if (all.length > limit * 4) {
+        all.sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.subjectId.localeCompare(b.subjectId));
+        all.length = limit;
+      }
+    }
+  }
+  all.sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.subjectId.localeCompare(b.subjectId));
+  return { asOf: day, due, list: all.slice(0, limit) };
 }

@@ -10,7 +10,7 @@ import { sendComplaintReminders } from '../complaints/complaints.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
 import { purgeExpiredPacks } from '../requests/requests.fulfil.js';
 import { sendRequestReminders } from '../requests/requests.reminders.js';
-import { runRetention } from '../retention/retention.service.js';
+import { runRetention } from '../retention/retention.run.js';
 import { type Runtime } from '../kernel/runtime.js';
 import type { Job } from './scheduler.js';
 import { mirrorLedger } from '../backup/erasure-ledger.js';
