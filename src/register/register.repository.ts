@@ -244,17 +244,18 @@ export async function recordRow(db: Kysely<Tables>, id: string): Promise<Tables[
   return row;
 }
 
-/** A subject's records, optionally of some categories and one kind, in id order or by creation. */
+/** A subject's records, optionally of some categories and one kind; in id order unless asked otherwise. */
 export async function recordsOfSubject(
   db: Kysely<Tables>,
   subjectId: string,
-  opts: { categories?: readonly string[]; kind?: 'value' | 'communication' | 'file'; order?: 'id' | 'created' | 'updated-desc' } = {},
+  opts: { categories?: readonly string[]; kind?: 'value' | 'communication' | 'file'; order?: 'id' | 'created' | 'created-desc' | 'updated-desc' } = {},
 ): Promise<Array<Tables['records']>> {
   if (opts.categories && opts.categories.length === 0) return [];
   let q = db.selectFrom('records').selectAll().where('subject_id', '=', subjectId);
   if (opts.categories) q = q.where('category', 'in', [...opts.categories]);
   if (opts.kind) q = q.where('kind', '=', opts.kind);
   if (opts.order === 'created') q = q.orderBy('created_at').orderBy('id');
+  else if (opts.order === 'created-desc') q = q.orderBy('created_at', 'desc');
   else if (opts.order === 'updated-desc') q = q.orderBy('updated_at', 'desc');
   else q = q.orderBy('id');
   return q.execute();
@@ -382,9 +383,9 @@ export async function eraseEmptySubjects(trx: Kysely<Tables>, subjectIds: readon
 
 // ——— blind indexes ———
 
-/** Of these digests of one index field, which live subject holds each (one of them, if several). */
-export async function subjectsByDigests(db: Kysely<Tables>, maxParameters: number, field: string, digests: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+/** The live subjects holding any of these digests of one index field: one pair per holder and digest. */
+export async function digestHolders(db: Kysely<Tables>, maxParameters: number, field: string, digests: readonly string[]): Promise<Array<{ subjectId: string; digest: string }>> {
+  const out: Array<{ subjectId: string; digest: string }> = [];
   const per = Math.max(1, maxParameters - 10);
   for (let i = 0; i < digests.length; i += per) {
     const rows = await db
@@ -395,9 +396,92 @@ export async function subjectsByDigests(db: Kysely<Tables>, maxParameters: numbe
       .where('b.digest', 'in', digests.slice(i, i + per))
       .where('s.erased_at', 'is', null)
       .execute();
-    for (const r of rows) if (!out.has(r.digest)) out.set(r.digest, r.subject_id);
+    for (const r of rows) out.push({ subjectId: r.subject_id, digest: r.digest });
   }
   return out;
+}
+
+/** Of these digests of one index field, which live subject holds each (one of them, if several). */
+export async function subjectsByDigests(db: Kysely<Tables>, maxParameters: number, field: string, digests: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const h of await digestHolders(db, maxParameters, field, digests)) if (!out.has(h.digest)) out.set(h.digest, h.subjectId);
+  return out;
+}
+
+/** Of these subjects, the live ones with a blind index for a field (e.g. "email": someone to write to). */
+export async function subjectsWithIndexedField(db: Kysely<Tables>, subjectIds: readonly string[], field: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  await forChunks([...new Set(subjectIds)], ID_CHUNK, async (chunk) => {
+    const rows = await db
+      .selectFrom('blind_indexes as b')
+      .innerJoin('subjects as s', 's.id', 'b.subject_id')
+      .select('b.subject_id')
+      .distinct()
+      .where('b.subject_id', 'in', chunk)
+      .where('b.kind', '=', field)
+      .where('s.erased_at', 'is', null)
+      .execute();
+    for (const r of rows) out.add(r.subject_id);
+  });
+  return out;
+}
+
+/** Of these subjects, the live ones holding a "value" record of one of these categories. */
+export async function subjectsWithValueRecords(db: Kysely<Tables>, subjectIds: readonly string[], categories: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (categories.length === 0) return out;
+  await forChunks([...new Set(subjectIds)], ID_CHUNK, async (chunk) => {
+    const rows = await db
+      .selectFrom('records as r')
+      .innerJoin('subjects as s', 's.id', 'r.subject_id')
+      .select('r.subject_id')
+      .distinct()
+      .where('r.subject_id', 'in', chunk)
+      .where('r.category', 'in', [...categories])
+      .where('r.kind', '=', 'value')
+      .where('s.erased_at', 'is', null)
+      .execute();
+    for (const r of rows) out.add(r.subject_id);
+  });
+  return out;
+}
+
+/** Which records to count: of some categories, relationships, sources, collected in [from, to). */
+export interface RecordSelection {
+  categories?: readonly string[] | undefined;
+  relationships?: readonly string[] | undefined;
+  sources?: readonly string[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/** How many records of each category live subjects hold, among the selection (and these subjects, if given). */
+export async function recordCounts(db: Kysely<Tables>, sel: RecordSelection, subjectIds?: readonly string[]): Promise<Array<{ subjectId: string; category: string; records: number }>> {
+  const out: Array<{ subjectId: string; category: string; records: number }> = [];
+  const run = async (part: string[] | undefined) => {
+    let q = db
+      .selectFrom('records as r')
+      .innerJoin('subjects as s', 's.id', 'r.subject_id')
+      .select(['r.subject_id', 'r.category', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('s.erased_at', 'is', null)
+      .groupBy(['r.subject_id', 'r.category']);
+    if (part) q = q.where('r.subject_id', 'in', part);
+    if (sel.categories) q = q.where('r.category', 'in', [...sel.categories]);
+    if (sel.sources) q = q.where('r.source', 'in', [...sel.sources]);
+    if (sel.from) q = q.where('r.collected_at', '>=', sel.from);
+    if (sel.to) q = q.where('r.collected_at', '<', sel.to);
+    const rels = sel.relationships;
+    if (rels) q = q.where((eb) => eb.exists(eb.selectFrom('subject_relationships as sr').select('sr.id').whereRef('sr.subject_id', '=', 'r.subject_id').where('sr.relationship', 'in', [...rels])));
+    for (const r of await q.execute()) out.push({ subjectId: r.subject_id, category: r.category, records: Number(r.n) });
+  };
+  if (subjectIds === undefined) await run(undefined);
+  else await forChunks(subjectIds, ID_CHUNK, (part) => run(part));
+  return out;
+}
+
+/** How many blind-index entries a field has (e.g. how many email addresses an audience scan would read). */
+export async function countBlindIndexes(db: Kysely<Tables>, field: string): Promise<number> {
+  return Number((await db.selectFrom('blind_indexes').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', field).executeTakeFirstOrThrow()).n);
 }
 
 // ——— new subjects ———
