@@ -29,7 +29,8 @@ import { addRecordsIn, updateRecordIn } from './register.service.js';
 import { buildSubjectRows, type SubjectRows } from './register.rows.js';
 import { decryptRecord } from './record.codec.js';
 import { LIMITS, prepareRecord } from './record.prepare.js';
-import { insertSubjectRows, loadSubjectKey, recordsOfSubject, subjectsByDigests, subjectState } from './register.repository.js';
+import { insertSubjectRows, loadSubjectKey, recordsOfSubject, subjectState } from './register.repository.js';
+import { subjectsByDigests } from './register.queries.js';
 import { readTx, writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
 

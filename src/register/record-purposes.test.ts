@@ -10,7 +10,7 @@ import { migrate } from '../db/database.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { getSubject } from './register.read.js';
-import { subjectsHoldingPurposes } from './register.repository.js';
+import { subjectsHoldingPurposes } from './register.queries.js';
 import { addRecords, deleteRecord, eraseSubject, updateRecord } from './register.service.js';
 
 const KESTRONICS = path.resolve(import.meta.dirname, '../../examples/kestronics.yaml');

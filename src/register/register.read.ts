@@ -16,7 +16,8 @@ import { categoryFields } from './fields.js';
 import { decryptRecord, type RecordView } from './record.codec.js';
 import { indexField, indexFields, invalid } from './record.prepare.js';
 import { assertCanSee, assertNotRestricted, maySeeCategory, RIGHTS_REQUEST_PURPOSE } from './register.access.js';
-import { liveSubjectIdsPage, liveSubjectRows, loadSubjectKey, mostRecordsPerCategory, recordRow, recordsOfSubject, relationshipRows, subjectRow, subjectsWithDigest, summariseSubjects, type SubjectSummary } from './register.repository.js';
+import { liveSubjectIdsPage, liveSubjectRows, loadSubjectKey, recordRow, recordsOfSubject, relationshipRows, subjectRow, subjectsWithDigest, summariseSubjects, type SubjectSummary } from './register.repository.js';
+import { mostRecordsPerCategory } from './register.queries.js';
 
 export interface RelationshipView {
   relationship: string;

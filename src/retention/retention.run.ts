@@ -14,7 +14,8 @@ import { addDurationClamped, maxDate, parseDuration, toCalendarDate, ZERO, type 
 import { holdActive, unreleasedHolds } from './holds.service.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { writeStatistics, type AnonymiseGroup } from './retention.statistics.js';
-import { deleteRecordRows, eraseSubjects, subjectsHoldingPurposes, subjectsWithRelationshipEndedBy } from '../register/register.repository.js';
+import { deleteRecordRows, eraseSubjects } from '../register/register.repository.js';
+import { subjectsHoldingPurposes, subjectsWithRelationshipEndedBy } from '../register/register.queries.js';
 import { RECORD_TRIGGERS, retentionModel, type EndAction, type RetentionModel } from './retention.engine.js';
 import { loadSubjectPage, type SubjectPage } from './retention.store.js';
 import type { AppContext } from '../kernel/context.js';

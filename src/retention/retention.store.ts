@@ -11,7 +11,7 @@ import type { Tables } from '../db/tables.js';
 import { toCalendarDate, type CalendarDate } from './duration.js';
 import type { RecordFacts, SubjectFacts } from './retention.engine.js';
 import './retention.tables.js';
-import { liveSubjectsPage, recordFactsOf, relationshipFactsOf, type SubjectSelection } from '../register/register.repository.js';
+import { liveSubjectsPage, recordFactsOf, relationshipFactsOf, type SubjectSelection } from '../register/register.queries.js';
 
 export interface ReviewFact {
   rule: string;
