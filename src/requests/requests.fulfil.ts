@@ -37,6 +37,7 @@ import { zipFiles } from './requests.zip.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
+import { consentConditions } from '../consent/consent.conditions.js';
 
 export const PACK_TTL_DAYS = 30;
 const LEGITIMATE_INTEREST_BASES = new Set(['legitimate-interests', 'recognised-legitimate-interest', 'public-task']);
@@ -281,7 +282,7 @@ export async function fulfilErasure(ctx: RequestsContext, actor: Actor, idOrRef:
   // When legally required records end, from the retention engine (best effort: a policy without rules has none).
   const ends = new Map<string, string | null>();
   try {
-    for (const r of (await explainSubject(ctx, actor, subjectId)).records) ends.set(r.recordId, r.end);
+    for (const r of (await explainSubject(ctx, actor, subjectId, { conditions: consentConditions })).records) ends.set(r.recordId, r.end);
   } catch (e) {
     if (!(e instanceof StewardError) || e.code !== 'FORBIDDEN') throw e;
   }

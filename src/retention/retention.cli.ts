@@ -13,10 +13,9 @@ import { addLifeEvent, EVENT_TYPES, listLifeEvents, pendingLifeEvents, removeLif
 import { holdScope, listHolds, placeHold, releaseHold, type Hold } from './holds.service.js';
 import { presentDecision, presentEvent, presentExplanation, presentHold, presentPlan, presentReviews, presentRun } from './retention.presenter.js';
 import { explainSubject, type SubjectExplanation } from './retention.explain.js';
-import { listReviewsDue } from './reviews.service.js';
 import { planRetention, type RetentionPlan } from './retention.plan.js';
 import { runRetention, type RunResult } from './retention.run.js';
-import { decideReview } from './reviews.service.js';
+import { decideReview, listReviewsDue } from './reviews.service.js';
 import { cliActor } from '../kernel/actors.js';
 
 export interface RetentionCliOptions {

@@ -31,10 +31,9 @@ import {
   runResponse,
 } from './retention.presenter.js';
 import { explainSubject } from './retention.explain.js';
-import { listReviewsDue } from './reviews.service.js';
 import { planRetention } from './retention.plan.js';
 import { runRetention } from './retention.run.js';
-import { decideReview, REVIEW_REASON_MAX } from './reviews.service.js';
+import { decideReview, listReviewsDue, REVIEW_REASON_MAX } from './reviews.service.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').max(64);
 /** Dates are checked by the domain (real day, range); the schema only bounds the size. */

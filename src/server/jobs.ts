@@ -17,6 +17,7 @@ import { mirrorLedger } from '../backup/erasure-ledger.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { writeTx } from '../db/transactions.js';
 import { systemActor } from '../kernel/actors.js';
+import { consentConditions } from '../consent/consent.conditions.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -29,7 +30,7 @@ export function serverJobs(rt: Runtime, logger: Logger | false = false): Job[] {
       everyMs: 24 * HOUR,
       leaseMs: 2 * HOUR,
       run: async (now) => {
-        const r = await runRetention(rt, systemActor('retention'), now);
+        const r = await runRetention(rt, systemActor('retention'), now, { conditions: consentConditions });
         return `deleted ${r.deleted}, anonymised ${r.anonymised}`;
       },
     },
