@@ -74,7 +74,7 @@ export function validateRelationships(loaded: LoadedPolicy, rels: RelationshipIn
     const role = r.role ?? declared.role;
     const onBehalfOf = r.onBehalfOf ?? (role === 'processor' ? declared.on_behalf_of : undefined);
     if (role === 'processor' && !onBehalfOf) throw invalid(`${path}[${i}].onBehalfOf`, 'as a processor we act for a client: name the client');
-    return { ...r, role, ...(onBehalfOf ? { onBehalfOf } : {}) };
+    return { ...r, role, onBehalfOf };
   });
 }
 
