@@ -4,7 +4,7 @@
  * records a selection covers, and the facts retention decides on a page of people at a time.
  * With register.repository.ts, the only code that queries the register's tables.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { forChunks, ID_CHUNK } from './register.repository.js';
 
@@ -177,4 +177,28 @@ export async function recordCounts(db: Kysely<Tables>, sel: RecordSelection, sub
 /** How many blind-index entries a field has (e.g. how many email addresses an audience scan would read). */
 export async function countBlindIndexes(db: Kysely<Tables>, field: string): Promise<number> {
   return Number((await db.selectFrom('blind_indexes').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', field).executeTakeFirstOrThrow()).n);
+}
+
+/**
+ * The holders of these digests of one index field, packed into one string of entries
+ * "digest subject_id;" (64 + 36 + 1 characters each) by the database: for audience checks over
+ * hundreds of thousands of addresses, where a row per holder costs more than the query.
+ */
+export async function packedDigestHolders(db: Kysely<Tables>, field: string, digests: readonly string[]): Promise<string | null | undefined> {
+  if (digests.length === 0) return undefined;
+  return (await db.selectFrom('blind_indexes as bi').select(sql<string | null>`string_agg(bi.digest || bi.subject_id || ';', '')`.as('s')).where('bi.kind', '=', field).where('bi.digest', 'in', [...digests]).executeTakeFirst())?.s;
+}
+
+/**
+ * The current (not ended) holders of a relationship, packed into one string of entries: the
+ * subscriber type's first letter (or '-'), the subject id, ';'. Optionally only these subjects.
+ */
+export async function packedRelationshipHolders(db: Kysely<Tables>, relationship: string, subjectIds?: readonly string[]): Promise<string | null | undefined> {
+  let q = db
+    .selectFrom('subject_relationships as sr')
+    .select(sql<string | null>`string_agg(coalesce(substr(sr.subscriber_type, 1, 1), '-') || sr.subject_id || ';', '')`.as('s'))
+    .where('sr.relationship', '=', relationship)
+    .where('sr.ended_at', 'is', null);
+  if (subjectIds) q = q.where('sr.subject_id', 'in', [...subjectIds]);
+  return (await q.executeTakeFirst())?.s;
 }
