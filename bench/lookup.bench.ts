@@ -6,7 +6,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { insertSubjectRows, findSubjects, type SubjectRows } from '../src/register/register.service.js';
+import { insertSubjectRows } from '../src/register/register.repository.js';
+import { findSubjects } from '../src/register/register.read.js';
+import { type SubjectRows } from '../src/register/register.rows.js';
 import { writeTx } from '../src/db/transactions.js';
 import { benchActor, emailOf, log, percentile, POLICY_FILE, type BenchTarget } from './support.js';
 import type { SeedJob } from './seed.worker.js';

@@ -16,7 +16,7 @@ import { assertNoCardData } from '../crypto/card-detect.js';
 import { aad, decryptText, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
 import type { Policy, Recipient } from '../policy/policy.schema.js';
-import { loadSubjectKey } from '../register/register.service.js';
+import { loadSubjectKey, subjectExists } from '../register/register.repository.js';
 import { newId } from '../shared/ids.js';
 import { StewardError, notFound } from '../shared/errors.js';
 import './accountability.tables.js';
@@ -111,8 +111,7 @@ export async function insertDisclosure(
 ): Promise<DisclosureView> {
   const nowIso = ctx.clock.now().toISOString();
   const { disclosedAt } = checkInput(ctx.policy.policy, input, nowIso);
-  const subject = await trx.selectFrom('subjects').select('id').where('id', '=', input.subjectId).executeTakeFirst();
-  if (!subject) throw notFound('subject', input.subjectId);
+  if (!(await subjectExists(trx, input.subjectId))) throw notFound('subject', input.subjectId);
   const dek = await loadSubjectKey(ctx, trx, input.subjectId);
   if (!dek) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased: nothing of theirs can be disclosed`);
   const id = newId(ctx.clock.now().getTime());
@@ -164,8 +163,7 @@ function toView(policy: Policy, row: Tables['disclosures'], note: string | null)
 export async function subjectDisclosures(ctx: AppContext, actor: Actor, subjectId: string): Promise<DisclosureView[]> {
   authorise(actor, 'subjects:read');
   return readTx(ctx, async (trx) => {
-    const subject = await trx.selectFrom('subjects').select('id').where('id', '=', subjectId).executeTakeFirst();
-    if (!subject) throw notFound('subject', subjectId);
+    if (!(await subjectExists(trx, subjectId))) throw notFound('subject', subjectId);
     const rows = await trx.selectFrom('disclosures').selectAll().where('subject_id', '=', subjectId).orderBy('disclosed_at', 'desc').orderBy('id', 'desc').execute();
     const dek = rows.some((r) => r.note) ? await loadSubjectKey(ctx, trx, subjectId) : undefined;
     const views = rows.map((r) => toView(ctx.policy.policy, r, r.note && dek ? decryptText(dek, r.note, noteAad(r.id, r.subject_id)) : null));

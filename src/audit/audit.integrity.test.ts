@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, REGISTER_POLICY, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject, getSubject } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { getSubject } from '../register/register.read.js';
 import { appendAudit, verifyAudit } from './audit.service.js';
 
 const staff = actorWith('staff');

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject, getSubject } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { getSubject } from '../register/register.read.js';
 import { appendAudit, verifyAudit } from './audit.service.js';
 
 const staff = actorWith('staff');

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject, findSubjects } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { findSubjects } from '../register/register.read.js';
 import { auditCount, listAudit, verifyAudit } from './audit.service.js';
 import { auditReads, READ_AUDIT_MAX_BATCH } from './read-audit.js';
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caught } from '../../test/support/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { addRecords, createSubject, getSubject } from '../register/register.service.js';
+import { addRecords, createSubject } from '../register/register.service.js';
+import { getSubject } from '../register/register.read.js';
 import { createUser } from './auth.service.js';
 import { canSeeCategory, type Actor } from './roles.js';
 

@@ -19,7 +19,8 @@ import type { Tables } from '../db/tables.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { Keyring } from '../crypto/keyring.js';
 import { eraseSubject } from '../register/register.service.js';
-import { deleteRecordRows } from '../retention/retention.actions.js';
+import { deleteRecordRows, presentRecords } from '../register/register.repository.js';
+import { liveSubjectIds } from '../register/register.queries.js';
 import type { Clock } from '../shared/clock.js';
 import { isStewardError, StewardError } from '../shared/errors.js';
 import { BackupWriter, decodeValue, encodeValue, readBackupHeader, readBackupLines, type BackupHeader } from './backup.format.js';
@@ -327,22 +328,17 @@ export async function reapplyErasures(ctx: AppContext, actor: Actor, entries: re
   const subjectIds = [...new Set(entries.filter((e) => e.kind === 'subject').map((e) => e.target))];
   const recordIds = [...new Set(entries.filter((e) => e.kind === 'record').map((e) => e.target))];
   let subjects = 0;
-  for (let i = 0; i < subjectIds.length; i += 1000) {
-    const live = await db.selectFrom('subjects').select('id').where('id', 'in', subjectIds.slice(i, i + 1000)).where('erased_at', 'is', null).execute();
-    for (const { id } of live) {
-      await eraseSubject(ctx, actor, id, 'restore: erased after the backup was taken', { ledgerReason: 'restore' });
-      subjects++;
-    }
+  const live = await liveSubjectIds(db, subjectIds);
+  for (const id of subjectIds.filter((s) => live.has(s))) {
+    await eraseSubject(ctx, actor, id, 'restore: erased after the backup was taken', { ledgerReason: 'restore' });
+    subjects++;
   }
-  const present: Array<{ id: string; subject_id: string }> = [];
-  for (let i = 0; i < recordIds.length; i += 1000) {
-    present.push(...(await db.selectFrom('records').select(['id', 'subject_id']).where('id', 'in', recordIds.slice(i, i + 1000)).execute()));
-  }
+  const present = await presentRecords(db, recordIds);
   if (present.length > 0) {
     const now = ctx.clock.now().toISOString();
     await writeTx(ctx, async (trx) => {
       await deleteRecordRows(trx, present.map((r) => r.id), { now, reason: 'restore' });
-      await appendAudit(trx, ctx, actor, [{ action: 'backup.restore.records', details: { records: present.length, subjects: new Set(present.map((r) => r.subject_id)).size } }]);
+      await appendAudit(trx, ctx, actor, [{ action: 'backup.restore.records', details: { records: present.length, subjects: new Set(present.map((r) => r.subjectId)).size } }]);
     });
   }
   // The ledger table of the restored database gains the entries made after its backup.

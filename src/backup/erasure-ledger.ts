@@ -16,6 +16,7 @@ import type { Database } from '../db/database.js';
 import type { Tables } from '../db/tables.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { emptyPacksOfSubjects } from '../requests/requests.store.js';
+import { forgetRetentionFacts } from '../retention/retention.forget.js';
 import { StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import './backup.tables.js';
@@ -47,9 +48,10 @@ export interface ErasureContext {
 const CHUNK = 2000;
 
 /**
- * Writes ledger entries for erasures made in `trx` (call it inside the erasing transaction), and
- * empties the erased people's access packs: a pack is a copy of their data under the request's
- * own key, which destroying the person's key would not reach.
+ * Writes ledger entries for erasures made in `trx` (call it inside the erasing transaction). For
+ * erased people it also removes what other features hold only about them: their access packs (a
+ * pack is a copy of their data under the request's own key, which destroying the person's key
+ * would not reach), and the life events and review decisions kept to time their data.
  */
 export async function recordErasures(trx: Kysely<Tables>, kind: ErasureKind, ids: readonly string[], reason: ErasureReason, now: string): Promise<void> {
   for (let i = 0; i < ids.length; i += CHUNK) {
@@ -58,7 +60,10 @@ export async function recordErasures(trx: Kysely<Tables>, kind: ErasureKind, ids
       .insertInto('erasure_ledger')
       .values(chunk.map((target) => ({ id: newId(), kind, target_id: target, erased_at: now, reason, mirrored_at: null })))
       .execute();
-    if (kind === 'subject') await emptyPacksOfSubjects(trx, chunk);
+    if (kind === 'subject') {
+      await emptyPacksOfSubjects(trx, chunk);
+      await forgetRetentionFacts(trx, chunk);
+    }
   }
 }
 

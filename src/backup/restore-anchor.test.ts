@@ -13,7 +13,8 @@ import { actorWith, createTestRuntime, type TestRuntime } from '../../test/suppo
 import { checkpointAnchor, createCheckpoint } from '../audit/audit.checkpoint.js';
 import { attachAuditWitness, auditCount, listAudit, verifyAudit } from '../audit/audit.service.js';
 import { AuditWitness, witnessAnchors } from '../audit/audit.witness.js';
-import { createSubject, getSubject } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { getSubject } from '../register/register.read.js';
 import { createBackup, restoreBackup } from './backup.service.js';
 import { LEDGER_FILE } from './erasure-ledger.js';
 

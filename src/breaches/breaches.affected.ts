@@ -13,7 +13,6 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { indexFields } from '../register/register.service.js';
 import { recordCounts, relationshipsOfMany, subjectsByIndex } from '../requests/register-reads.js';
 import { StewardError } from '../shared/errors.js';
 import { parseInstant } from './breaches.clock.js';
@@ -24,6 +23,7 @@ import { parseInput } from './breaches.service.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
+import { indexFields } from '../register/record.prepare.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'an id from the declaration').max(64);
 const ids = z.array(idText).min(1).max(LIMITS.listItems);

@@ -15,7 +15,6 @@ import { assertNoCardData } from '../crypto/card-detect.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
 import { policyIndex } from '../policy/policy.index.js';
-import { ciphertextDigest } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { formatUk, parseInstant } from './breaches.clock.js';
 import {
@@ -40,6 +39,7 @@ import {
 } from './breaches.events.js';
 import { appendEvent, breachKey, breachRow, insertBreach, loadEvents, type BreachRow } from './breaches.store.js';
 import { buildView, clockOf, type BreachView } from './breaches.view.js';
+import { ciphertextDigest } from '../register/record.codec.js';
 /** A few minutes' grace for times typed as "now" on a machine whose clock runs a little ahead. */
 const FUTURE_GRACE_MS = 5 * 60_000;
 

@@ -23,6 +23,7 @@ import { assertCleanText } from '../shared/text.js';
 import { registerComplaintCommands } from '../complaints/complaints.cli.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
+import { consentConditions } from '../consent/consent.conditions.js';
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['CONFIG_INVALID', 'POLICY_UNREADABLE', 'POLICY_PARSE_ERROR']);
 
@@ -53,7 +54,7 @@ export function buildProgram(io: CliIo): Command {
   registerAuditCommands(program, io);
   registerAuthCommands(program, io);
   registerKeyCommands(program, io);
-  registerRetentionCommands(program, io);
+  registerRetentionCommands(program, io, { conditions: consentConditions });
   registerBreachCommands(program, io);
   registerDeadlineCommand(program, io);
   registerRequestCommands(program, io);

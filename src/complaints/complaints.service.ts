@@ -28,6 +28,7 @@ import { renderComplaintLetter } from './complaints.letters.js';
 import './complaints.tables.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
+import { subjectExists } from '../register/register.repository.js';
 
 export const COMPLAINT_CHANNELS = ['web', 'email', 'phone', 'letter', 'in-person'] as const;
 export type ComplaintChannel = (typeof COMPLAINT_CHANNELS)[number];
@@ -165,7 +166,7 @@ export async function logComplaint(ctx: AppContext, actor: Actor, input: LogInpu
   const { dek, wrapped, kekVersion } = ctx.keyring.newSubjectKey(keyOwner(id));
   const notice = await versionInForce(ctx.database.db, ctx.policy);
   const row = await writeTx(ctx, async (trx) => {
-    if (input.subjectId !== undefined && !(await trx.selectFrom('subjects').select('id').where('id', '=', String(input.subjectId)).executeTakeFirst())) {
+    if (input.subjectId !== undefined && !(await subjectExists(trx, String(input.subjectId)))) {
       throw notFound('subject', String(input.subjectId).slice(0, 64));
     }
     const year = today.slice(0, 4);
@@ -302,9 +303,8 @@ export function closeComplaint(ctx: AppContext, actor: Actor, idOrRef: string, i
 /** Ties the complaint to a person in the register, so it appears in their access pack. */
 export function linkSubject(ctx: AppContext, actor: Actor, idOrRef: string, subjectId: string) {
   return changeComplaint(ctx, actor, idOrRef, async (row) => {
-    const found = await ctx.database.db.selectFrom('subjects').select('id').where('id', '=', String(subjectId)).executeTakeFirst();
-    if (!found) throw notFound('subject', String(subjectId).slice(0, 64));
-    return { set: { subject_id: found.id }, action: 'complaint.link', details: { previous: row.subject_id } };
+    if (!(await subjectExists(ctx.database.db, String(subjectId)))) throw notFound('subject', String(subjectId).slice(0, 64));
+    return { set: { subject_id: String(subjectId) }, action: 'complaint.link', details: { previous: row.subject_id } };
   });
 }
 

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSubject, setRestriction, type RecordInput } from '../register/register.service.js';
+import { createSubject, setRestriction } from '../register/register.service.js';
+import { type RecordInput } from '../register/record.prepare.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { FALLBACK, HASHED, hashEmailLines, hashEmails } from './audience-hashing.js';
@@ -11,7 +12,7 @@ import { checkAudience, type AudienceTuning } from './audience.service.js';
 import { recordConsent } from './consent.service.js';
 import { FastHmac } from './fast-hmac.js';
 import { normaliseEmailFast, SIMPLE_EMAIL } from './normalise.js';
-import { suppress } from './suppression.service.js';
+import { suppress } from './suppression.add.js';
 
 const CONSENT_POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/consent/policy.yaml');
 

@@ -16,7 +16,8 @@ import { presentAudience, presentConsentResult, presentOverview } from './consen
 import { CONSENT_ACTIONS, METHODS } from './consent.rules.js';
 import { getConsent, objectToDirectMarketing, recordConsent, type ConsentInput } from './consent.service.js';
 import { sendRenewalRequests } from './renewal.service.js';
-import { exportSuppressions, importSuppressions, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS, type SuppressionReason } from './suppression.service.js';
+import { exportSuppressions, MARKETING_CHANNELS, SUPPRESSION_REASONS, type SuppressionReason } from './suppression.service.js';
+import { importSuppressions, suppress } from './suppression.add.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
 import { cliActor } from '../kernel/actors.js';
 

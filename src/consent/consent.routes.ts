@@ -23,7 +23,8 @@ import { PUBLIC_PATHS, readRenewToken, readUnsubscribeToken } from './links.js';
 import { askCode, askEmail, choicesPage, linkProblem, PREFERENCE_PAGES, renewConfirm, renewDone, unsubscribeConfirm, unsubscribeDone } from './pages.js';
 import { knownAddress, preferenceChoices, savePreferences, unsubscribeByLink, verifyPreferenceCode } from './preferences.service.js';
 import { renewByLink, sendRenewalRequests } from './renewal.service.js';
-import { checkSuppression, exportSuppressions, liftSuppression, MARKETING_CHANNELS, suppress, SUPPRESSION_REASONS } from './suppression.service.js';
+import { checkSuppression, exportSuppressions, liftSuppression, MARKETING_CHANNELS, SUPPRESSION_REASONS } from './suppression.service.js';
+import { suppress } from './suppression.add.js';
 import { importTpsRegister, tpsStatus } from './tps.service.js';
 import { policyIndex } from '../policy/policy.index.js';
 

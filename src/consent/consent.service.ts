@@ -13,17 +13,18 @@ import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
-import { loadSubjectKey } from '../register/register.service.js';
 import { firstRecordValue, relationshipsOf, subjectStatus } from '../register/subject-lookups.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { ConsentAction, ConsentEventsTable, ConsentStateTable } from './consent.tables.js';
 import { CONSENT_ACTIONS, checkMethod, consentRules, invalid, LIMITS, marketingPurpose, statusOf, type ConsentStatus, type Method } from './consent.rules.js';
 import { ageOn, parseBirthDate, shiftByPeriod } from './period.js';
-import { entriesFor, insertSuppressions, subjectIdentifiers, type MarketingChannel } from './suppression.service.js';
+import { entriesFor, insertSuppressions, type MarketingChannel } from './suppression.service.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
+import { loadSubjectKey } from '../register/register.repository.js';
+import { subjectIdentifiers } from '../register/register.identifiers.js';
 
 export interface ConsentInput {
   subjectId: string;

@@ -13,7 +13,8 @@ import { holdersOf, relationshipsOf, subjectStatus } from '../register/subject-l
 import { consentStates, objectToDirectMarketing, recordConsent } from './consent.service.js';
 import { readUnsubscribeToken, signToken, verifyToken } from './links.js';
 import type { LinkOutcome } from './renewal.service.js';
-import { entriesFor, insertSuppressions, isMarketingChannel, MARKETING_CHANNELS, subjectIdentifiers, type MarketingChannel } from './suppression.service.js';
+import { entriesFor, insertSuppressions, isMarketingChannel, MARKETING_CHANNELS, type MarketingChannel } from './suppression.service.js';
+import { subjectIdentifiers } from '../register/register.identifiers.js';
 import type { Purpose } from '../policy/policy.schema.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';

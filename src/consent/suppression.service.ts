@@ -10,8 +10,6 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { decryptRecord, loadSubjectKey } from '../register/register.service.js';
-import { categoryFields } from '../register/fields.js';
 import { StewardError } from '../shared/errors.js';
 import './consent.tables.js';
 import { policyIndex } from '../policy/policy.index.js';
@@ -52,29 +50,7 @@ export const kindsForChannel = (channel: string): IdentifierKind[] =>
 /** A plain identifier's kind, guessed from its shape: an '@' means an email address. */
 export const guessKind = (value: string): IdentifierKind => (value.includes('@') ? 'email' : 'phone');
 
-const HASH = /^[0-9a-f]{64}$/;
-
-/**
- * The subject's email addresses and phone numbers, decrypted: read before an erasure deletes
- * them, and to turn an opt-out into suppression-list entries.
- */
-export async function subjectIdentifiers(db: Kysely<Tables>, ctx: AppContext, subjectId: string): Promise<Identifier[]> {
-  const idx = policyIndex(ctx.policy);
-  // Every email and phone field, identifier or not: an erased person's addresses all go on the list.
-  const cats = [...idx.categories.values()].filter((c) => categoryFields(c).some((f) => f.type === 'email' || f.type === 'phone')).map((c) => c.id);
-  if (cats.length === 0) return [];
-  const rows = await db.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', cats).where('kind', '=', 'value').execute();
-  if (rows.length === 0) return [];
-  const dek = await loadSubjectKey(ctx, db, subjectId);
-  if (!dek) return [];
-  const out: Identifier[] = [];
-  for (const r of rows) {
-    for (const f of decryptRecord(dek, r, ctx.policy).fields ?? []) {
-      if (f.type === 'email' || f.type === 'phone') out.push({ kind: f.type, value: f.value });
-    }
-  }
-  return out;
-}
+export const HASH = /^[0-9a-f]{64}$/;
 
 /** The blind-index digest under key version 1: what an audience check computes for each recipient anyway. */
 export const lookupOf = (ctx: AppContext, kind: IdentifierKind, value: string): string | null => ctx.keyring.indexer.indexAt(kind, kind, value, 1)?.digest ?? null;
@@ -120,104 +96,31 @@ async function existingKeys(trx: Kysely<Tables>, entries: readonly SuppressionEn
 }
 
 /**
- * Puts every identifier of a subject on the suppression list for every channel and purpose.
- * Call inside the transaction that erases the subject, before the records are deleted:
- *   await suppressSubject(trx, ctx, actor, id, 'erasure');
- * Audited in the same transaction (counts only).
+ * Puts a subject's identifiers (read by the register: register.identifiers.ts) on the suppression
+ * list for every channel and purpose, inside the caller's transaction (an erasure's, before the
+ * records are deleted). Audited in the same transaction (counts only).
  */
-export async function suppressSubject(trx: Kysely<Tables>, ctx: AppContext, actor: Actor, subjectId: string, reason: SuppressionReason): Promise<{ added: number; identifiers: number }> {
-  const identifiers = await subjectIdentifiers(trx, ctx, subjectId);
+export async function suppressIdentifiers(
+  trx: Kysely<Tables>,
+  ctx: AppContext,
+  actor: Actor,
+  subjectId: string,
+  identifiers: readonly Identifier[],
+  reason: SuppressionReason,
+): Promise<{ added: number; identifiers: number }> {
   const added = await insertSuppressions(trx, ctx, actor, entriesFor(ctx, identifiers, ALL, ALL), reason);
   await appendAudit(trx, ctx, actor, [{ action: 'suppression.add', subjectId, details: { reason, channel: ALL, scope: ALL, identifiers: identifiers.length, added } }]);
   return { added, identifiers: identifiers.length };
 }
 
-function checkScope(ctx: AppContext, scope: string): void {
+export function checkScope(ctx: AppContext, scope: string): void {
   if (scope === ALL) return;
   const p = policyIndex(ctx.policy).purposes.get(scope);
   if (!p) throw invalid('scope', `"${scope}" is not a purpose in the declaration (or use "*" for all marketing)`);
 }
 
-function checkChannel(channel: string): asserts channel is MarketingChannel | typeof ALL {
+export function checkChannel(channel: string): asserts channel is MarketingChannel | typeof ALL {
   if (channel !== ALL && !isMarketingChannel(channel)) throw invalid('channel', `must be one of ${MARKETING_CHANNELS.join(', ')} or "*"`);
-}
-
-export interface SuppressInput {
-  /** Plain identifiers (an '@' means email, otherwise a phone number) or keyed hashes from an export. */
-  identifiers?: string[];
-  /** Or a subject: every identifier they have. */
-  subjectId?: string;
-  channel: string;
-  scope?: string;
-  reason: SuppressionReason;
-}
-
-export interface SuppressResult {
-  added: number;
-  alreadySuppressed: number;
-  rejected: Array<{ index: number; problem: string }>;
-}
-
-/** One identifier or hash as suppression entries, or why not. */
-function parseLine(ctx: AppContext, raw: string, channel: MarketingChannel | typeof ALL, scope: string): SuppressionEntry[] | string {
-  const s = raw.trim();
-  if (s === '') return 'empty';
-  if (HASH.test(s.toLowerCase())) return [{ hash: s.toLowerCase(), lookup: null, channel, scope }];
-  const kind = guessKind(s);
-  const hash = ctx.keyring.indexer.suppressionHash(kind, s);
-  if (!hash) return `not a valid ${kind === 'email' ? 'email address' : 'phone number'} or suppression hash`;
-  // An email address cannot be on a phone-only channel and vice versa: say so rather than store a dead entry.
-  if (channel !== ALL && !kindsForChannel(channel).includes(kind)) return `an ${kind === 'email' ? 'email address' : 'phone number'} cannot be suppressed on the ${channel} channel`;
-  return [{ hash, lookup: lookupOf(ctx, kind, s), channel, scope }];
-}
-
-/**
- * Adds identifiers (or a subject's identifiers) to the list: "told us not to call", an opt-out
- * received by letter, a list imported from a previous system. Anyone who records people may add;
- * only the privacy roles may lift.
- */
-export async function suppress(ctx: AppContext, actor: Actor, input: SuppressInput): Promise<SuppressResult> {
-  authorise(actor, 'subjects:write');
-  checkChannel(input.channel);
-  const channel = input.channel;
-  const scope = input.scope ?? ALL;
-  checkScope(ctx, scope);
-  if (!(SUPPRESSION_REASONS as readonly string[]).includes(input.reason)) throw invalid('reason', `must be one of ${SUPPRESSION_REASONS.join(', ')}`);
-  if (!input.identifiers?.length && !input.subjectId) throw invalid('identifiers', 'give identifiers or a subject');
-  const rejected: SuppressResult['rejected'] = [];
-  const entries: SuppressionEntry[] = [];
-  (input.identifiers ?? []).forEach((raw, index) => {
-    const r = parseLine(ctx, raw, channel, scope);
-    if (typeof r === 'string') rejected.push({ index, problem: r });
-    else entries.push(...r);
-  });
-  return writeTx(ctx, async (trx) => {
-    if (input.subjectId) {
-      const subject = await trx.selectFrom('subjects').select(['id']).where('id', '=', input.subjectId).executeTakeFirst();
-      if (!subject) throw new StewardError('NOT_FOUND', `subject ${input.subjectId} was not found`);
-      entries.push(...entriesFor(ctx, await subjectIdentifiers(trx, ctx, input.subjectId), channel, scope));
-    }
-    const unique = [...new Map(entries.map((e) => [`${e.hash}|${e.channel}|${e.scope}`, e])).values()];
-    const added = await insertSuppressions(trx, ctx, actor, unique, input.reason);
-    await appendAudit(trx, ctx, actor, [
-      { action: 'suppression.add', ...(input.subjectId ? { subjectId: input.subjectId } : {}), details: { reason: input.reason, channel, scope, entries: unique.length, added, rejected: rejected.length } },
-    ]);
-    return { added, alreadySuppressed: unique.length - added, rejected };
-  });
-}
-
-/** Imports a list: one plain identifier or exported hash per line. */
-export async function importSuppressions(
-  ctx: AppContext,
-  actor: Actor,
-  lines: readonly string[],
-  opts: { channel: string; scope?: string; reason?: SuppressionReason },
-): Promise<SuppressResult & { lines: number }> {
-  authorise(actor, 'marketing:manage');
-  const nonEmpty = lines.map((l, i) => ({ l, i })).filter((x) => x.l.trim() !== '' && !x.l.trim().startsWith('#'));
-  const r = await suppress(ctx, actor, { identifiers: nonEmpty.map((x) => x.l), channel: opts.channel, ...(opts.scope ? { scope: opts.scope } : {}), reason: opts.reason ?? 'import' });
-  // Report file lines (1-based), not positions among the non-empty ones.
-  return { ...r, rejected: r.rejected.map((x) => ({ index: nonEmpty[x.index]!.i + 1, problem: x.problem })), lines: lines.length };
 }
 
 export interface SuppressionView {
@@ -267,6 +170,17 @@ export async function isSuppressed(db: Kysely<Tables>, ctx: AppContext, identifi
     .where('scope', 'in', [purpose, ALL])
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Which of the given keyed hashes are on the list, on any channel (an import skips such people). */
+export async function suppressedAmong(db: Kysely<Tables>, maxParameters: number, hashes: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  const unique = [...new Set(hashes)];
+  const per = Math.max(1, maxParameters - 10);
+  for (let i = 0; i < unique.length; i += per) {
+    for (const r of await db.selectFrom('suppressions').select('hash').distinct().where('hash', 'in', unique.slice(i, i + per)).execute()) out.add(r.hash);
+  }
+  return out;
 }
 
 /**

@@ -12,7 +12,8 @@ import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, REGISTER_POLICY } from '../../test/support/runtime.js';
 import { fileKekProvider } from './kek.js';
 import { Keyring } from './keyring.js';
-import { createSubject, getSubject } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { getSubject } from '../register/register.read.js';
 
 describe.each(dialects)('the key file on %s', (kind) => {
   let dir: string;

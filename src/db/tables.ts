@@ -81,7 +81,11 @@ export interface RecordsTable {
   subject_id: string;
   category: string;
   kind: string;
-  /** JSON array of purpose ids. */
+  /**
+   * JSON array of the purposes the record is held for, in the order given, each an object
+   * `{"purpose": id, "basis": lawful basis | null}`. The record_purposes rows hold the same
+   * purposes, one per row, for queries; the register's repository writes both.
+   */
   purposes: string;
   source: string;
   content_type: string | null;
@@ -91,6 +95,13 @@ export interface RecordsTable {
   recorded_by: string;
   created_at: string;
   updated_at: string;
+}
+
+/** One purpose a record is held for (a row per record and purpose, for queries by purpose). */
+export interface RecordPurposesTable {
+  record_id: string;
+  purpose: string;
+  basis: string | null;
 }
 
 export interface BlindIndexesTable {
@@ -130,6 +141,7 @@ export interface Tables {
   subject_keys: SubjectKeysTable;
   subject_relationships: SubjectRelationshipsTable;
   records: RecordsTable;
+  record_purposes: RecordPurposesTable;
   blind_indexes: BlindIndexesTable;
   audit_log: AuditLogTable;
   key_state: KeyStateTable;

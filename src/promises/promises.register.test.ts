@@ -10,13 +10,18 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordConsent } from '../consent/consent.service.js';
 import { importSubjects, type ImportRow } from '../register/import.service.js';
-import { createSubject, findSubjects } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { findSubjects } from '../register/register.read.js';
 import { addLifeEvent } from '../retention/events.service.js';
-import { explainSubject, planRetention, runRetention } from '../retention/retention.service.js';
+import { explainSubject } from '../retention/retention.explain.js';
+import { planRetention } from '../retention/retention.plan.js';
+import { runRetention } from '../retention/retention.run.js';
 import { buildApp } from '../server/app.js';
 import { caught } from '../../test/support/errors.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { systemActor } from '../kernel/actors.js';
+import { consentConditions } from '../consent/consent.conditions.js';
 import { bearer, signInOwner } from '../../test/support/factories.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/smart-computers.yaml');
@@ -57,16 +62,16 @@ describe.each(dialects)('Smart Computers enquirers on %s', (kind) => {
       }
       await recordConsent(rt, staff, { subjectId: keen, purpose: 'marketing', channels: ['email'], action: 'given', method: 'web-form', wording: 'Tick to hear about news and offers' });
 
-      const before = await planRetention(rt, dpo, { asOf: '2026-07-31' });
+      const before = await planRetention(rt, dpo, { asOf: '2026-07-31', conditions: consentConditions });
       expect(before.totals.delete).toBe(0);
-      const on = await planRetention(rt, dpo, { asOf: '2026-08-01' });
+      const on = await planRetention(rt, dpo, { asOf: '2026-08-01', conditions: consentConditions });
       expect(on.rules.find((r) => r.rule === 'enquiry-three-months')).toMatchObject({ due: 2, kept: 1 });
       expect(on.items.map((i) => [i.subjectId, i.status]).sort()).toEqual([[created, 'due'], [imported, 'due'], [keen, 'kept']].sort());
       expect(on.offPromise.records).toBe(0);
-      expect((await explainSubject(rt, dpo, keen, { asOf: '2026-08-01' })).records[0]!.reason).toMatch(/^kept: marketing-consent \(would be due since 2026-08-01: enquiry-follow-up \(rule enquiry-three-months\)/);
+      expect((await explainSubject(rt, dpo, keen, { asOf: '2026-08-01', conditions: consentConditions })).records[0]!.reason).toMatch(/^kept: marketing-consent \(would be due since 2026-08-01: enquiry-follow-up \(rule enquiry-three-months\)/);
 
       rt.clock.set('2026-08-01T02:00:00Z');
-      expect(await runRetention(rt, dpo)).toMatchObject({ deleted: 2, kept: 1, subjectsErased: 2 });
+      expect(await runRetention(rt, dpo, undefined, { conditions: consentConditions })).toMatchObject({ deleted: 2, kept: 1, subjectsErased: 2 });
       expect(await findSubjects(rt, staff, { email: 'keen@example.com' })).toHaveLength(1);
       expect(await findSubjects(rt, staff, { email: 'imported@example.com' })).toHaveLength(0);
     });

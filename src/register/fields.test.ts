@@ -15,7 +15,8 @@ import { actorWith, createTestRuntime, type TestRuntime } from '../../test/suppo
 import { importSubjects, type ImportOptions, type ImportSummary } from './import.service.js';
 import { exportColumns, exportRow, EXPORT_CSV_COLUMNS, csvCell, readCsvRows } from './register.cli.js';
 import { migrate } from '../db/database.js';
-import { eraseSubject, exportSubjects, findSubjects, getSubject, recordRepeats, subjectNames, updateRecord, type SubjectView } from './register.service.js';
+import { eraseSubject, updateRecord } from './register.service.js';
+import { exportSubjects, findSubjects, getSubject, recordRepeats, subjectNames, type SubjectView } from './register.read.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const KESTRONICS = path.join(ROOT, 'examples/kestronics.yaml');

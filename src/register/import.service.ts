@@ -17,16 +17,20 @@ import { countCardRefusals } from '../promises/card-refusals.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit.service.js';
-import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
+import { authorise, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 import { isStewardError, StewardError, type ErrorCode } from '../shared/errors.js';
-import { categoryFields, checkFieldValue, matchColumns, resolveFieldRef, type FieldDef, type FieldRef } from './fields.js';
-import '../consent/consent.tables.js';
+import { categoryFields, checkFieldValue, type FieldDef } from './fields.js';
+import { planCategories, planColumns, type CategoryUse, type ColumnPlan, type UnmappedColumn } from './import.columns.js';
+import { suppressedAmong } from '../consent/suppression.service.js';
 import { normaliseEmail, normalisePhone } from '../crypto/blind-index.js';
-import { addRecordsIn, buildSubjectRows, decryptRecord, LIMITS, loadSubjectKey, updateRecordIn, insertSubjectRows, prepareRecord, validateRelationships, type SubjectRows } from './register.service.js';
-import { defaultPurposes } from '../promises/promises.purposes.js';
-import { policyIndex } from '../policy/policy.index.js';
+import { addRecordsIn, updateRecordIn } from './register.service.js';
+import { buildSubjectRows, type SubjectRows } from './register.rows.js';
+import { decryptRecord } from './record.codec.js';
+import { LIMITS, prepareRecord } from './record.prepare.js';
+import { insertSubjectRows, loadSubjectKey, recordsOfSubject, subjectState } from './register.repository.js';
+import { subjectsByDigests } from './register.queries.js';
 import { readTx, writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
 
@@ -91,7 +95,7 @@ export interface ImportSummary extends ImportProgress {
   /** Each imported column and the field it fills ("category.field"). */
   columns: Array<{ column: string; category: string; field: string; label: string }>;
   /** Columns not imported, each with the nearest field (or the fields it could mean) to map it with --map. */
-  unmapped: Array<{ column: string; nearest?: string; ambiguous?: string[] }>;
+  unmapped: UnmappedColumn[];
   /** The unmapped columns' names: their values were not imported. */
   ignoredColumns: string[];
   /**
@@ -109,154 +113,6 @@ export interface ImportSummary extends ImportProgress {
 export const IMPORT_DEFAULTS = { batchSize: 1000, maxBatchSize: 20_000, maxRejections: 100_000 };
 
 const invalid = (path: string, message: string): StewardError => new StewardError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }]);
-
-/**
- * A column name as it may appear in reports. Headers are normally labels ("E-mail"), but a file
- * saved without its header row turns the first person's details into column names: anything that
- * looks like an address, a phone number or a card number is shown by position instead.
- */
-export function safeColumnLabel(header: string, position: number): string {
-  const digits = header.replace(/\D/g, '').length;
-  if (header.includes('@') || digits >= 7 || header.length > 80) return `column ${position}`;
-  return header;
-}
-
-interface ColumnPlan {
-  column: string;
-  label: string;
-  category: DataCategory;
-  field: FieldDef;
-}
-
-interface CategoryUse {
-  purposes: string[];
-  source: string;
-}
-
-type Resolve = (category: DataCategory) => CategoryUse;
-
-interface CategoryPlan {
-  rels: ReturnType<typeof validateRelationships>;
-  relIds: string[];
-  /** The purposes and source a category's records get (checked once, here, not per row). */
-  resolve: Resolve;
-}
-
-/**
- * Checks the options against the declaration before any row is read: a mistake here would
- * otherwise reject every row with the same message.
- */
-function planCategories(ctx: AppContext, actor: Actor, opts: ImportOptions): CategoryPlan {
-  const idx = policyIndex(ctx.policy);
-  const rels = validateRelationships(ctx.policy, [{ relationship: opts.relationship }], 'relationship');
-  const relIds = rels.map((r) => r.relationship);
-  for (const [column, target] of Object.entries(opts.map ?? {})) {
-    if (target === LEAVE_OUT) continue;
-    const ref = resolveFieldRef(idx.categories, target);
-    if (!ref) {
-      const cat = idx.categories.get(target.split('.')[0]!);
-      throw invalid(
-        `map.${column}`,
-        cat
-          ? `"${target}" is not a field of "${cat.id}" (its fields: ${categoryFields(cat).map((f) => `${cat.id}.${f.id}`).join(', ')})`
-          : `"${target}" is not a data category in the declaration (declared: ${[...idx.categories.keys()].join(', ')})`,
-      );
-    }
-    const cat = ref.category;
-    if (cat.storage === 'never') throw new StewardError('FORBIDDEN_DATA', `map.${column}: the declaration says "${cat.name}" is never stored`, [{ path: `map.${column}`, message: 'this category must never be stored' }]);
-    if (!canSeeCategory(actor, cat)) throw new StewardError('FORBIDDEN', `map.${column}: records of the category "${cat.id}" are restricted to ${cat.restricted_to_roles?.join(', ')}`);
-  }
-  if (opts.source !== undefined && !idx.sources.has(opts.source)) {
-    throw invalid('source', `"${opts.source}" is not a source in the declaration (declared: ${[...idx.sources].join(', ')})`);
-  }
-  for (const pid of opts.purposes ?? []) {
-    const p = idx.purposes.get(pid);
-    if (!p) throw invalid('purposes', `"${pid}" is not a purpose in the declaration`);
-    if (!p.relationships.some((r) => relIds.includes(r))) throw invalid('purposes', `the purpose "${pid}" is not for ${opts.relationship}s`);
-  }
-  const cache = new Map<string, CategoryUse>();
-  const resolve: Resolve = (category) => {
-    const known = cache.get(category.id);
-    if (known) return known;
-    const usable = [...idx.purposes.values()].filter((p) => p.categories.includes(category.id) && p.relationships.some((r) => relIds.includes(r)));
-    const purposes = opts.purposes ? opts.purposes.filter((pid) => usable.some((p) => p.id === pid)) : defaultPurposes(ctx.policy, category.id, relIds, 'purposes', 'name the purposes it was collected for (--purpose)');
-    if (purposes.length === 0) {
-      throw invalid(
-        `purposes`,
-        opts.purposes
-          ? `none of the purposes ${opts.purposes.join(', ')} uses "${category.id}": name a purpose that does, or leave the column out`
-          : `no declared purpose uses "${category.id}" for a ${opts.relationship}; declare one, or leave the column out`,
-      );
-    }
-    const source = opts.source ?? purposes.map((pid) => idx.purposes.get(pid)?.sources?.[0]).find((s) => s !== undefined);
-    if (!source) throw invalid('source', `say where the "${category.id}" data came from (--source, a source id from the declaration)`);
-    const use = { purposes, source };
-    cache.set(category.id, use);
-    return use;
-  };
-  return { rels, relIds, resolve };
-}
-
-/** A map target that leaves a column out on purpose (`--map "Notes=-"`). */
-export const LEAVE_OUT = '-';
-
-const fieldName = (r: FieldRef): string => `${r.category.id}.${r.field.id}`;
-
-/**
- * Maps the file's columns to fields: by --map, else by the field's qualified name, id, label or
- * aliases (ignoring case, spaces and punctuation). Columns that fit no field are listed with the
- * nearest one, never dropped silently.
- */
-export function planColumns(
-  ctx: AppContext,
-  actor: Actor,
-  opts: Pick<ImportOptions, 'map'>,
-  headers: string[],
-  resolve?: Resolve,
-): { columns: ColumnPlan[]; unmapped: ImportSummary['unmapped'] } {
-  const idx = policyIndex(ctx.policy);
-  const map = opts.map ?? {};
-  for (const column of Object.keys(map)) {
-    if (!headers.includes(column)) throw invalid(`map.${column}`, `the file has no column "${column}" (its columns: ${headers.map((h, i) => `"${safeColumnLabel(h, i + 1)}"`).join(', ')})`);
-  }
-  const matches = matchColumns([...idx.categories.values()], headers.map((h) => (map[h] ? '' : h)));
-  const columns: ColumnPlan[] = [];
-  const unmapped: ImportSummary['unmapped'] = [];
-  headers.forEach((column, i) => {
-    const label = safeColumnLabel(column, i + 1);
-    // Left out on purpose: not imported, and not reported as a column nobody mapped.
-    if (map[column] === LEAVE_OUT) return;
-    const ref = map[column] ? resolveFieldRef(idx.categories, map[column]) : matches[i]!.ref;
-    if (!ref) {
-      const m = matches[i]!;
-      unmapped.push({ column: label, ...(m.nearest ? { nearest: fieldName(m.nearest) } : {}), ...(m.ambiguous ? { ambiguous: m.ambiguous.map(fieldName) } : {}) });
-      return;
-    }
-    if (ref.category.storage === 'never') {
-      throw new StewardError('FORBIDDEN_DATA', `column "${label}": the declaration says "${ref.category.name}" is never stored; remove the column`, [
-        { path: label, message: 'this category must never be stored' },
-      ]);
-    }
-    if (!canSeeCategory(actor, ref.category)) {
-      throw new StewardError('FORBIDDEN', `column "${label}": records of the category "${ref.category.id}" are restricted to ${ref.category.restricted_to_roles?.join(', ')}`);
-    }
-    if (columns.some((c) => c.category.id === ref.category.id && c.field.id === ref.field.id)) {
-      throw invalid(`map.${column}`, `two columns fill the field "${fieldName(ref)}": map one of them elsewhere`);
-    }
-    resolve?.(ref.category);
-    columns.push({ column, label, category: ref.category, field: ref.field });
-  });
-  if (columns.length === 0) {
-    throw invalid(
-      'columns',
-      `no column matches a declared field: name columns after fields (their id, label or aliases, e.g. ${[...idx.categories.values()]
-        .flatMap((c) => categoryFields(c).map((f) => `"${f.label}"`))
-        .slice(0, 6)
-        .join(', ')}) or map them with --map "column=category.field"`,
-    );
-  }
-  return { columns, unmapped };
-}
 
 interface PreparedRow {
   line: number;
@@ -420,7 +276,7 @@ export async function importSubjects(
   const build = async (rows: PreparedRow[]): Promise<Built> => {
     const db = ctx.database.db;
     const stored = await existingIdentifiers(db, ctx.database.adapter.maxParameters, rows.flatMap((r) => r.matchOn));
-    const suppressed = await suppressedHashes(db, ctx.database.adapter.maxParameters, rows.filter((r) => !r.deliberate).flatMap((r) => r.suppression));
+    const suppressed = await suppressedAmong(db, ctx.database.adapter.maxParameters, rows.filter((r) => !r.deliberate).flatMap((r) => r.suppression));
     const now = ctx.clock.now().toISOString();
     const out: Built = { rows: [], updates: [], matched: 0 };
     const seen = new Set<string>();
@@ -549,13 +405,13 @@ async function upkeep(
   /** Only say whether anything would change; write nothing. */
   dryRun = false,
 ): Promise<boolean> {
-  const subject = await trx.selectFrom('subjects').select(['restricted']).where('id', '=', subjectId).executeTakeFirst();
+  const subject = await subjectState(trx, subjectId);
   if (subject?.restricted) {
     reject(row.line, 'RESTRICTED', 'the person is restricted (Art 18): their data may only be stored, so the import leaves it unchanged');
     return false;
   }
   const cats = row.records.map((r) => r.category.id);
-  const stored = await trx.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', cats).where('kind', '=', 'value').orderBy('created_at').orderBy('id').execute();
+  const stored = await recordsOfSubject(trx, subjectId, { categories: cats, kind: 'value', order: 'created' });
   const dek = stored.length > 0 ? await loadSubjectKey(ctx, trx, subjectId) : undefined;
   let changed = false;
   const added: typeof row.records = [];
@@ -606,32 +462,8 @@ async function existingIdentifiers(trx: Kysely<Tables>, maxParameters: number, k
     if (!list) byField.set(field, (list = []));
     list.push(k.slice(at + 1));
   }
-  const per = Math.max(1, maxParameters - 10);
   for (const [field, digests] of byField) {
-    for (let i = 0; i < digests.length; i += per) {
-      const rows = await trx
-        .selectFrom('blind_indexes as b')
-        .innerJoin('subjects as s', 's.id', 'b.subject_id')
-        .select(['b.digest', 'b.subject_id'])
-        .where('b.kind', '=', field)
-        .where('b.digest', 'in', digests.slice(i, i + per))
-        .where('s.erased_at', 'is', null)
-        .execute();
-      for (const r of rows) if (!found.has(`${field}:${r.digest}`)) found.set(`${field}:${r.digest}`, r.subject_id);
-    }
+    for (const [digest, subjectId] of await subjectsByDigests(trx, maxParameters, field, digests)) found.set(`${field}:${digest}`, subjectId);
   }
   return found;
-}
-
-/** Which of the given keyed hashes are on the suppression list (an erasure puts a person's there). */
-async function suppressedHashes(db: Kysely<Tables>, maxParameters: number, hashes: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  const unique = [...new Set(hashes)];
-  if (unique.length === 0) return out;
-  const per = Math.max(1, maxParameters - 10);
-  for (let i = 0; i < unique.length; i += per) {
-    const rows = await db.selectFrom('suppressions').select('hash').distinct().where('hash', 'in', unique.slice(i, i + per)).execute();
-    for (const r of rows) out.add(r.hash);
-  }
-  return out;
 }

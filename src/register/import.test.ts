@@ -10,7 +10,7 @@ import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { importSubjects, type ImportOptions, type ImportProgress, type ImportRow, type ImportSummary } from './import.service.js';
 import { readCsvRows } from './register.cli.js';
-import { findSubjects, getSubject } from './register.service.js';
+import { findSubjects, getSubject } from './register.read.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/register');
 const POLICY = path.join(FIXTURES, 'policy.yaml');

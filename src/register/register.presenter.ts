@@ -2,7 +2,9 @@
  * What leaves the server about subjects and records: every field listed here, nothing else.
  */
 import { z } from 'zod';
-import type { RecordView, SubjectSummary, SubjectView } from './register.service.js';
+import type { RecordView } from './record.codec.js';
+import type { SubjectSummary } from './register.repository.js';
+import type { SubjectView } from './register.read.js';
 
 export const recordResponse = z.object({
   id: z.string(),

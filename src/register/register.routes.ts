@@ -11,20 +11,9 @@ import { API_PREFIX } from '../server/api.js';
 import { errorResponses } from '../server/schemas.js';
 import { StewardError } from '../shared/errors.js';
 import { presentRecord, presentSubject, presentSummary, recordResponse, subjectResponse, summaryResponse } from './register.presenter.js';
-import {
-  addRecords,
-  createSubject,
-  deleteRecord,
-  eraseSubject,
-  findSubjects,
-  getRecord,
-  getSubject,
-  LIMITS,
-  listSubjects,
-  setRestriction,
-  updateRecord,
-  type RecordInput,
-} from './register.service.js';
+import { addRecords, createSubject, deleteRecord, eraseSubject, setRestriction, updateRecord } from './register.service.js';
+import { findSubjects, getRecord, getSubject, listSubjects } from './register.read.js';
+import { LIMITS, type RecordInput } from './record.prepare.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(64);
 const purposeQuery = z.object({ purpose: z.string().max(64).optional() });
@@ -52,15 +41,15 @@ const recordInput = z.object({
 
 const toRecordInput = (r: z.infer<typeof recordInput>): RecordInput => ({
   category: r.category,
-  ...(r.kind ? { kind: r.kind } : {}),
-  ...(r.fields !== undefined ? { fields: r.fields } : {}),
-  ...(r.value !== undefined ? { value: r.value } : {}),
-  ...(r.text !== undefined ? { text: r.text } : {}),
-  ...(r.channel ? { channel: r.channel } : {}),
-  ...(r.file ? { file: { name: r.file.name, contentType: r.file.contentType, data: Buffer.from(r.file.base64, 'base64') } } : {}),
-  ...(r.purposes ? { purposes: r.purposes } : {}),
-  ...(r.source ? { source: r.source } : {}),
-  ...(r.collectedAt ? { collectedAt: r.collectedAt } : {}),
+  kind: r.kind,
+  fields: r.fields,
+  value: r.value,
+  text: r.text,
+  channel: r.channel,
+  file: r.file && { name: r.file.name, contentType: r.file.contentType, data: Buffer.from(r.file.base64, 'base64') },
+  purposes: r.purposes,
+  source: r.source,
+  collectedAt: r.collectedAt,
 });
 
 const relationshipInput = z.object({
@@ -93,10 +82,10 @@ export const registerRoutes =
         const subject = await createSubject(deps, actor, {
           relationships: req.body.relationships.map((r) => ({
             relationship: r.relationship,
-            ...(r.role ? { role: r.role } : {}),
-            ...(r.onBehalfOf ? { onBehalfOf: r.onBehalfOf } : {}),
-            ...(r.subscriberType ? { subscriberType: r.subscriberType } : {}),
-            ...(r.startedAt ? { startedAt: r.startedAt } : {}),
+            role: r.role,
+            onBehalfOf: r.onBehalfOf,
+            subscriberType: r.subscriberType,
+            startedAt: r.startedAt,
           })),
           records: (req.body.records ?? []).map(toRecordInput),
         });
@@ -119,8 +108,8 @@ export const registerRoutes =
         const actor = req.actor;
         const page = await listSubjects(deps, actor, {
           limit: req.query.limit,
-          ...(req.query.relationship ? { relationship: req.query.relationship } : {}),
-          ...(req.query.after ? { after: req.query.after } : {}),
+          relationship: req.query.relationship,
+          after: req.query.after,
         });
         return { subjects: page.subjects.map(presentSummary), next: page.next };
       },
@@ -145,7 +134,7 @@ export const registerRoutes =
       async (req) => {
         const actor = req.actor;
         const { purpose, ...q } = req.body;
-        const found = await findSubjects(deps, actor, { ...(q.email !== undefined ? { email: q.email } : {}), ...(q.phone !== undefined ? { phone: q.phone } : {}), ...(q.identifier ? { identifier: q.identifier } : {}) }, purpose);
+        const found = await findSubjects(deps, actor, { email: q.email, phone: q.phone, identifier: q.identifier }, purpose);
         return { subjects: found.map(presentSummary) };
       },
     );
@@ -250,7 +239,7 @@ export const registerRoutes =
         if (b.value === undefined && b.text === undefined && b.purposes === undefined && b.fields === undefined) {
           throw new StewardError('VALIDATION_FAILED', 'nothing to change: give fields, value, text or purposes');
         }
-        const change = { ...(b.fields ? { fields: b.fields } : {}), ...(b.value !== undefined ? { value: b.value } : {}), ...(b.text !== undefined ? { text: b.text } : {}), ...(b.purposes ? { purposes: b.purposes } : {}) };
+        const change = { fields: b.fields, value: b.value, text: b.text, purposes: b.purposes };
         return presentRecord(await updateRecord(deps, req.actor, req.params.id, change, req.query.purpose));
       },
     );

@@ -9,19 +9,9 @@ import { caught } from '../../test/support/errors.js';
 import { dialects, postgresUrl } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { Keyring } from '../crypto/keyring.js';
-import {
-  addRecords,
-  createSubject,
-  deleteRecord,
-  eraseSubject,
-  findSubjects,
-  getRecord,
-  getSubject,
-  listSubjects,
-  RIGHTS_REQUEST_PURPOSE,
-  setRestriction,
-  updateRecord,
-} from './register.service.js';
+import { addRecords, createSubject, deleteRecord, eraseSubject, setRestriction, updateRecord } from './register.service.js';
+import { findSubjects, getRecord, getSubject, listSubjects } from './register.read.js';
+import { RIGHTS_REQUEST_PURPOSE } from './register.access.js';
 
 const dpo = actorWith('dpo');
 const staff = actorWith('staff');

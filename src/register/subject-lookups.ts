@@ -7,7 +7,8 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import type { AppContext } from '../kernel/context.js';
-import { decryptRecord, loadSubjectKey } from './register.service.js';
+import { decryptRecord } from './record.codec.js';
+import { loadSubjectKey } from './register.repository.js';
 
 type Db = Kysely<Tables>;
 

@@ -10,7 +10,8 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import type { AppContext } from '../kernel/context.js';
-import { ciphertextDigest, decryptRecord, loadSubjectKey, type RecordView } from '../register/register.service.js';
+import { ciphertextDigest, decryptRecord, type RecordView } from '../register/record.codec.js';
+import { loadSubjectKey } from '../register/register.repository.js';
 
 /** A purpose a record is held for, with its lawful basis, as the record stores it. */
 export interface HeldPurpose {

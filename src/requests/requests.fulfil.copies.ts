@@ -12,7 +12,6 @@ import type { AppContext } from '../kernel/context.js';
 import { policyIndex } from '../policy/policy.index.js';
 import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { versionInForce } from '../policy/publishing.service.js';
-import { getSubject, RIGHTS_REQUEST_PURPOSE, type RecordView } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { fulfilChange, loadOpen, needSubject, type FulfilOptions } from './requests.answering.js';
 import type { ChangeResult } from './requests.change.js';
@@ -21,6 +20,9 @@ import { ukToday } from './requests.clock.js';
 import { applyRedactions, packFiles, type Redaction } from './requests.pack.js';
 import { packUrl, storePack } from './requests.pack-links.js';
 import { zipFiles } from './requests.zip.js';
+import { getSubject } from '../register/register.read.js';
+import { RIGHTS_REQUEST_PURPOSE } from '../register/register.access.js';
+import type { RecordView } from '../register/record.codec.js';
 
 /** Every record of the person, or FORBIDDEN if some are kept from this actor's role (the pack would be incomplete). */
 async function readAll(ctx: AppContext, actor: Actor, subjectId: string): Promise<RecordView[]> {

@@ -5,7 +5,7 @@
  */
 import { authorise, type Actor } from '../auth/roles.js';
 import type { AppContext } from '../kernel/context.js';
-import { RIGHTS_REQUEST_PURPOSE, setRestrictionIn, updateRecordIn } from '../register/register.service.js';
+import { setRestrictionIn, updateRecordIn } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import { categoriesHeld, recordOwner } from './register-reads.js';
 import { createTasks, fulfilChange, loadOpen, needSubject, type Correction, type FulfilOptions } from './requests.answering.js';
@@ -13,6 +13,7 @@ import { changeRequest, type ChangeResult } from './requests.change.js';
 import { invalid } from './requests.checks.js';
 import { ukToday } from './requests.clock.js';
 import { requestRow } from './requests.store.js';
+import { RIGHTS_REQUEST_PURPOSE } from '../register/register.access.js';
 
 /**
  * Rectification as one transaction: the request's permission is checked before anything is

@@ -5,13 +5,13 @@
  */
 import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
-import { suppressSubject } from '../consent/suppression.service.js';
 import type { AppContext } from '../kernel/context.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { holdActive, holdsCovering, unreleasedHolds } from '../retention/holds.service.js';
-import { deleteRecordRows, eraseEmptySubjects } from '../retention/retention.actions.js';
+import { deleteRecordRows, eraseEmptySubjects } from '../register/register.repository.js';
 import { retentionModel } from '../retention/retention.engine.js';
-import { explainSubject } from '../retention/retention.service.js';
+import { explainSubject } from '../retention/retention.explain.js';
+import { consentConditions } from '../consent/consent.conditions.js';
 import { StewardError } from '../shared/errors.js';
 import { heldRecords, relationshipsOf, subjectErasedAt, type HeldRecord } from './register-reads.js';
 import { createTasks, fulfilChange, loadOpen, needSubject, type FulfilOptions, type LegalClaim } from './requests.answering.js';
@@ -19,6 +19,7 @@ import type { ChangeResult } from './requests.change.js';
 import { invalid } from './requests.checks.js';
 import { ukToday } from './requests.clock.js';
 import { emptyPacksOfSubjects } from './requests.store.js';
+import { suppressSubject } from '../register/register.identifiers.js';
 
 export interface ErasureLine {
   category: string;
@@ -47,7 +48,7 @@ export async function fulfilErasure(ctx: AppContext, actor: Actor, idOrRef: stri
   // When legally required records end, from the retention engine (best effort: a policy without rules has none).
   const ends = new Map<string, string | null>();
   try {
-    for (const r of (await explainSubject(ctx, actor, subjectId)).records) ends.set(r.recordId, r.end);
+    for (const r of (await explainSubject(ctx, actor, subjectId, { conditions: consentConditions })).records) ends.set(r.recordId, r.end);
   } catch (e) {
     if (!(e instanceof StewardError) || e.code !== 'FORBIDDEN') throw e;
   }

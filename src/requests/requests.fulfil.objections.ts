@@ -9,15 +9,16 @@ import { consentStates, objectToDirectMarketing, recordConsent } from '../consen
 import { entriesFor, insertSuppressions, type Identifier } from '../consent/suppression.service.js';
 import type { AppContext } from '../kernel/context.js';
 import { policyIndex } from '../policy/policy.index.js';
-import { RIGHTS_REQUEST_PURPOSE, updateRecordIn } from '../register/register.service.js';
+import { updateRecordIn } from '../register/register.service.js';
 import { holdActive, holdsCovering, unreleasedHolds } from '../retention/holds.service.js';
-import { deleteRecordRows } from '../retention/retention.actions.js';
+import { deleteRecordRows } from '../register/register.repository.js';
 import { retentionModel } from '../retention/retention.engine.js';
 import { heldRecords, relationshipsOf, type HeldRecord } from './register-reads.js';
 import { fulfilChange, loadOpen, methodFor, needSubject, type FulfilOptions } from './requests.answering.js';
 import type { ChangeResult } from './requests.change.js';
 import { invalid } from './requests.checks.js';
 import { ukToday } from './requests.clock.js';
+import { RIGHTS_REQUEST_PURPOSE } from '../register/register.access.js';
 
 const LEGITIMATE_INTEREST_BASES = new Set(['legitimate-interests', 'recognised-legitimate-interest', 'public-task']);
 

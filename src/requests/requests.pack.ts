@@ -8,7 +8,6 @@ import type { LoadedPolicy } from '../policy/policy.loader.js';
 import { citeNotice, type NoticeCitation } from './requests.store.js';
 import { rightsForPurpose } from '../policy/notice.facts.js';
 import { lawfulBasisLabel, RECIPIENT_KIND_TEXT, retentionText, RIGHT_LABEL, type RightKey, SOURCE_KIND_TEXT } from '../policy/notice.wording.js';
-import type { RecordView } from '../register/register.service.js';
 import { escapeHtml } from '../shared/html.js';
 import type { PackFile } from './requests.zip.js';
 import type { PackType } from './requests.types.js';
@@ -49,6 +48,7 @@ export function applyRedactions(records: readonly RecordView[], redactions: read
 }
 
 import { csvCell } from '../shared/csv.js';
+import type { RecordView } from '../register/record.codec.js';
 
 const CSV_HEAD = ['record', 'category', 'category_name', 'field', 'field_label', 'value', 'channel', 'file', 'purposes', 'lawful_bases', 'source', 'collected_at'];
 

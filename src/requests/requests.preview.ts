@@ -11,7 +11,6 @@
  */
 import { authorise, type Actor } from '../auth/roles.js';
 import type { AppContext } from '../kernel/context.js';
-import { getSubject, RIGHTS_REQUEST_PURPOSE } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
 import type { FulfilInput } from './requests.answering.js';
 import { ukToday } from './requests.clock.js';
@@ -22,6 +21,8 @@ import { packFiles } from './requests.pack.js';
 import { PACK_TTL_DAYS } from './requests.pack-links.js';
 import { CLOSED, openDoc, requestKey, requestRow } from './requests.store.js';
 import { isPackType } from './requests.types.js';
+import { getSubject } from '../register/register.read.js';
+import { RIGHTS_REQUEST_PURPOSE } from '../register/register.access.js';
 
 export interface FulfilPreview {
   letter: { subject: string; text: string };

@@ -10,7 +10,6 @@ import { authorise, type Actor } from '../auth/roles.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
 import { versionInForce } from '../policy/publishing.service.js';
-import { findSubjects, RIGHTS_REQUEST_PURPOSE, type SubjectSummary } from '../register/register.service.js';
 import { isStewardError, notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { subjectErasedAt } from './register-reads.js';
@@ -38,6 +37,9 @@ import {
 } from './requests.store.js';
 import { isRequestType } from './requests.types.js';
 import { summaryOf, tasksOf, toView, type RequestSummary, type RequestView } from './requests.view.js';
+import { findSubjects } from '../register/register.read.js';
+import { RIGHTS_REQUEST_PURPOSE } from '../register/register.access.js';
+import type { SubjectSummary } from '../register/register.repository.js';
 
 // ——— intake ———
 

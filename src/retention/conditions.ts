@@ -9,7 +9,6 @@ import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import { toCalendarDate } from './duration.js';
 import './retention.tables.js';
-import { consentStates } from '../consent/consent.service.js';
 
 export interface RetentionConditions {
   /** Of these subjects, those who hold a valid marketing consent at `at`. */
@@ -49,28 +48,15 @@ async function openByEvents(db: Kysely<Tables>, subjectIds: readonly string[], a
   return out;
 }
 
-/** Subjects holding a consent that counts at `at` (not withdrawn, not lapsed; a child's with a parent's) in the consent register. */
-async function consentRegister(db: Kysely<Tables>, subjectIds: readonly string[], at: Date): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (let i = 0; i < subjectIds.length; i += CHUNK) {
-    for (const s of await consentStates(db, subjectIds.slice(i, i + CHUNK), at.toISOString())) if (s.status === 'active') out.add(s.subjectId);
-  }
-  return out;
-}
-
 /**
- * The default:
+ * From retention's own life events:
  * - open contract: a contract-started event with no contract-ended on or after it;
- * - marketing consent: a consent that counts now in the consent register, or a consent-given life
- *   event with no consent-withdrawn after it. Either keeps the data: a wrong keep can be corrected,
- *   a wrong deletion cannot.
+ * - marketing consent: a consent-given event with no consent-withdrawn after it.
+ * The consent feature adds its register to this (consent/consent.conditions.ts); the server, the
+ * CLI and the scheduled run are given that one.
  */
 export const eventConditions: RetentionConditions = {
-  subjectsWithMarketingConsent: async (db, ids, at) => {
-    const fromEvents = await openByEvents(db, ids, at, 'consent-given', 'consent-withdrawn');
-    for (const id of await consentRegister(db, ids, at)) fromEvents.add(id);
-    return fromEvents;
-  },
+  subjectsWithMarketingConsent: (db, ids, at) => openByEvents(db, ids, at, 'consent-given', 'consent-withdrawn'),
   subjectsWithOpenContract: (db, ids, at) => openByEvents(db, ids, at, 'contract-started', 'contract-ended'),
 };
 

@@ -9,7 +9,8 @@ import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { createSubject } from '../register/register.service.js';
 import { addLifeEvent, pendingLifeEvents, reviewLifeEvent, WAIT_DAYS } from './events.service.js';
-import { planRetention, runRetention } from './retention.service.js';
+import { planRetention } from './retention.plan.js';
+import { runRetention } from './retention.run.js';
 
 const dpo = actorWith('dpo');
 const staff = actorWith('staff');

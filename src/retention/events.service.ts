@@ -17,6 +17,7 @@ import './retention.tables.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
+import { relationshipsOf, subjectExists, subjectState } from '../register/register.repository.js';
 
 export { EVENT_TYPES, RECORD_TRIGGERS, REOPENED_BY } from './retention.engine.js';
 
@@ -114,10 +115,10 @@ export async function recordLifeEvents(trx: Kysely<Tables>, ctx: AppContext, act
     const date = eventDate(input.date, `${at}date`);
     let rels = subjects.get(input.subjectId);
     if (!rels) {
-      const subject = await trx.selectFrom('subjects').select(['id', 'erased_at']).where('id', '=', input.subjectId).executeTakeFirst();
+      const subject = await subjectState(trx, input.subjectId);
       if (!subject) throw notFound('subject', input.subjectId);
-      if (subject.erased_at) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
-      rels = new Set((await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', input.subjectId).execute()).map((r) => r.relationship));
+      if (subject.erasedAt) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
+      rels = new Set(await relationshipsOf(trx, input.subjectId));
       subjects.set(input.subjectId, rels);
     }
     if (input.relationship !== undefined) {
@@ -158,8 +159,7 @@ export async function addLifeEvent(ctx: AppContext, actor: Actor, input: LifeEve
 
 export async function listLifeEvents(ctx: AppContext, actor: Actor, subjectId: string): Promise<LifeEvent[]> {
   authorise(actor, 'subjects:read');
-  const subject = await ctx.database.db.selectFrom('subjects').select('id').where('id', '=', subjectId).executeTakeFirst();
-  if (!subject) throw notFound('subject', subjectId);
+  if (!(await subjectExists(ctx.database.db, subjectId))) throw notFound('subject', subjectId);
   const rows = await ctx.database.db.selectFrom('life_events').selectAll().where('subject_id', '=', subjectId).orderBy('occurred_on').orderBy('id').execute();
   return rows.map(toLifeEvent);
 }

@@ -17,6 +17,7 @@ import './retention.tables.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
+import { subjectState } from '../register/register.repository.js';
 
 export const HOLD_REASON_MAX = 1000;
 
@@ -88,9 +89,9 @@ export async function placeHold(ctx: AppContext, actor: Actor, input: HoldInput)
   const now = ctx.clock.now().toISOString();
   return writeTx(ctx, async (trx) => {
     if (input.subjectId !== undefined) {
-      const s = await trx.selectFrom('subjects').select(['id', 'erased_at']).where('id', '=', input.subjectId).executeTakeFirst();
+      const s = await subjectState(trx, input.subjectId);
       if (!s) throw notFound('subject', input.subjectId);
-      if (s.erased_at) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased: there is nothing left to hold`);
+      if (s.erasedAt) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased: there is nothing left to hold`);
     }
     const row: Tables['legal_holds'] = {
       id: newId(),

@@ -4,13 +4,17 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSubject, type RecordInput } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { type RecordInput } from '../register/record.prepare.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { noConditions, type RetentionConditions } from './conditions.js';
 import { addLifeEvent } from './events.service.js';
 import { placeHold, releaseHold } from './holds.service.js';
-import { explainSubject, listReviewsDue, planRetention, runRetention } from './retention.service.js';
+import { explainSubject } from './retention.explain.js';
+import { listReviewsDue } from './reviews.service.js';
+import { planRetention } from './retention.plan.js';
+import { runRetention } from './retention.run.js';
 import { decideReview } from './reviews.service.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');

@@ -15,7 +15,7 @@ import { runCli } from '../../test/support/cli.js';
 import { dialects, postgresUrl } from '../../test/support/databases.js';
 import { actorWith } from '../../test/support/runtime.js';
 import { addLifeEvent } from './events.service.js';
-import { RETENTION_LOCK } from './retention.service.js';
+import { RETENTION_LOCK } from './retention.run.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');

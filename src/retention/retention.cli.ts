@@ -12,8 +12,10 @@ import { parseCalendarDate } from './duration.js';
 import { addLifeEvent, EVENT_TYPES, listLifeEvents, pendingLifeEvents, removeLifeEvent, reviewLifeEvent, type LifeEvent } from './events.service.js';
 import { holdScope, listHolds, placeHold, releaseHold, type Hold } from './holds.service.js';
 import { presentDecision, presentEvent, presentExplanation, presentHold, presentPlan, presentReviews, presentRun } from './retention.presenter.js';
-import { explainSubject, listReviewsDue, planRetention, runRetention, type RetentionPlan, type RunResult, type SubjectExplanation } from './retention.service.js';
-import { decideReview } from './reviews.service.js';
+import { explainSubject, type SubjectExplanation } from './retention.explain.js';
+import { planRetention, type RetentionPlan } from './retention.plan.js';
+import { runRetention, type RunResult } from './retention.run.js';
+import { decideReview, listReviewsDue } from './reviews.service.js';
 import { cliActor } from '../kernel/actors.js';
 
 export interface RetentionCliOptions {

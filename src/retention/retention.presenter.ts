@@ -7,7 +7,10 @@ import { z } from 'zod';
 import type { LifeEvent } from './events.service.js';
 import type { Hold } from './holds.service.js';
 import type { PurposeOutcome } from './retention.engine.js';
-import type { PlanTotals, ReviewDue, RetentionPlan, RunResult, SubjectExplanation } from './retention.service.js';
+import type { PlanTotals, RetentionPlan } from './retention.plan.js';
+import type { ReviewDue } from './retention.evaluate.js';
+import type { RunResult } from './retention.run.js';
+import type { SubjectExplanation } from './retention.explain.js';
 import type { ReviewDecision } from './reviews.service.js';
 
 const status = z.enum(['due', 'scheduled', 'waiting', 'review', 'undecided', 'held', 'kept', 'restricted']);

@@ -30,8 +30,10 @@ import {
   reviewsResponse,
   runResponse,
 } from './retention.presenter.js';
-import { explainSubject, listReviewsDue, planRetention, runRetention } from './retention.service.js';
-import { decideReview, REVIEW_REASON_MAX } from './reviews.service.js';
+import { explainSubject } from './retention.explain.js';
+import { planRetention } from './retention.plan.js';
+import { runRetention } from './retention.run.js';
+import { decideReview, listReviewsDue, REVIEW_REASON_MAX } from './reviews.service.js';
 
 const idText = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes').max(64);
 /** Dates are checked by the domain (real day, range); the schema only bounds the size. */
@@ -48,7 +50,6 @@ export const retentionRoutes =
   async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['retention'];
-    const conditions = opts.conditions ? { conditions: opts.conditions } : {};
 
     app.post(
       `${API_PREFIX}/events`,
@@ -64,7 +65,7 @@ export const retentionRoutes =
       async (req, reply) => {
         const actor = req.actor;
         const { subjectId, type, date, relationship } = req.body;
-        const e = await addLifeEvent(deps, actor, { subjectId, type, date, ...(relationship ? { relationship } : {}), origin: 'api' });
+        const e = await addLifeEvent(deps, actor, { subjectId, type, date, relationship, origin: 'api' });
         return reply.status(201).send(presentEvent(e));
       },
     );
@@ -152,10 +153,10 @@ export const retentionRoutes =
         const hold = await placeHold(deps, req.actor, {
           reason: b.reason,
           reviewOn: b.reviewOn,
-          ...(b.subjectId ? { subjectId: b.subjectId } : {}),
-          ...(b.relationship ? { relationship: b.relationship } : {}),
-          ...(b.category ? { category: b.category } : {}),
-          ...(b.expiresOn ? { expiresOn: b.expiresOn } : {}),
+          subjectId: b.subjectId,
+          relationship: b.relationship,
+          category: b.category,
+          expiresOn: b.expiresOn,
         });
         return reply.status(201).send(presentHold(hold));
       },
@@ -207,8 +208,8 @@ export const retentionRoutes =
       },
       async (req) => {
         const plan = await planRetention(deps, req.actor, {
-          ...conditions,
-          ...(req.query.asOf ? { asOf: req.query.asOf } : {}),
+          conditions: opts.conditions,
+          asOf: req.query.asOf,
           detail: req.query.detail,
           reviewLimit: req.query.reviews,
         });
@@ -228,7 +229,7 @@ export const retentionRoutes =
         },
       },
       async (req) => {
-        const r = await runRetention(deps, req.actor, undefined, conditions);
+        const r = await runRetention(deps, req.actor, undefined, { conditions: opts.conditions });
         if (r.acquired) await recordJobRun(deps.database.db, 'retention', deps.clock.now(), `deleted ${r.deleted}, anonymised ${r.anonymised} (run now)`);
         return presentRun(r);
       },
@@ -246,7 +247,7 @@ export const retentionRoutes =
           response: { 200: explanationResponse, ...errorResponses },
         },
       },
-      async (req) => presentExplanation(await explainSubject(deps, req.actor, req.params.id, { ...conditions, ...(req.query.asOf ? { asOf: req.query.asOf } : {}) })),
+      async (req) => presentExplanation(await explainSubject(deps, req.actor, req.params.id, { conditions: opts.conditions, asOf: req.query.asOf })),
     );
 
     app.get(
@@ -260,7 +261,7 @@ export const retentionRoutes =
           response: { 200: reviewsResponse, ...errorResponses },
         },
       },
-      async (req) => presentReviews(await listReviewsDue(deps, req.actor, { ...(req.query.asOf ? { asOf: req.query.asOf } : {}), limit: req.query.limit })),
+      async (req) => presentReviews(await listReviewsDue(deps, req.actor, { asOf: req.query.asOf, limit: req.query.limit })),
     );
 
     app.post(
@@ -287,7 +288,7 @@ export const retentionRoutes =
           rule: b.rule,
           decision: b.decision,
           reason: b.reason,
-          ...(b.nextReviewOn ? { nextReviewOn: b.nextReviewOn } : {}),
+          nextReviewOn: b.nextReviewOn,
         });
         return reply.status(201).send(presentDecision(d));
       },

@@ -1,7 +1,7 @@
 /**
  * Reading the facts retention decides on, a page of subjects at a time: the subjects (in id
- * order), their relationships, life events, review decisions and records — the records without
- * their ciphertext. Pages are selected by a range of subject ids, which the indexes on
+ * order), their relationships and records (from the register's repository, without the records'
+ * ciphertext), their life events and review decisions. Pages are selected by a range of subject ids, which the indexes on
  * `subject_id` serve on both databases, so a million records are read in a few large sequential
  * queries rather than one per subject.
  */
@@ -11,6 +11,7 @@ import type { Tables } from '../db/tables.js';
 import { toCalendarDate, type CalendarDate } from './duration.js';
 import type { RecordFacts, SubjectFacts } from './retention.engine.js';
 import './retention.tables.js';
+import { liveSubjectsPage, recordFactsOf, relationshipFactsOf, type SubjectSelection } from '../register/register.queries.js';
 
 export interface ReviewFact {
   rule: string;
@@ -36,31 +37,18 @@ export interface SubjectPage {
  */
 /** `asOf`: the day the page is evaluated for; life events not in effect on it are left out. */
 export async function loadSubjectPage(db: Kysely<Tables>, opts: { after?: string; limit: number; only?: string; ids?: readonly string[]; asOf: CalendarDate }): Promise<SubjectPage | undefined> {
-  let q = db.selectFrom('subjects').select(['id', 'restricted']).where('erased_at', 'is', null).orderBy('id').limit(opts.limit);
-  if (opts.only !== undefined) q = q.where('id', '=', opts.only);
-  else if (opts.ids !== undefined) q = q.where('id', 'in', opts.ids.length > 0 ? [...opts.ids] : ['']);
-  else if (opts.after !== undefined) q = q.where('id', '>', opts.after);
-  const subjects = await q.execute();
+  const subjects = await liveSubjectsPage(db, opts);
   if (subjects.length === 0) return undefined;
   const lo = subjects[0]!.id;
   const hi = subjects[subjects.length - 1]!.id;
   // A dense page is read by id range (one index range scan); a sparse page of candidates by id list.
   const ids = subjects.map((s) => s.id);
   const sparse = opts.ids !== undefined;
+  const sel: SubjectSelection = sparse ? { ids } : { from: lo, to: hi };
 
   const [records, rels, events, reviews] = await Promise.all([
-    db
-      .selectFrom('records')
-      .select(['id', 'subject_id', 'category', 'purposes', 'collected_at'])
-      .$if(sparse, (b) => b.where('subject_id', 'in', ids))
-      .$if(!sparse, (b) => b.where('subject_id', '>=', lo).where('subject_id', '<=', hi))
-      .execute(),
-    db
-      .selectFrom('subject_relationships')
-      .select(['subject_id', 'relationship', 'ended_at'])
-      .$if(sparse, (b) => b.where('subject_id', 'in', ids))
-      .$if(!sparse, (b) => b.where('subject_id', '>=', lo).where('subject_id', '<=', hi))
-      .execute(),
+    recordFactsOf(db, sel),
+    relationshipFactsOf(db, sel),
     db
       .selectFrom('life_events')
       .select(['subject_id', 'type', 'occurred_on', 'relationship'])
@@ -79,7 +67,7 @@ export async function loadSubjectPage(db: Kysely<Tables>, opts: { after?: string
   ]);
 
   const facts = new Map<string, { id: string; restricted: boolean; relationships: Array<{ relationship: string; endedOn: CalendarDate | null }>; events: Array<{ type: string; on: CalendarDate; relationship: string | null }> }>();
-  for (const s of subjects) facts.set(s.id, { id: s.id, restricted: s.restricted === 1, relationships: [], events: [] });
+  for (const s of subjects) facts.set(s.id, { id: s.id, restricted: s.restricted, relationships: [], events: [] });
   const relationshipsOf = new Map<string, Set<string>>();
   for (const r of rels) {
     const f = facts.get(r.subject_id);

@@ -13,9 +13,12 @@ import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { addDurationClamped, parseCalendarDate, toCalendarDate, type CalendarDate } from './duration.js';
 import { holdActive, holdsCovering, unreleasedHolds } from './holds.service.js';
-import { deleteRecordRows, eraseEmptySubjects, forChunks, ID_CHUNK } from './retention.actions.js';
+import { deleteRecordRows, eraseEmptySubjects, recordsOfSubject, relationshipsOf, setRecordPurposes, subjectState } from '../register/register.repository.js';
+import { subjectsHoldingPurposes } from '../register/register.queries.js';
 import { afterErasure } from '../backup/erasure-ledger.js';
 import { retentionModel } from './retention.engine.js';
+import { PAGE_SUBJECTS, resolveAsOf, reviewsOf, type ReviewDue } from './retention.evaluate.js';
+import { loadSubjectPage } from './retention.store.js';
 import './retention.tables.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
@@ -69,10 +72,10 @@ export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewD
   const governed = new Set([...model.purposes.values()].filter((p) => p.ruleId === rule.id).map((p) => p.id));
 
   const decided = await writeTx(ctx, async (trx) => {
-    const subject = await trx.selectFrom('subjects').select(['id', 'erased_at', 'restricted']).where('id', '=', input.subjectId).executeTakeFirst();
+    const subject = await subjectState(trx, input.subjectId);
     if (!subject) throw notFound('subject', input.subjectId);
-    if (subject.erased_at) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
-    const records = await trx.selectFrom('records').select(['id', 'subject_id', 'category', 'purposes']).where('subject_id', '=', input.subjectId).execute();
+    if (subject.erasedAt) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
+    const records = await recordsOfSubject(trx, input.subjectId);
     const under = records.filter((r) => model.purposeIds(r.purposes).some((p) => governed.has(p)));
     if (under.length === 0) throw new StewardError('CONFLICT', `subject ${input.subjectId} has no records held under the rule "${rule.id}"`);
     let deleted = 0;
@@ -80,7 +83,7 @@ export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewD
     let keyDestroyed = false;
     if (input.decision === 'delete') {
       if (subject.restricted) throw new StewardError('CONFLICT', `subject ${input.subjectId} is restricted (Art 18): its data may only be stored, not deleted, until the restriction is lifted`);
-      const rels = new Set((await trx.selectFrom('subject_relationships').select('relationship').where('subject_id', '=', input.subjectId).execute()).map((r) => r.relationship));
+      const rels = new Set(await relationshipsOf(trx, input.subjectId));
       const holds = (await unreleasedHolds(trx)).filter((h) => holdActive(h, today));
       const holding = new Set(under.flatMap((r) => holdsCovering(holds, model, { subjectId: r.subject_id, category: r.category, purposes: r.purposes }, rels)));
       if (holding.size > 0) throw new StewardError('CONFLICT', `the data is under legal hold (${[...holding].join(', ')}): release the hold before deleting it`);
@@ -94,9 +97,7 @@ export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewD
       }
       await deleteRecordRows(trx, gone, { now: now.toISOString(), reason: 'review' });
       const at = now.toISOString();
-      await forChunks(kept, ID_CHUNK, async (chunk) => {
-        for (const k of chunk) await trx.updateTable('records').set({ purposes: k.purposes, updated_at: at }).where('id', '=', k.id).execute();
-      });
+      for (const k of kept) await setRecordPurposes(trx, k.id, k.purposes, at);
       deleted = gone.length;
       narrowed = kept.length;
       keyDestroyed = (await eraseEmptySubjects(trx, [input.subjectId], at, 'review')).has(input.subjectId);
@@ -115,4 +116,38 @@ export async function decideReview(ctx: AppContext, actor: Actor, input: ReviewD
   });
   if (input.decision === 'delete') await afterErasure(ctx);
   return decided;
+}
+
+/** Subjects due for a periodic review on a day (review_every rules), oldest first. */
+export async function listReviewsDue(ctx: AppContext, actor: Actor, opts: { asOf?: Date | string; limit?: number; pageSize?: number } = {}): Promise<{ asOf: CalendarDate; due: number; list: ReviewDue[] }> {
+  authorise(actor, 'retention:read');
+  const { day } = resolveAsOf(ctx, opts.asOf);
+  const model = retentionModel(ctx.policy);
+  const limit = Math.max(1, Math.min(opts.limit ?? 100, 10_000));
+  const all: ReviewDue[] = [];
+  let due = 0;
+  const reviewed = [...model.purposes.values()].filter((p) => p.rule?.reviewEvery).map((p) => p.id);
+  if (reviewed.length > 0) {
+    // Only subjects holding a record for a reviewed purpose are read.
+    const candidates = (await subjectsHoldingPurposes(ctx.database.db, reviewed)).sort();
+    const size = opts.pageSize ?? PAGE_SUBJECTS;
+    for (let i = 0; i < candidates.length; i += size) {
+      const page = await loadSubjectPage(ctx.database.db, { ids: candidates.slice(i, i + size), limit: size, asOf: day });
+      if (!page) continue;
+      for (const s of page.subjects) {
+        for (const r of reviewsOf(model, s, page.records.get(s.id) ?? [], page.reviews.get(s.id))) {
+          if (r.dueOn > day) continue;
+          due++;
+          all.push(r);
+        }
+      }
+      // Keep memory bounded: only the oldest `limit` are listed.
+      if (all.length > limit * 4) {
+        all.sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.subjectId.localeCompare(b.subjectId));
+        all.length = limit;
+      }
+    }
+  }
+  all.sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.subjectId.localeCompare(b.subjectId));
+  return { asOf: day, due, list: all.slice(0, limit) };
 }

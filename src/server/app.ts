@@ -38,6 +38,7 @@ import { registerErrorHandling } from './errors.js';
 import { registerInputGuard } from './input-guard.js';
 import { landingPage } from './landing.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { consentConditions } from '../consent/consent.conditions.js';
 
 export interface AppOptions {
   /** A pino logger, or false for none (tests). */
@@ -115,7 +116,7 @@ export async function buildApp(deps: AppContext & AppOptions): Promise<FastifyIn
   await app.register(auditRoutes(deps));
   await app.register(requestRoutes(deps));
   await app.register(requestPages(deps));
-  await app.register(retentionRoutes(deps));
+  await app.register(retentionRoutes(deps, { conditions: consentConditions }));
   await app.register(consentRoutes(deps));
   await app.register(breachRoutes(deps));
   await app.register(accountabilityRoutes(deps));

@@ -6,8 +6,10 @@
 import type { Actor } from '../auth/roles.js';
 import type { DataCategory } from '../policy/policy.schema.js';
 import { categoryFields, type FieldDef } from '../register/fields.js';
-import { createSubject, type RecordInput } from '../register/register.service.js';
+import { createSubject } from '../register/register.service.js';
+import { type RecordInput } from '../register/record.prepare.js';
 import type { AppContext } from '../kernel/context.js';
+import { registerIsEmpty } from '../register/register.repository.js';
 
 const FIRST = ['Alex', 'Sam', 'Priya', 'Jordan', 'Morgan', 'Chris', 'Fatima', 'Owen', 'Niamh', 'Tom', 'Aisha', 'Ewan'];
 const LAST = ['Example', 'Sample', 'Testington', 'Placeholder', 'Demo', 'Mockford'];
@@ -56,8 +58,7 @@ function demoFields(cat: DataCategory, i: number): Record<string, string> {
 }
 
 export async function seedDemo(ctx: AppContext, actor: Actor, count = 12): Promise<number> {
-  const any = await ctx.database.db.selectFrom('subjects').select('id').limit(1).executeTakeFirst();
-  if (any) return 0;
+  if (!(await registerIsEmpty(ctx.database.db))) return 0;
   const p = ctx.policy.policy;
   const byId = new Map(p.data_categories.map((c) => [c.id, c]));
   let made = 0;

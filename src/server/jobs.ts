@@ -10,13 +10,14 @@ import { sendComplaintReminders } from '../complaints/complaints.reminders.js';
 import { consentRenewalJob } from '../consent/renewal.service.js';
 import { purgeExpiredPacks } from '../requests/requests.pack-links.js';
 import { sendRequestReminders } from '../requests/requests.reminders.js';
-import { runRetention } from '../retention/retention.service.js';
+import { runRetention } from '../retention/retention.run.js';
 import { type Runtime } from '../kernel/runtime.js';
 import type { Job } from '../kernel/scheduler.js';
 import { mirrorLedger } from '../backup/erasure-ledger.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { writeTx } from '../db/transactions.js';
 import { systemActor } from '../kernel/actors.js';
+import { consentConditions } from '../consent/consent.conditions.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -29,7 +30,7 @@ export function serverJobs(rt: Runtime, logger: Logger | false = false): Job[] {
       everyMs: 24 * HOUR,
       leaseMs: 2 * HOUR,
       run: async (now) => {
-        const r = await runRetention(rt, systemActor('retention'), now);
+        const r = await runRetention(rt, systemActor('retention'), now, { conditions: consentConditions });
         return `deleted ${r.deleted}, anonymised ${r.anonymised}`;
       },
     },

@@ -4,7 +4,7 @@
  * it; the register holds the corrected value. Axe checks each step.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findSubjects, getSubject } from '../../src/register/register.service.js';
+import { findSubjects, getSubject } from '../../src/register/register.read.js';
 import { confirmMatch, openRequest, verifyRequest } from '../../src/requests/requests.service.js';
 import { browserAvailable } from '../support/browser.js';
 import { expectStatus, noSeriousAxe, signedIn, startConsoleServer, type ConsoleServer } from '../support/console-server.js';

@@ -8,8 +8,10 @@ import { createUser, ensureOwner } from '../../src/auth/auth.service.js';
 import type { Role } from '../../src/auth/roles.js';
 import { systemActor } from '../../src/kernel/actors.js';
 import type { AppContext } from '../../src/kernel/context.js';
-import { createSubject, type NewSubject, type SubjectView } from '../../src/register/register.service.js';
+import { createSubject } from '../../src/register/register.service.js';
 import { actorWith } from './runtime.js';
+import type { SubjectView } from '../../src/register/register.read.js';
+import type { NewSubject } from '../../src/register/record.prepare.js';
 
 /** The Authorization header for a bearer token. */
 export const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` });

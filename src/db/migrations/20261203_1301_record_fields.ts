@@ -1,7 +1,7 @@
 /**
  * Records become one category's labelled field values (issue 13). The ciphertext format is read
- * both ways by the record codec (src/register/fields.ts): an old one-value record reads as the
- * single field of its category, so no data needs decrypting here. What changes in the schema is
+ * both ways by the record codec (src/register/record.codec.ts, with fields.ts): an old one-value
+ * record reads as the single field of its category, so no data needs decrypting here. What changes in the schema is
  * the blind index: a record may now hold several identifier fields (an email and a phone inside
  * "Contact details"), so the index is keyed by record, field and digest instead of by record.
  */

@@ -26,6 +26,7 @@ import * as m20261202_1901_disclosures from './20261202_1901_disclosures.js';
 import * as m20261203_1301_record_fields from './20261203_1301_record_fields.js';
 import * as m20261203_1402_card_refusals from './20261203_1402_card_refusals.js';
 import * as m20261204_1101_one_rate_limit_table from './20261204_1101_one_rate_limit_table.js';
+import * as m20261204_1101_record_purposes from './20261204_1101_record_purposes.js';
 import * as m20261204_1102_email_codes from './20261204_1102_email_codes.js';
 
 export interface StewardMigration {
@@ -52,6 +53,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, StewardMigration]> = [
   ['20261203_1301_record_fields', m20261203_1301_record_fields],
   ['20261203_1402_card_refusals', m20261203_1402_card_refusals],
   ['20261204_1101_one_rate_limit_table', m20261204_1101_one_rate_limit_table],
+  ['20261204_1101_record_purposes', m20261204_1101_record_purposes],
   ['20261204_1102_email_codes', m20261204_1102_email_codes],
 ];
 
