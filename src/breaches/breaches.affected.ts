@@ -106,7 +106,7 @@ async function matchIdentifiers(
   const subjects = new Set<string>();
   const found = new Set<string>();
   for (const [field, digests] of terms) {
-    for (const r of await subjectsByIndex(db, field, [...digests])) {
+    for (const r of await subjectsByIndex(ctx, db, field, [...digests])) {
       subjects.add(r.subjectId);
       found.add(`${field}\u0000${r.digest}`);
     }

@@ -40,7 +40,8 @@ import { tpsFreshness, type TpsRegister } from './tps.service.js';
 import { policyIndex } from '../policy/policy.index.js';
 import { writeTx } from '../db/transactions.js';
 import type { AppContext } from '../kernel/context.js';
-import { PROFILED_ENTRY, probeBlindIndexes, relationshipEntries, restrictedSubjectIds, scanBlindIndexes, type ProfileQuery } from '../register/identifier-scans.js';
+import { PROFILED_ENTRY, scanBlindIndexes, type ProfileQuery } from '../register/identifier-scans.js';
+import { packedDigestHolders, packedRelationshipHolders, restrictedSubjectIds } from '../register/register.queries.js';
 
 export const AUDIENCE_LIMITS = { recipients: 2_000_000, identifierChars: 320 };
 
@@ -299,7 +300,7 @@ export async function checkAudience(
     } else {
       const digests: string[] = [];
       for (let s = 0; s < slots; s++) if (slotKind[s] === kind && slotCode[s] !== SUPPRESSED) digests.push(table.hexOf(s));
-      for (const chunk of inChunks(digests, per)) parse(await probeBlindIndexes(db, field, chunk));
+      for (const chunk of inChunks(digests, per)) parse(await packedDigestHolders(db, field, chunk));
     }
   }
   const holders = [...new Set(hitIds)];
@@ -317,8 +318,8 @@ export async function checkAudience(
   // 5. Without consent as the basis: who is in the purpose's relationships, and as what subscriber.
   if (!onConsent && holders.length > 0) {
     for (const rel of purpose.relationships) {
-      if (holders.length >= scanAt) facts.addRelationships(await relationshipEntries(db, rel), corporateByDefault(rel));
-      else for (const chunk of inChunks(holders, per)) facts.addRelationships(await relationshipEntries(db, rel, chunk), corporateByDefault(rel));
+      if (holders.length >= scanAt) facts.addRelationships(await packedRelationshipHolders(db, rel), corporateByDefault(rel));
+      else for (const chunk of inChunks(holders, per)) facts.addRelationships(await packedRelationshipHolders(db, rel, chunk), corporateByDefault(rel));
     }
   }
   for (let h = 0; h < hitSlots.length; h++) assign(hitSlots[h]!, facts.profileOf(hitIds[h]!));

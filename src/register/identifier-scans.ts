@@ -1,7 +1,12 @@
 /**
- * The register read in bulk for the audience check (src/consent/audience.service.ts): blind
- * indexes, relationships and restrictions aggregated by the database into strings, because moving
- * a million rows one by one costs more than the scan. The caller matches the strings in place.
+ * The register's blind indexes of one kind scanned whole for the audience check
+ * (src/consent/audience.service.ts), aggregated by the database into strings, because moving a
+ * million rows one by one costs more than the scan; the caller matches the strings in place. The
+ * probes for given digests and the relationship entries are in register.queries.ts.
+ *
+ * With a profile, the scan joins each holder's consent state for the purpose and channel in the same
+ * pass (the one place the register reads a table of another feature: consent_state's subject,
+ * purpose, channel and status, as ProfileQuery describes them).
  *
  * Entry formats (each entry ends with ';' unless said otherwise):
  *  - identifiers: the 64-character digest, then the subject id;
@@ -12,6 +17,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectAdapter } from '../db/adapter.js';
 import type { Tables } from '../db/tables.js';
+import { countBlindIndexes } from './register.queries.js';
 
 type Db = Kysely<Tables>;
 
@@ -99,7 +105,7 @@ export async function scanBlindIndexes(
   // The exact count of this kind's entries only when a cheap upper bound says it may not fit.
   const bound = await adapter.rowsAtMost(db, 'blind_indexes');
   const total =
-    bound <= scanEntries ? bound : Number((await db.selectFrom('blind_indexes').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', field).executeTakeFirstOrThrow()).n);
+    bound <= scanEntries ? bound : await countBlindIndexes(db, field);
   const parts = Math.ceil(total / scanEntries);
   if (parts <= 1) {
     // "kind || ''" keeps the planner off the (kind, digest) index: a table scan is faster here.
@@ -114,30 +120,3 @@ export async function scanBlindIndexes(
     each((await q.executeTakeFirst())?.s);
   }
 }
-
-/** The blind indexes of a kind with one of these digests, as identifier entries (a probe: keep `digests` within the adapter's parameters). */
-export async function probeBlindIndexes(db: Db, field: 'email' | 'phone', digests: readonly string[]): Promise<string | null | undefined> {
-  return (
-    await db
-      .selectFrom('blind_indexes as bi')
-      .select(sql<string | null>`string_agg(bi.digest || bi.subject_id || ';', '')`.as('s'))
-      .where('bi.kind', '=', field)
-      .where('bi.digest', 'in', [...digests])
-      .executeTakeFirst()
-  )?.s;
-}
-
-/** Current relationship entries of one relationship: all of them, or those of some subjects. */
-export async function relationshipEntries(db: Db, relationship: string, subjectIds?: readonly string[]): Promise<string | null | undefined> {
-  let q = db
-    .selectFrom('subject_relationships as sr')
-    .select(sql<string | null>`string_agg(coalesce(substr(sr.subscriber_type, 1, 1), '-') || sr.subject_id || ';', '')`.as('s'))
-    .where('sr.relationship', '=', relationship)
-    .where('sr.ended_at', 'is', null);
-  if (subjectIds) q = q.where('sr.subject_id', 'in', [...subjectIds]);
-  return (await q.executeTakeFirst())?.s;
-}
-
-/** The ids of people whose processing is restricted (Art 18) and who are not erased: few. */
-export const restrictedSubjectIds = async (db: Db): Promise<string[]> =>
-  (await db.selectFrom('subjects').select('id').where('restricted', '=', 1).where('erased_at', 'is', null).execute()).map((r) => r.id);

@@ -1,14 +1,15 @@
 /**
  * Small reads of the register for the features beside it (consent, the preference page, consent
- * renewals): whether a person is there, erased or restricted; their relationships; who holds an
- * identifier; a value on their records. Unaudited and without personal data unless said: ids,
- * flags and relationship names.
+ * renewals), in the shapes they use: whether a person is there, erased or restricted; their
+ * relationships; who holds an identifier; a value on their records. Built on the repository, which
+ * alone reads the tables. Unaudited and without personal data unless said: ids, flags and
+ * relationship names.
  */
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/tables.js';
 import type { AppContext } from '../kernel/context.js';
-import { decryptRecord } from './record.codec.js';
-import { loadSubjectKey } from './register.repository.js';
+import { openRecordsOfSubject } from './register.identifiers.js';
+import { relationshipsOfSubjects, subjectState, subjectsWithDigest } from './register.repository.js';
 
 type Db = Kysely<Tables>;
 
@@ -19,8 +20,8 @@ export interface SubjectStatus {
 
 /** Whether a person is in the register (undefined: never was), and erased or restricted. */
 export async function subjectStatus(db: Db, subjectId: string): Promise<SubjectStatus | undefined> {
-  const row = await db.selectFrom('subjects').select(['erased_at', 'restricted']).where('id', '=', subjectId).executeTakeFirst();
-  return row && { erased: !!row.erased_at, restricted: row.restricted === 1 };
+  const s = await subjectState(db, subjectId);
+  return s && { erased: s.erasedAt !== null, restricted: s.restricted };
 }
 
 export interface RelationshipRow {
@@ -32,23 +33,12 @@ export interface RelationshipRow {
 /** The relationships of some people; `current` leaves out those that have ended. */
 export async function relationshipsOf(db: Db, subjectIds: readonly string[], opts: { current?: boolean } = {}): Promise<RelationshipRow[]> {
   if (subjectIds.length === 0) return [];
-  let q = db.selectFrom('subject_relationships').select(['subject_id', 'relationship', 'subscriber_type']).where('subject_id', 'in', [...subjectIds]);
-  if (opts.current) q = q.where('ended_at', 'is', null);
-  return (await q.execute()).map((r) => ({ subjectId: r.subject_id, relationship: r.relationship, subscriberType: r.subscriber_type }));
+  return (await relationshipsOfSubjects(db, subjectIds, opts)).map((r) => ({ subjectId: r.subject_id, relationship: r.relationship, subscriberType: r.subscriber_type }));
 }
 
 /** The people, neither erased nor restricted, who hold an identifier, by its blind-index digest. */
 export async function holdersOf(db: Db, kind: string, digest: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('blind_indexes as bi')
-    .innerJoin('subjects as s', 's.id', 'bi.subject_id')
-    .select('bi.subject_id')
-    .where('bi.kind', '=', kind)
-    .where('bi.digest', '=', digest)
-    .where('s.erased_at', 'is', null)
-    .where('s.restricted', '=', 0)
-    .execute();
-  return [...new Set(rows.map((r) => r.subject_id))];
+  return [...(await subjectsWithDigest(db, kind, digest)).values()].filter((s) => !s.restricted).map((s) => s.id);
 }
 
 /**
@@ -56,13 +46,8 @@ export async function holdersOf(db: Db, kind: string, digest: string): Promise<s
  * (decrypted here; personal data: the caller keeps only what it picked).
  */
 export async function firstRecordValue<T>(db: Db, ctx: AppContext, subjectId: string, categories: readonly string[], pick: (value: string) => T | undefined): Promise<T | undefined> {
-  if (categories.length === 0) return undefined;
-  const rows = await db.selectFrom('records').selectAll().where('subject_id', '=', subjectId).where('category', 'in', [...categories]).where('kind', '=', 'value').orderBy('created_at', 'desc').execute();
-  if (rows.length === 0) return undefined;
-  const dek = await loadSubjectKey(ctx, db, subjectId);
-  if (!dek) return undefined;
-  for (const r of rows) {
-    const found = pick(decryptRecord(dek, r, ctx.policy).value ?? '');
+  for (const r of await openRecordsOfSubject(db, ctx, subjectId, { categories, kind: 'value', order: 'created-desc' })) {
+    const found = pick(r.value ?? '');
     if (found !== undefined) return found;
   }
   return undefined;
