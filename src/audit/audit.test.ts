@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
+import { aPerson } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject, getSubject } from '../register/register.service.js';
+import { getSubject } from '../register/register.service.js';
 import { appendAudit, verifyAudit } from './audit.service.js';
 
 const staff = actorWith('staff');
@@ -13,7 +14,7 @@ describe.each(dialects)('audit chain on %s', (kind) => {
   beforeEach(async () => {
     rt = await createTestRuntime(kind);
     for (let i = 0; i < 3; i++) {
-      const s = await createSubject(rt, staff, { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: `p${i}@example.org` }] });
+      const s = await aPerson(rt, { email: `p${i}@example.org` }, staff);
       await getSubject(rt, staff, s.id, 'service');
     }
     seqs = (await rt.database.db.selectFrom('audit_log').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
+import { aPerson } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject, findSubjects } from '../register/register.service.js';
+import { findSubjects } from '../register/register.service.js';
 import { auditCount, listAudit, verifyAudit } from './audit.service.js';
 import { auditReads, READ_AUDIT_MAX_BATCH } from './read-audit.js';
 
@@ -15,7 +16,7 @@ describe.each(dialects)('group-committed read audits on %s', (kind) => {
     rt = await createTestRuntime(kind);
     ids = [];
     for (let i = 0; i < 5; i++) {
-      const s = await createSubject(rt, staff, { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: `p${i}@example.org` }] });
+      const s = await aPerson(rt, { email: `p${i}@example.org` }, staff);
       ids.push(s.id);
     }
   });
