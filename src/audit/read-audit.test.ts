@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
-import { aPerson } from '../../test/support/factories.js';
+import { customersByEmail } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { findSubjects } from '../register/register.service.js';
 import { auditCount, listAudit, verifyAudit } from './audit.service.js';
@@ -14,11 +14,7 @@ describe.each(dialects)('group-committed read audits on %s', (kind) => {
   let ids: string[];
   beforeEach(async () => {
     rt = await createTestRuntime(kind);
-    ids = [];
-    for (let i = 0; i < 5; i++) {
-      const s = await aPerson(rt, { email: `p${i}@example.org` }, staff);
-      ids.push(s.id);
-    }
+    ids = await customersByEmail(rt, 5);
   });
   afterEach(async () => rt.close());
 

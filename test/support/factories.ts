@@ -8,7 +8,7 @@ import { createUser, ensureOwner } from '../../src/auth/auth.service.js';
 import type { Role } from '../../src/auth/roles.js';
 import { systemActor } from '../../src/kernel/actors.js';
 import type { AppContext } from '../../src/kernel/context.js';
-import { createSubject, type NewSubject, type SubjectView } from '../../src/register/register.service.js';
+import { createSubject, getSubject, type NewSubject, type SubjectView } from '../../src/register/register.service.js';
 import { confirmMatch, openRequest, verifyRequest, type OpenInput } from '../../src/requests/requests.service.js';
 import type { RequestView } from '../../src/requests/requests.view.js';
 import { actorWith } from './runtime.js';
@@ -113,6 +113,21 @@ export async function aPerson(ctx: AppContext, over: PersonOverrides = {}, actor
     relationships: over.relationships ?? [{ relationship: 'customer' }],
     records: over.records ?? (contact.length > 0 ? contact : [{ category: 'name', value: `Test Person ${people}` }]),
   });
+}
+
+/**
+ * `count` customers known only by an email address (p0@example.org, p1@…), recorded by staff and,
+ * with `thenRead`, each read by staff for service: two audit entries a person. Their ids, in order.
+ */
+export async function customersByEmail(ctx: AppContext, count: number, opts: { thenRead?: boolean } = {}): Promise<string[]> {
+  const staff = actorWith('staff');
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = await aPerson(ctx, { email: `p${i}@example.org` }, staff);
+    if (opts.thenRead) await getSubject(ctx, staff, s.id, 'service');
+    ids.push(s.id);
+  }
+  return ids;
 }
 
 /**
