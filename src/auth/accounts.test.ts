@@ -9,12 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { dialects } from '../../test/support/databases.js';
-import { anApiToken, bearer, signInOwner } from '../../test/support/factories.js';
+import { anApiToken, bearer, signInOwner, usersWithPassword } from '../../test/support/factories.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from '../server/app.js';
-import { createUser } from './auth.service.js';
 import type { Role } from './roles.js';
-import { systemActor } from '../kernel/actors.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -34,7 +32,7 @@ describe.each(dialects)('accounts on %s', (kind) => {
     app = await buildApp({ ...rt, logger: false });
     ownerSession = await signInOwner(app, rt);
     owner = bearer(ownerSession);
-    for (const name of ['sam', 'pat']) await createUser(rt, systemActor('test'), { username: name, role: 'staff', password: PASSWORD });
+    await usersWithPassword(rt, ['sam', 'pat'], PASSWORD);
   }, 60_000);
   afterAll(async () => {
     await app?.close();

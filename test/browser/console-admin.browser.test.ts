@@ -13,13 +13,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCheckpoint } from '../../src/audit/audit.checkpoint.js';
 import { attachAuditWitness } from '../../src/audit/audit.service.js';
 import { AuditWitness } from '../../src/audit/audit.witness.js';
-import { createUser, ensureOwner, hashPassword } from '../../src/auth/auth.service.js';
+import { ensureOwner, hashPassword } from '../../src/auth/auth.service.js';
 import { publishNotice } from '../../src/policy/publishing.service.js';
 import { createSubject } from '../../src/register/register.service.js';
 import { addLifeEvent } from '../../src/retention/events.service.js';
 import { seedDemo } from '../../src/server/demo.js';
 import { newContext } from '../support/browser.js';
 import { describeInChromium, expectStatus, KESTRONICS, noSeriousAxe, startBrowserServer } from '../support/console-server.js';
+import { usersWithPassword } from '../support/factories.js';
 import { actorWith } from '../support/runtime.js';
 import { systemActor } from '../../src/kernel/actors.js';
 
@@ -312,9 +313,7 @@ const startWithOfficers = (kind: 'sqlite' | 'postgres') =>
   startBrowserServer(kind, {
     policyFile: SMART_COMPUTERS,
     async prepare(rt) {
-      for (const [username, role] of [['officer', 'dpo'], ['inspector', 'auditor']] as const) {
-        await createUser(rt, systemActor('test'), { username, role, password: OWNER_PASSWORD });
-      }
+      await usersWithPassword(rt, [['officer', 'dpo'], ['inspector', 'auditor']], OWNER_PASSWORD);
     },
   });
 

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { createUser, ensureOwner } from '../../src/auth/auth.service.js';
-import type { Role } from '../../src/auth/roles.js';
+import type { Actor, Role } from '../../src/auth/roles.js';
 import { systemActor } from '../../src/kernel/actors.js';
 import type { AppContext } from '../../src/kernel/context.js';
 import { createSubject, getSubject, type NewSubject, type SubjectView } from '../../src/register/register.service.js';
@@ -56,6 +56,17 @@ export async function signInAs<R extends Role>(
     out[role] = await signIn(app, username, password);
   }
   return out;
+}
+
+/**
+ * Users who sign in with `password`: one per username (a staff user) or `[username, role]`,
+ * created by `by` (by default the system).
+ */
+export async function usersWithPassword(ctx: AppContext, users: ReadonlyArray<string | readonly [string, Role]>, password: string, by: Actor = systemActor('test')): Promise<void> {
+  for (const user of users) {
+    const [username, role] = typeof user === 'string' ? [user, 'staff' as const] : user;
+    await createUser(ctx, by, { username, role, password });
+  }
 }
 
 /** An API token as the API returns it once: the secret and what is stored about it. */
