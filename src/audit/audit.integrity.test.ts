@@ -9,9 +9,8 @@ import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { dialects } from '../../test/support/databases.js';
+import { customersByEmail } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, REGISTER_POLICY, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject } from '../register/register.service.js';
-import { getSubject } from '../register/register.read.js';
 import { appendAudit, verifyAudit } from './audit.service.js';
 
 const staff = actorWith('staff');
@@ -21,10 +20,7 @@ describe.each(dialects)('audit verification finds every problem (%s)', (kind) =>
   let seqs: number[];
   beforeEach(async () => {
     rt = await createTestRuntime(kind);
-    for (let i = 0; i < 4; i++) {
-      const s = await createSubject(rt, staff, { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: `p${i}@example.org` }] });
-      await getSubject(rt, staff, s.id, 'service');
-    }
+    await customersByEmail(rt, 4, { thenRead: true });
     seqs = (await rt.database.db.selectFrom('audit_log').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));
     expect(seqs).toHaveLength(8);
   });

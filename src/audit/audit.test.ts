@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
+import { customersByEmail } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject } from '../register/register.service.js';
-import { getSubject } from '../register/register.read.js';
 import { appendAudit, verifyAudit } from './audit.service.js';
 
 const staff = actorWith('staff');
@@ -13,10 +12,7 @@ describe.each(dialects)('audit chain on %s', (kind) => {
   let seqs: number[];
   beforeEach(async () => {
     rt = await createTestRuntime(kind);
-    for (let i = 0; i < 3; i++) {
-      const s = await createSubject(rt, staff, { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: `p${i}@example.org` }] });
-      await getSubject(rt, staff, s.id, 'service');
-    }
+    await customersByEmail(rt, 3, { thenRead: true });
     seqs = (await rt.database.db.selectFrom('audit_log').select('seq').orderBy('seq').execute()).map((r) => Number(r.seq));
     expect(seqs).toHaveLength(6);
   });

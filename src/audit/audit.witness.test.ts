@@ -10,13 +10,13 @@ import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { dialects } from '../../test/support/databases.js';
+import { aPerson } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, REGISTER_POLICY, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject } from '../register/register.service.js';
-import { getSubject } from '../register/register.read.js';
 import { Scheduler } from '../kernel/scheduler.js';
 import { auditCheckpointJob, checkpointAnchor } from './audit.checkpoint.js';
 import { attachAuditWitness, auditCount, verifyAudit } from './audit.service.js';
 import { AuditWitness, witnessAnchors, WITNESS_FILE } from './audit.witness.js';
+import { getSubject } from '../register/register.read.js';
 
 const staff = actorWith('staff');
 
@@ -26,7 +26,7 @@ describe.each(dialects)('the audit witness and checkpoints on %s', (kind) => {
   let person = 0;
   const activity = async (n: number) => {
     for (let i = 0; i < n; i++) {
-      const s = await createSubject(rt, staff, { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: `person.${String.fromCharCode(97 + (person++ % 26))}${i}@example.org` }] });
+      const s = await aPerson(rt, { email: `person.${String.fromCharCode(97 + (person++ % 26))}${i}@example.org` }, staff);
       await getSubject(rt, staff, s.id, 'service');
     }
     await witness.flush();

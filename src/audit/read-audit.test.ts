@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
+import { customersByEmail } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject } from '../register/register.service.js';
-import { findSubjects } from '../register/register.read.js';
 import { auditCount, listAudit, verifyAudit } from './audit.service.js';
 import { auditReads, READ_AUDIT_MAX_BATCH } from './read-audit.js';
+import { findSubjects } from '../register/register.read.js';
 
 const staff = actorWith('staff');
 const dpo = actorWith('dpo');
@@ -14,11 +14,7 @@ describe.each(dialects)('group-committed read audits on %s', (kind) => {
   let ids: string[];
   beforeEach(async () => {
     rt = await createTestRuntime(kind);
-    ids = [];
-    for (let i = 0; i < 5; i++) {
-      const s = await createSubject(rt, staff, { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: `p${i}@example.org` }] });
-      ids.push(s.id);
-    }
+    ids = await customersByEmail(rt, 5);
   });
   afterEach(async () => rt.close());
 

@@ -9,34 +9,30 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { dialects } from '../../test/support/databases.js';
+import { anApiToken, bearer, signInOwner, usersWithPassword } from '../../test/support/factories.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { buildApp } from '../server/app.js';
-import { createUser, ensureOwner } from './auth.service.js';
-import { systemActor } from '../kernel/actors.js';
+import type { Role } from './roles.js';
 
 const PASSWORD = 'correct horse battery staple';
 
 describe.each(dialects)('accounts on %s', (kind) => {
   let rt: TestRuntime;
   let app: FastifyInstance;
+  let ownerSession: string;
   let owner: { authorization: string };
-  const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
   const signIn = async (username: string, password: string) => {
     const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress: `198.18.0.${Math.floor(Math.random() * 250) + 1}` });
     return r;
   };
-  const token = async (role: string, extra: Record<string, unknown> = {}) => {
-    const r = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: owner, payload: { name: `t-${role}`, role, ...extra } });
-    expect(r.statusCode, r.body).toBe(201);
-    return r.json() as { token: string; details: { id: string; expiresAt: string } };
-  };
+  const token = (role: Role, over: { expiresInDays?: number } = {}) => anApiToken(app, ownerSession, role, over);
 
   beforeAll(async () => {
     rt = await createTestRuntime(kind);
     app = await buildApp({ ...rt, logger: false });
-    const first = await ensureOwner(rt, systemActor('test'));
-    owner = bearer((await signIn('owner', first!.password)).json().token);
-    for (const name of ['sam', 'pat']) await createUser(rt, systemActor('test'), { username: name, role: 'staff', password: PASSWORD });
+    ownerSession = await signInOwner(app, rt);
+    owner = bearer(ownerSession);
+    await usersWithPassword(rt, ['sam', 'pat'], PASSWORD);
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -44,7 +40,7 @@ describe.each(dialects)('accounts on %s', (kind) => {
   });
 
   it('sign-out revokes the token presented, for every role and kind', async () => {
-    for (const role of ['dpo', 'staff', 'auditor', 'owner']) {
+    for (const role of ['dpo', 'staff', 'auditor', 'owner'] as const) {
       const t = bearer((await token(role)).token);
       expect((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: t })).statusCode, role).toBe(200);
       expect((await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: t })).statusCode, role).toBe(204);

@@ -6,11 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
+import { usersWithPassword } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { loadConfig } from '../config/config.js';
 import { buildApp } from '../server/app.js';
+import { LOGIN_LIMITS } from './auth.service.js';
 import { hit, peek, type LimitRule } from '../kernel/rate-limit.js';
-import { createUser, LOGIN_LIMITS } from './auth.service.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -26,7 +27,7 @@ describe.each(dialects)('sign-in limits on %s', (kind) => {
     app = await buildApp({ ...rt, logger: false });
     // A second instance on the same database, as two `steward serve` processes would be.
     second = await buildApp({ ...rt, logger: false });
-    for (const name of ['alice', 'bob', 'carol', 'dave']) await createUser(rt, actorWith('owner'), { username: name, role: 'staff', password: PASSWORD });
+    await usersWithPassword(rt, ['alice', 'bob', 'carol', 'dave'], PASSWORD, actorWith('owner'));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,10 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/support/cli.js';
-import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
+import { useCliWorkspace } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
 
@@ -12,23 +10,17 @@ const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/breaches
 const HOUR = 3_600_000;
 
 describe.each(dialects)('steward breaches on %s', (kind) => {
-  let dir: string;
-  let db: CliDatabase;
+  const ws = useCliWorkspace(kind, { prefix: 'brc', policy: path.join(FIXTURES, 'policy.yaml') });
   let smtp: TestSmtp;
   let ref: string;
-  const cli = (...args: string[]) =>
-    runCli(['--data-dir', 'data', '--policy', path.join(FIXTURES, 'policy.yaml'), ...db.args, ...args], { cwd: dir, env: { STEWARD_SMTP_URL: smtp.url } });
+  const cli = (...args: string[]) => ws.run(args, { STEWARD_SMTP_URL: smtp.url });
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'steward-breaches-cli-'));
-    for (const f of ['customers.csv', 'identifiers.txt']) copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
+    for (const f of ['customers.csv', 'identifiers.txt']) copyFileSync(path.join(FIXTURES, f), path.join(ws.dir, f));
     smtp = await startTestSmtp();
-    db = await cliDatabase(kind, 'brc');
   });
   afterAll(async () => {
-    await db.dispose();
-    await smtp.close();
-    rmSync(dir, { recursive: true, force: true });
+    await smtp?.close();
   });
 
   it('opens a breach, reminds the privacy officer, selects the people, reports and tells them', async () => {
@@ -93,7 +85,7 @@ describe.each(dialects)('steward breaches on %s', (kind) => {
 
     const letters = await cli('breaches', 'notify', ref, '--people', '--post', '--out', 'out/letters.csv', '--everyone');
     expect(letters.code).toBe(0);
-    const lettersFile = path.join(dir, 'out/letters.csv');
+    const lettersFile = path.join(ws.dir, 'out/letters.csv');
     expect(statSync(lettersFile).mode & 0o777).toBe(0o600);
     const rows = parse(readFileSync(lettersFile), { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(3);
@@ -102,7 +94,7 @@ describe.each(dialects)('steward breaches on %s', (kind) => {
 
     const html = await cli('breaches', 'report', ref, '--out', 'report.html');
     expect(html.code).toBe(0);
-    const page = readFileSync(path.join(dir, 'report.html'), 'utf8');
+    const page = readFileSync(path.join(ws.dir, 'report.html'), 'utf8');
     expect(page).toContain('Personal data breach report');
     expect(page).toContain('Priya Shah');
     const json = JSON.parse((await cli('breaches', 'report', ref, '--format', 'json')).stdout);
@@ -117,8 +109,8 @@ describe.each(dialects)('steward breaches on %s', (kind) => {
 
     const exported = await cli('breaches', 'export', '--out', 'register.csv');
     expect(exported.stderr).toContain('wrote 1 breach');
-    expect(statSync(path.join(dir, 'register.csv')).mode & 0o777).toBe(0o600);
-    expect(readFileSync(path.join(dir, 'register.csv'), 'utf8')).toContain(ref);
+    expect(statSync(path.join(ws.dir, 'register.csv')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(ws.dir, 'register.csv'), 'utf8')).toContain(ref);
     expect((await cli('breaches', 'close', ref, '--reason', 'Done.')).stdout).toContain('closed');
   });
 

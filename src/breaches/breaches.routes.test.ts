@@ -1,13 +1,11 @@
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureOwner } from '../auth/auth.service.js';
-import { createSubject } from '../register/register.service.js';
 import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
-import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { aPerson, apiTokensAs, bearer, signInOwner } from '../../test/support/factories.js';
+import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
-import { systemActor } from '../kernel/actors.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/breaches/policy.yaml');
 
@@ -15,9 +13,8 @@ describe.each(dialects)('breaches over HTTP on %s', (kind) => {
   let rt: TestRuntime;
   let smtp: TestSmtp;
   let app: FastifyInstance;
-  let owner: string;
-  const tokens: Record<string, string> = {};
-  const auth = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
+  let tokens: Record<'dpo' | 'staff' | 'auditor', string>;
+  const auth = (role: keyof typeof tokens) => bearer(tokens[role]);
 
   beforeAll(async () => {
     smtp = await startTestSmtp();
@@ -27,8 +24,7 @@ describe.each(dialects)('breaches over HTTP on %s', (kind) => {
       ['Mary Somerville', 'mary@example.org'],
       ['Rosalind Franklin', 'rosalind@example.org'],
     ]) {
-      await createSubject(rt, actorWith('staff'), {
-        relationships: [{ relationship: 'customer' }],
+      await aPerson(rt, {
         records: [
           { category: 'name', value: name!, source: 'webshop' },
           { category: 'email-address', value: email!, source: 'webshop' },
@@ -36,17 +32,8 @@ describe.each(dialects)('breaches over HTTP on %s', (kind) => {
       });
     }
     app = await buildApp({ ...rt, config: { ...rt.config, bodyLimit: 256 * 1024 }, logger: false });
-    const first = await ensureOwner(rt, systemActor('test'));
-    owner = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner', password: first!.password } })).json().token;
-    for (const role of ['dpo', 'staff', 'auditor']) {
-      const created = await app.inject({ method: 'POST', url: '/api/v1/users', headers: { authorization: `Bearer ${owner}` }, payload: { username: `${role}-user`, role } });
-      expect(created.statusCode).toBe(201);
-      const session = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: `${role}-user`, password: created.json().password } })).json().token;
-      // An API token without expiry: the tests move the clock by weeks, past any session.
-      const token = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${session}` }, payload: { name: 'test', role } });
-      expect(token.statusCode).toBe(201);
-      tokens[role] = token.json().token;
-    }
+    // API tokens without expiry: the tests move the clock by weeks, past any session.
+    tokens = await apiTokensAs(app, rt, ['dpo', 'staff', 'auditor'], { owner: await signInOwner(app, rt) });
   });
   afterAll(async () => {
     await app?.close();
@@ -78,7 +65,7 @@ describe.each(dialects)('breaches over HTTP on %s', (kind) => {
     const list = await app.inject({ url: '/api/v1/breaches', headers: auth('auditor') });
     expect(list.json().breaches.map((x: { reference: string }) => x.reference)).toEqual([b.reference]);
 
-    const post = (suffix: string, payload: unknown, role = 'dpo') => app.inject({ method: 'POST', url: `/api/v1/breaches/${b.id}${suffix}`, headers: auth(role), payload: payload as InjectOptions['payload'] });
+    const post = (suffix: string, payload: unknown, role: keyof typeof tokens = 'dpo') => app.inject({ method: 'POST', url: `/api/v1/breaches/${b.id}${suffix}`, headers: auth(role), payload: payload as InjectOptions['payload'] });
     expect((await post('/affected', { relationships: ['customer'] })).json()).toMatchObject({ matched: 2, added: 2, totals: { people: 2, records: 4 } });
     expect((await post('/assessment', { level: 'high', reasons: 'Names and emails disclosed to other customers.' })).statusCode).toBe(200);
     expect((await post('/decisions', { about: 'ico', decision: 'notify', reason: 'Risk to people.' })).statusCode).toBe(200);

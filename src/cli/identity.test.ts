@@ -4,12 +4,9 @@
  * beside it; without one the operating-system account is recorded ("os:<account>", never a
  * generic "cli:root"); an unknown or disabled user is refused before anything is written.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/support/cli.js';
-import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
+import { describe, expect, it } from 'vitest';
+import { useCliWorkspace } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 import { osAccount } from '../kernel/actors.js';
 
@@ -24,22 +21,12 @@ interface Entry {
 }
 
 describe.each(dialects)('the CLI acting as a named user on %s', (kind) => {
-  let dir: string;
-  let db: CliDatabase;
+  const ws = useCliWorkspace(kind, { prefix: 'cas', policy: POLICY });
   const os = `os:${osAccount()}`;
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli(['--data-dir', 'data', '--policy', POLICY, ...db.args, ...args], { cwd: dir, env });
+  const cli = (args: string[], env: Record<string, string> = {}) => ws.run(args, env);
   const log = async (): Promise<Entry[]> => JSON.parse((await cli(['audit', 'log', '--limit', '1000', '--json'])).stdout) as Entry[];
   const open = (title: string, args: string[] = [], env: Record<string, string> = {}) =>
     cli([...args, 'breaches', 'open', '--title', title, '--aware', new Date(Date.now() - 3_600_000).toISOString(), '--json'], env);
-
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'steward-cli-as-'));
-    db = await cliDatabase(kind, 'cas');
-  });
-  afterAll(async () => {
-    await db.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('records the operating-system account without a name, and the named user with it beside them', async () => {
     const made = await cli(['users', 'create', '--username', 'priya', '--role', 'dpo', '--json']);

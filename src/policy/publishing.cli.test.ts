@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
-import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
+import { useCliWorkspace } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 import { generateEnvKekValue } from '../crypto/kek.js';
 
@@ -33,18 +33,9 @@ describe('steward policy render', () => {
 });
 
 describe.each(dialects)('steward policy publish on %s', (kind) => {
-  let dir: string;
-  let db: CliDatabase;
+  const ws = useCliWorkspace(kind, { prefix: 'publish' });
   const env = { STEWARD_MASTER_KEY: generateEnvKekValue() };
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'steward-publish-'));
-    db = await cliDatabase(kind, 'publish');
-  });
-  afterAll(async () => {
-    await db?.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const cli = (...args: string[]) => runCli([...args, '--data-dir', path.join(dir, 'data'), ...db.args], { cwd: dir, env });
+  const cli = (...args: string[]) => ws.run(args, env);
 
   it('refuses a declaration with errors unless forced with a reason, and lists the versions', async () => {
     const refused = await cli('policy', 'publish', OLD);

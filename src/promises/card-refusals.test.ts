@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
-import { runCli } from '../../test/support/cli.js';
+import { useCliWorkspace } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { dashboard } from '../console/dashboard.service.js';
@@ -51,24 +48,15 @@ describe.each(dialects)('card numbers refused, counted for the promises board, o
 });
 
 describe.each(dialects)('card numbers refused at the command line on %s', (kind) => {
-  let dir: string;
-  let db: CliDatabase;
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'steward-cards-'));
-    db = await cliDatabase(kind, 'cards');
-  });
-  afterAll(async () => {
-    await db?.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const ws = useCliWorkspace(kind, { prefix: 'cards', policy: POLICY });
 
   it('are counted too', async () => {
-    const cli = (...args: string[]) => runCli(['--data-dir', 'data', '--policy', POLICY, ...db.args, ...args], { cwd: dir });
+    const cli = (...args: string[]) => ws.run(args);
     const r = await cli('requests', 'open', '--type', 'access', '--channel', 'phone', '--phone', '07700 900002', '--details', `card ${CARD}`);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('FORBIDDEN_DATA');
     expect(r.stderr).not.toContain('4111');
-    const url = kind === 'sqlite' ? `sqlite:${path.join(dir, 'data', 'steward.sqlite')}` : db.args[1]!;
+    const url = kind === 'sqlite' ? `sqlite:${path.join(ws.dir, 'data', 'steward.sqlite')}` : ws.db.args[1]!;
     const d = await openDatabase(url, { migrate: false, poolSize: 1 });
     try {
       expect((await d.db.selectFrom('card_refusals').select(['source', 'refusals']).execute())).toEqual([{ source: 'cli', refusals: 1 }]);

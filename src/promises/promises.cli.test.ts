@@ -4,12 +4,12 @@
  * `--purpose` under the old declaration asks for it; under the example it holds them for the
  * enquiry follow-up, and the plan shows them due three months after the enquiry.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
-import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
+import { useCliWorkspace } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/smart-computers.yaml');
@@ -36,18 +36,11 @@ describe('steward policy promises', () => {
 });
 
 describe.each(dialects)('importing enquirers on %s', (kind) => {
-  let dir: string;
-  let db: CliDatabase;
-  const cli = (policy: string, ...args: string[]) => runCli(['--data-dir', 'data', '--policy', policy, ...db.args, ...args], { cwd: dir });
+  const ws = useCliWorkspace(kind, { prefix: 'promises' });
+  const cli = (policy: string, ...args: string[]) => ws.run(['--policy', policy, ...args]);
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'steward-promises-cli-'));
-    db = await cliDatabase(kind, 'promises');
-    writeFileSync(path.join(dir, 'enquirers.csv'), 'contact-details\nbrowsing@example.com\n');
-  });
-  afterAll(async () => {
-    await db.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(path.join(ws.dir, 'enquirers.csv'), 'contact-details\nbrowsing@example.com\n');
   });
 
   it('asks for --purpose where the purposes would keep the data for different periods', async () => {

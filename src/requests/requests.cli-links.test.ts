@@ -3,32 +3,23 @@
  * (found on the way to the console, issue 14: the CLI derived http://127.0.0.1:8080 from its own
  * defaults while the server listened on 8181), and without one it says so and sends nothing.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/support/cli.js';
-import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCliWorkspace } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
 
 describe.each(dialects)('steward requests fulfil and the link it mails, on %s', (kind) => {
-  let dir: string;
-  let db: CliDatabase;
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli(['--data-dir', 'data', '--policy', POLICY, ...db.args, ...args], { cwd: dir, env });
-  const outbox = () => (existsSync(path.join(dir, 'data/outbox')) ? readdirSync(path.join(dir, 'data/outbox')).map((f) => readFileSync(path.join(dir, 'data/outbox', f), 'utf8')) : []);
+  const ws = useCliWorkspace(kind, { prefix: 'rql', policy: POLICY });
+  const cli = (args: string[], env: Record<string, string> = {}) => ws.run(args, env);
+  const outbox = () => (existsSync(path.join(ws.dir, 'data/outbox')) ? readdirSync(path.join(ws.dir, 'data/outbox')).map((f) => readFileSync(path.join(ws.dir, 'data/outbox', f), 'utf8')) : []);
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'steward-requests-links-'));
-    db = await cliDatabase(kind, 'rql');
-    writeFileSync(path.join(dir, 'people.csv'), 'email-address,name\nlinked@example.com,Linked Person\n');
+    writeFileSync(path.join(ws.dir, 'people.csv'), 'email-address,name\nlinked@example.com,Linked Person\n');
     const imported = await cli(['subjects', 'import', 'people.csv', '--relationship', 'customer']);
     expect(imported.code, imported.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    await db?.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses to mail a pack link without a public address, then uses the one given', async () => {

@@ -1,26 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/support/cli.js';
-import { cliDatabase, type CliDatabase } from '../../test/support/cli-database.js';
+import { describe, expect, it } from 'vitest';
+import { useCliWorkspace } from '../../test/support/cli-database.js';
 import { dialects } from '../../test/support/databases.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
 
 describe.each(dialects)('steward requests fee|fee-paid|fee-waive on %s', (kind) => {
-  let dir: string;
-  let db: CliDatabase;
-  const cli = (...args: string[]) => runCli(['--data-dir', 'data', '--policy', POLICY, ...db.args, ...args], { cwd: dir, env: {} });
-
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'steward-requests-cli-'));
-    db = await cliDatabase(kind, 'rqc');
-  });
-  afterAll(async () => {
-    await db?.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const ws = useCliWorkspace(kind, { prefix: 'rqc', policy: POLICY });
+  const cli = (...args: string[]) => ws.run(args);
 
   /** A request received Mon 2 Mar 2026 with its identity checked that day: due Thu 2 Apr 2026. */
   async function opened(email: string): Promise<string> {

@@ -30,12 +30,6 @@ describe.each(dialects)('the privacy centre request form on %s', (kind) => {
     await smtp?.close();
   });
 
-  const codeFor = async (email: string, after: number): Promise<string> => {
-    await smtp.waitFor(after + 1);
-    const mail = smtp.messages.slice(after).find((m) => m.envelopeTo.includes(email))!;
-    return /\b(\d{6})\b/.exec(mail.text ?? '')![1]!;
-  };
-
   it('takes a person from their email address to a request with a reference and a date', async () => {
     const start = await app.inject({ method: 'GET', url: '/privacy/requests' });
     expect(start.statusCode).toBe(200);
@@ -49,7 +43,7 @@ describe.each(dialects)('the privacy centre request form on %s', (kind) => {
     expect(asked.body).toContain('name="code"');
     expect(asked.body).toContain('value="access"');
     expect(asked.body).toContain('A copy of the personal information you hold about me');
-    const code = await codeFor('pat@example.com', before);
+    const code = await smtp.codeFor('pat@example.com', before);
 
     const wrong = await app.inject({ method: 'POST', url: '/privacy/requests/submit', headers: FORM, payload: form({ email: 'pat@example.com', code: '000000', type: 'access', name: 'Pat', details: 'Orders since 2020' }) });
     expect(wrong.statusCode).toBe(400);
@@ -92,7 +86,7 @@ describe.each(dialects)('the privacy centre request form on %s', (kind) => {
   it('refuses a card number in the details without showing it back', async () => {
     const before = smtp.messages.length;
     await app.inject({ method: 'POST', url: '/privacy/requests/code', headers: FORM, payload: form({ email: 'sam@example.com' }) });
-    const code = await codeFor('sam@example.com', before);
+    const code = await smtp.codeFor('sam@example.com', before);
     const r = await app.inject({ method: 'POST', url: '/privacy/requests/submit', headers: FORM, payload: form({ email: 'sam@example.com', code, type: 'access', details: 'my card 4111 1111 1111 1111' }) });
     expect(r.statusCode).toBe(400);
     expect(r.body).toContain('take out any bank or card numbers');

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
+import { aMatchedRequest, aPerson } from '../../test/support/factories.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
-import { createSubject } from '../register/register.service.js';
 import { PREVIEW_LINK, previewFulfil } from './requests.preview.js';
 import { fulfilRequest } from './requests.fulfil.js';
 import { confirmMatch, getRequest, openRequest, verifyRequest } from './requests.service.js';
@@ -20,7 +20,7 @@ describe.each(dialects)('previewing an answer on %s', (kind) => {
 
   it('shows the letter and the pack as they will go, and stores and sends nothing', async () => {
     const dpo = actorWith('dpo');
-    const person = await createSubject(rt, actorWith('staff'), { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: 'preview@example.com' }, { category: 'name', value: 'Pre View' }] });
+    const person = await aPerson(rt, { email: 'preview@example.com', name: 'Pre View' });
     const r = await openRequest(rt, dpo, { type: 'access', channel: 'email', requester: { email: 'preview@example.com', name: 'Pre View' } });
     await verifyRequest(rt, dpo, r.id, { evidence: ['passport', 'utility-bill'] });
 
@@ -46,10 +46,8 @@ describe.each(dialects)('previewing an answer on %s', (kind) => {
   it('shows the letters of the other five answers exactly as fulfilling will send them, and changes nothing', async () => {
     const dpo = actorWith('dpo');
     const prepared = async (type: 'erasure' | 'rectification' | 'restriction' | 'marketing-objection' | 'withdraw-consent', email: string) => {
-      const person = await createSubject(rt, actorWith('staff'), { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: email }, { category: 'name', value: 'Sam Ple' }] });
-      const r = await openRequest(rt, dpo, { type, channel: 'letter', requester: { address: '1 Preview Road', name: 'Sam Ple' } });
-      await verifyRequest(rt, dpo, r.id, { evidence: ['passport', 'utility-bill'] });
-      await confirmMatch(rt, dpo, r.id, person.id);
+      const person = await aPerson(rt, { email, name: 'Sam Ple' });
+      const r = await aMatchedRequest(rt, person.id, { type, channel: 'letter', requester: { address: '1 Preview Road', name: 'Sam Ple' } }, dpo);
       return { person, r };
     };
     const snapshot = async (subjectId: string) => ({

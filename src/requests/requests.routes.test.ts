@@ -1,14 +1,13 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureOwner } from '../auth/auth.service.js';
-import { createSubject } from '../register/register.service.js';
+import type { Role } from '../auth/roles.js';
 import { buildApp } from '../server/app.js';
 import { dialects } from '../../test/support/databases.js';
 import { runCli } from '../../test/support/cli.js';
-import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { anApiToken, aPerson, bearer, signInOwner } from '../../test/support/factories.js';
+import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { startTestSmtp, type TestSmtp } from '../../test/support/smtp.js';
-import { systemActor } from '../kernel/actors.js';
 
 const POLICY = path.resolve(import.meta.dirname, '../../test/fixtures/requests/policy.yaml');
 
@@ -21,10 +20,9 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
   beforeAll(async () => {
     smtp = await startTestSmtp();
     rt = await createTestRuntime(kind, { policyFile: POLICY, smtpUrl: smtp.url });
-    await createSubject(rt, actorWith('staff'), { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: 'known@example.com' }, { category: 'name', value: 'Known Person' }] });
+    await aPerson(rt, { email: 'known@example.com', name: 'Known Person' });
     app = await buildApp({ ...rt, config: { ...rt.config, bodyLimit: 256 * 1024 }, logger: false });
-    const first = await ensureOwner(rt, systemActor('test'));
-    owner = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'owner', password: first!.password } })).json().token;
+    owner = await signInOwner(app, rt);
   });
   afterAll(async () => {
     await app?.close();
@@ -38,8 +36,7 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
     expect(a.statusCode).toBe(202);
     expect(b.json()).toEqual(a.json());
     await smtp.waitFor(2);
-    const mail = smtp.messages.find((m) => m.envelopeTo.includes('known@example.com'))!;
-    const code = /\b(\d{6})\b/.exec(mail.text ?? '')![1]!;
+    const code = await smtp.codeFor('known@example.com');
     const bad = await app.inject({ method: 'POST', url: '/api/v1/privacy/requests', payload: { email: 'known@example.com', code: '000000', type: 'access' } });
     expect(bad.statusCode).toBe(400);
     const made = await app.inject({ method: 'POST', url: '/api/v1/privacy/requests', payload: { email: 'known@example.com', code, type: 'access' } });
@@ -64,13 +61,8 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
 
   it('a fee: asked for, refused when bad, received, with the letter mailed and the routes in the OpenAPI document', async () => {
     // Tokens made now, lasting beyond the days the clock is moved on (a login session would expire).
-    const token = async (role: string) => {
-      const made = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${owner}` }, payload: { name: `fees-${role}`, role, expiresInDays: 30 } });
-      expect(made.statusCode).toBe(201);
-      return made.json().token as string;
-    };
-    const h = { authorization: `Bearer ${await token('dpo')}` };
-    const staffH = { authorization: `Bearer ${await token('staff')}` };
+    const h = bearer((await anApiToken(app, owner, 'dpo', { expiresInDays: 30 })).token);
+    const staffH = bearer((await anApiToken(app, owner, 'staff', { expiresInDays: 30 })).token);
     rt.clock.set('2026-03-09T10:00:00Z');
     try {
       const opened = await app.inject({
@@ -125,11 +117,7 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
   });
 
   it('letters shown to staff and auditors carry no usable pack link; the download is audited as the requester', async () => {
-    const token = async (role: string) => {
-      const made = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${owner}` }, payload: { name: `links-${role}`, role } });
-      expect(made.statusCode).toBe(201);
-      return { authorization: `Bearer ${made.json().token as string}` };
-    };
+    const token = async (role: Role) => bearer((await anApiToken(app, owner, role)).token);
     const dpo = await token('dpo');
     const opened = await app.inject({
       method: 'POST',
@@ -147,7 +135,7 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
     await smtp.waitFor(sent + 1);
     const mailed = /\S*\/privacy\/requests\/download\?t=\S+/.exec(smtp.messages.slice(sent).find((x) => x.envelopeTo.includes('known@example.com'))!.text ?? '')![0];
     const t = new URL(mailed, 'http://x').searchParams.get('t')!;
-    for (const role of ['staff', 'auditor']) {
+    for (const role of ['staff', 'auditor'] as const) {
       const shown = await app.inject({ method: 'GET', url: `/api/v1/requests/${reference}`, headers: await token(role) });
       expect(shown.statusCode, role).toBe(200);
       expect(shown.body, role).not.toContain(t);
@@ -178,7 +166,7 @@ describe.each(dialects)('rights requests over HTTP on %s', (kind) => {
     expect(smtp.messages.slice(sent).filter((m) => m.envelopeTo.includes(victim))).toHaveLength(3);
     expect((await app.inject({ method: 'POST', url: '/api/v1/privacy/requests/code', payload: { email: victim }, ...person })).statusCode).toBe(202);
     await smtp.waitFor(sent + 4);
-    const code = /\b(\d{6})\b/.exec(smtp.messages.at(-1)!.text ?? '')![1]!;
+    const code = await smtp.codeFor(victim, sent + 3);
     // The abuser guesses wrong, many times: the person's code survives.
     for (let i = 0; i < 12; i++) {
       const wrong = String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { listAudit } from '../audit/audit.service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../../test/support/databases.js';
+import { aPerson } from '../../test/support/factories.js';
 import { caught } from '../../test/support/errors.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { recordConsent } from '../consent/consent.service.js';
@@ -234,7 +235,7 @@ describe.each(dialects)('rights requests on %s', (kind) => {
   });
 
   it('erasure with nothing to keep destroys the key', async () => {
-    const s = await createSubject(rt, dpo, { relationships: [{ relationship: 'customer' }], records: [{ category: 'email-address', value: 'gone@example.com' }, { category: 'name', value: 'Gone' }] });
+    const s = await aPerson(rt, { email: 'gone@example.com', name: 'Gone' }, dpo);
     const { ref } = await ready('erasure', 'gone@example.com');
     const done = await fulfilRequest(rt, dpo, ref);
     expect(done.view.outcome).toBe('erased');

@@ -5,22 +5,12 @@
  * anything is sent, sends, and downloads the ICO report. Axe checks every page.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createUser } from '../../src/auth/auth.service.js';
-import { browserAvailable } from '../support/browser.js';
-import { startConsoleServer, signedIn, expectStatus, noSeriousAxe, type ConsoleServer } from '../support/console-server.js';
-import { dialects } from '../support/databases.js';
+import { describeConsole, expectStatus, noSeriousAxe, signedIn } from '../support/console-server.js';
 import { systemActor } from '../../src/kernel/actors.js';
 
-describe.runIf(browserAvailable).each(dialects)('the breach journey in Chromium on %s', (kind) => {
-  let s: ConsoleServer;
-  beforeAll(async () => {
-    s = await startConsoleServer(kind);
-  }, 120_000);
-  afterAll(async () => {
-    await s?.close();
-  });
-
+describeConsole('the breach journey in Chromium on %s', (s) => {
   it('records a stolen laptop, shows its clock, finds the people, previews and sends the letters and downloads the ICO report', async () => {
     const page = await signedIn(s);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Breaches' }).click();

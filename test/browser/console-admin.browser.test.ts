@@ -8,34 +8,24 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCheckpoint } from '../../src/audit/audit.checkpoint.js';
 import { attachAuditWitness } from '../../src/audit/audit.service.js';
 import { AuditWitness } from '../../src/audit/audit.witness.js';
-import { createUser, ensureOwner, hashPassword } from '../../src/auth/auth.service.js';
+import { ensureOwner, hashPassword } from '../../src/auth/auth.service.js';
 import { publishNotice } from '../../src/policy/publishing.service.js';
 import { createSubject } from '../../src/register/register.service.js';
 import { addLifeEvent } from '../../src/retention/events.service.js';
-import { buildApp } from '../../src/server/app.js';
 import { seedDemo } from '../../src/server/demo.js';
-import { browserAvailable, launchBrowser, listenOnLoopback, newContext, seriousAxeViolations } from '../support/browser.js';
-import { dialects } from '../support/databases.js';
-import { actorWith, createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { newContext } from '../support/browser.js';
+import { describeInChromium, expectStatus, KESTRONICS, noSeriousAxe, startBrowserServer } from '../support/console-server.js';
+import { usersWithPassword } from '../support/factories.js';
+import { actorWith } from '../support/runtime.js';
 import { systemActor } from '../../src/kernel/actors.js';
 
-const KESTRONICS = path.resolve(import.meta.dirname, '../../examples/kestronics.yaml');
 const SMART_COMPUTERS = path.resolve(import.meta.dirname, '../../examples/smart-computers.yaml');
 const OWNER_PASSWORD = 'the owner passphrase for tests';
-
-const noSeriousAxe = async (page: Page) => expect(await seriousAxeViolations(page)).toEqual([]);
-
-/** Waits for a status message; an error box instead fails the test with the API's message and code. */
-async function expectStatus(page: Page, text: string | RegExp): Promise<void> {
-  await page.getByText(text).or(page.getByRole('alert')).first().waitFor();
-  expect(await page.getByRole('alert').allTextContents()).toEqual([]);
-}
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/console');
@@ -47,32 +37,32 @@ async function signIn(page: Page, username: string, password: string): Promise<v
 
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 
-describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium on %s', (kind) => {
-  let rt: TestRuntime;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let baseURL: string;
+/** Kestronics with an audit witness, an owner whose password is already set, and 60 demo people. */
+const startWithDemoPeople = (kind: 'sqlite' | 'postgres') =>
+  startBrowserServer(kind, {
+    policyFile: KESTRONICS,
+    async prepare(rt) {
+      const witness = new AuditWitness(rt.dataDir, rt.keyring, rt.clock);
+      attachAuditWitness(rt.database.db, witness);
+      rt.witness = witness;
+      const owner = await ensureOwner(rt, systemActor('first-run'));
+      expect(owner).toBeDefined();
+      // The owner's password, set here so each journey can sign in without the first-run step.
+      await rt.database.db.updateTable('users').set({ password_hash: await hashPassword(OWNER_PASSWORD) }).where('username', '=', 'owner').execute();
+      // Enough people that the audit trail runs to more than one page.
+      expect(await seedDemo(rt, systemActor('demo'), 60)).toBeGreaterThan(40);
+    },
+  });
+
+describeInChromium('the console part 2 in Chromium on %s', startWithDemoPeople, (s) => {
   let context: BrowserContext;
   let page: Page;
   let people: string[];
 
   beforeAll(async () => {
-    rt = await createTestRuntime(kind, { policyFile: KESTRONICS });
-    const witness = new AuditWitness(rt.dataDir, rt.keyring, rt.clock);
-    attachAuditWitness(rt.database.db, witness);
-    rt.witness = witness;
-    const owner = await ensureOwner(rt, systemActor('first-run'));
-    expect(owner).toBeDefined();
-    // The owner's password, set here so each journey can sign in without the first-run step.
-    await rt.database.db.updateTable('users').set({ password_hash: await hashPassword(OWNER_PASSWORD) }).where('username', '=', 'owner').execute();
-    // Enough people that the audit trail runs to more than one page.
-    expect(await seedDemo(rt, systemActor('demo'), 60)).toBeGreaterThan(40);
-    people = (await rt.database.db.selectFrom('subject_relationships').select('subject_id').distinct().where('relationship', '=', 'customer').orderBy('subject_id').execute()).map((r) => r.subject_id);
+    people = (await s.rt.database.db.selectFrom('subject_relationships').select('subject_id').distinct().where('relationship', '=', 'customer').orderBy('subject_id').execute()).map((r) => r.subject_id);
     expect(people.length).toBeGreaterThan(2);
-    app = await buildApp({ ...rt, logger: false });
-    baseURL = await listenOnLoopback(app);
-    browser = await launchBrowser();
-    context = await newContext(browser, { baseURL });
+    context = await newContext(s.browser, { baseURL: s.baseURL });
     context.setDefaultTimeout(15_000);
     page = await context.newPage();
     await signIn(page, 'owner', OWNER_PASSWORD);
@@ -80,15 +70,11 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
   });
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await app?.close();
-    await rt?.witness?.flush();
-    await rt?.close();
   });
 
   it('journey 3: the declaration’s findings with lines and fixes, the notice preview, the record of processing, and versions', async () => {
     // One version published earlier (forced: the example states no lawful bases).
-    await publishNotice(rt, actorWith('owner'), { force: true, reason: 'first notice while the bases are agreed' });
+    await publishNotice(s.rt, actorWith('owner'), { force: true, reason: 'first notice while the bases are agreed' });
     await nav(page).getByRole('link', { name: 'Declaration' }).click();
     await page.getByRole('heading', { name: 'The declaration', level: 1 }).waitFor();
     const findings = page.getByRole('table', { name: 'Findings' });
@@ -130,7 +116,7 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
   it('journey 4: retention — events awaiting approval, a hold, run now and its outcome', async () => {
     const [closed, held] = people as [string, string];
     // Staff record two accounts closed years ago: back-dated, so they wait for a privacy officer.
-    for (const subjectId of [closed, held]) await addLifeEvent(rt, actorWith('staff'), { subjectId, type: 'account-closed', date: '2019-01-15' });
+    for (const subjectId of [closed, held]) await addLifeEvent(s.rt, actorWith('staff'), { subjectId, type: 'account-closed', date: '2019-01-15' });
 
     await nav(page).getByRole('link', { name: 'Retention' }).click();
     await page.getByRole('heading', { name: 'Retention', level: 1 }).waitFor();
@@ -156,7 +142,7 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
     const due = await page.getByRole('table', { name: 'Retention rules' }).getByRole('row').filter({ hasText: 'six-years-after-account' }).getByRole('cell').nth(1).textContent();
     expect(Number(/^(\d+) records/.exec(due ?? '')?.[1])).toBeGreaterThan(0);
 
-    const recordsOf = async (id: string) => (await rt.database.db.selectFrom('records').select('id').where('subject_id', '=', id).execute()).length;
+    const recordsOf = async (id: string) => (await s.rt.database.db.selectFrom('records').select('id').where('subject_id', '=', id).execute()).length;
     const before = { closed: await recordsOf(closed), held: await recordsOf(held) };
     expect(before.closed).toBeGreaterThan(0);
     // Run now: confirmed first, then the outcome.
@@ -219,7 +205,7 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
     await page.getByText(/^Checked against the witness file/).waitFor();
     await noSeriousAxe(page);
     // And against the checkpoint mailed to the privacy contact, pasted from the mail.
-    const checkpoint = JSON.stringify(await createCheckpoint(rt, new Date('2026-03-02T10:00:00Z')));
+    const checkpoint = JSON.stringify(await createCheckpoint(s.rt, new Date('2026-03-02T10:00:00Z')));
     await page.getByLabel('Checkpoints from the mail (optional)').fill(checkpoint);
     await page.getByRole('button', { name: 'Verify the audit chain' }).click();
     await page.getByText(/^Checked against the checkpoint of 2026-03-02T10:00:00.000Z: it records \d+ entries\.$/).waitFor();
@@ -229,15 +215,15 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
     await page.getByLabel('Checkpoints from the mail (optional)').fill('');
 
     // Someone alters an entry in the database: verifying shows it, then it is put back.
-    const victim = await rt.database.db.selectFrom('audit_log').select(['seq', 'details']).where('action', '=', 'auth.login').executeTakeFirstOrThrow();
-    await rt.database.db.updateTable('audit_log').set({ details: '{"forged":true}' }).where('seq', '=', victim.seq).execute();
+    const victim = await s.rt.database.db.selectFrom('audit_log').select(['seq', 'details']).where('action', '=', 'auth.login').executeTakeFirstOrThrow();
+    await s.rt.database.db.updateTable('audit_log').set({ details: '{"forged":true}' }).where('seq', '=', victim.seq).execute();
     try {
       await page.getByRole('button', { name: 'Verify the audit chain' }).click();
       await page.getByText(/^The chain is broken: 1 problem found/).waitFor();
       await page.getByText(new RegExp(`entry ${Number(victim.seq)} (\\(the last\\) )?has been altered`)).waitFor();
       await noSeriousAxe(page);
     } finally {
-      await rt.database.db.updateTable('audit_log').set({ details: victim.details }).where('seq', '=', victim.seq).execute();
+      await s.rt.database.db.updateTable('audit_log').set({ details: victim.details }).where('seq', '=', victim.seq).execute();
     }
   }, 240_000);
 
@@ -261,7 +247,7 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
     expect(await users.getByRole('row').filter({ hasText: 'sam' }).getByRole('cell').allTextContents()).toEqual(expect.arrayContaining(['sam', 'staff', 'front-desk', 'must choose a password']));
 
     // Sam signs in, must choose a password, and is offered no owner or officer pages.
-    const samContext = await newContext(browser, { baseURL });
+    const samContext = await newContext(s.browser, { baseURL: s.baseURL });
     samContext.setDefaultTimeout(15_000);
     const sam = await samContext.newPage();
     await signIn(sam, 'sam', oneTime);
@@ -278,9 +264,9 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
     await sam.getByRole('heading', { name: 'Not available to your role' }).waitFor();
     await noSeriousAxe(sam);
     // The API refuses the staff role whatever the console offers.
-    const login = await fetch(`${baseURL}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'sam', password: 'sams own long passphrase' }) });
+    const login = await fetch(`${s.baseURL}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'sam', password: 'sams own long passphrase' }) });
     const samToken = ((await login.json()) as { token: string }).token;
-    const asSam = (url: string, method = 'GET') => fetch(`${baseURL}${url}`, { method, headers: { authorization: `Bearer ${samToken}` } });
+    const asSam = (url: string, method = 'GET') => fetch(`${s.baseURL}${url}`, { method, headers: { authorization: `Bearer ${samToken}` } });
     for (const [url, method] of [['/api/v1/users', 'GET'], ['/api/v1/audit', 'GET'], ['/api/v1/retention/run', 'POST'], ['/api/v1/tokens?everyone=true', 'GET']] as const) {
       const r = await asSam(url, method);
       expect(r.status, url).toBe(403);
@@ -298,14 +284,14 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
     const tokens = page.getByRole('table', { name: 'API tokens' });
     const tokenRow = () => tokens.getByRole('row').filter({ hasText: 'CRM sync' });
     expect(await tokenRow().getByRole('cell').nth(5).textContent()).toBe('never');
-    expect((await fetch(`${baseURL}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    expect((await fetch(`${s.baseURL}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
     await nav(page).getByRole('link', { name: 'Dashboard' }).click();
     await nav(page).getByRole('link', { name: 'Users' }).click();
     await tokenRow().waitFor();
     expect(await tokenRow().getByRole('cell').nth(5).textContent()).toBe('2026-03-02 10:00 UTC');
     await tokenRow().getByRole('button', { name: 'Revoke CRM sync' }).click();
     await expectStatus(page, 'The token CRM sync is revoked.');
-    expect((await fetch(`${baseURL}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+    expect((await fetch(`${s.baseURL}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
 
     // Sam forgot their password: a new one-time one; then Sam leaves and is disabled.
     await page.getByRole('button', { name: 'Reset password of sam' }).click();
@@ -322,38 +308,27 @@ describe.runIf(browserAvailable).each(dialects)('the console part 2 in Chromium 
   }, 240_000);
 });
 
-describe.runIf(browserAvailable).each(dialects)('retention reviews in the console in Chromium on %s', (kind) => {
-  let rt: TestRuntime;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let baseURL: string;
-
-  beforeAll(async () => {
-    rt = await createTestRuntime(kind, { policyFile: SMART_COMPUTERS });
-    for (const [username, role] of [['officer', 'dpo'], ['inspector', 'auditor']] as const) {
-      await createUser(rt, systemActor('test'), { username, role, password: OWNER_PASSWORD });
-    }
-    app = await buildApp({ ...rt, logger: false });
-    baseURL = await listenOnLoopback(app);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await rt?.close();
+/** Smart Computers' declaration, with a privacy officer and an auditor who sign in with a password. */
+const startWithOfficers = (kind: 'sqlite' | 'postgres') =>
+  startBrowserServer(kind, {
+    policyFile: SMART_COMPUTERS,
+    async prepare(rt) {
+      await usersWithPassword(rt, [['officer', 'dpo'], ['inspector', 'auditor']], OWNER_PASSWORD);
+    },
   });
 
+describeInChromium('retention reviews in the console in Chromium on %s', startWithOfficers, (s) => {
   it('journey 4: a privacy officer decides a review that is due; an auditor sees it and is offered no decision or run', async () => {
     // A contact collected in 2022 under a rule reviewed every 3 years: due in January 2025.
     const contact = (
-      await createSubject(rt, actorWith('staff'), {
+      await createSubject(s.rt, actorWith('staff'), {
         relationships: [{ relationship: 'third-party-contact' }],
         records: [{ category: 'contact-details', value: 'pat.contact@example.org', purposes: ['contacts-database'], collectedAt: '2022-01-10' }],
       })
     ).id;
     const label = `Review of person ${contact} under contacts-review`;
 
-    const auditorContext = await newContext(browser, { baseURL });
+    const auditorContext = await newContext(s.browser, { baseURL: s.baseURL });
     auditorContext.setDefaultTimeout(15_000);
     const auditor = await auditorContext.newPage();
     await signIn(auditor, 'inspector', OWNER_PASSWORD);
@@ -366,7 +341,7 @@ describe.runIf(browserAvailable).each(dialects)('retention reviews in the consol
     expect(await nav(auditor).getByRole('link', { name: 'Users' }).count()).toBe(0);
     await auditorContext.close();
 
-    const context = await newContext(browser, { baseURL });
+    const context = await newContext(s.browser, { baseURL: s.baseURL });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     await signIn(page, 'officer', OWNER_PASSWORD);
@@ -384,7 +359,7 @@ describe.runIf(browserAvailable).each(dialects)('retention reviews in the consol
     await page.keyboard.press('Enter');
     await expectStatus(page, 'Kept, with the next review recorded.');
     await page.getByText('No reviews are due.').waitFor();
-    const decision = await rt.database.db.selectFrom('retention_reviews').selectAll().where('subject_id', '=', contact).executeTakeFirstOrThrow();
+    const decision = await s.rt.database.db.selectFrom('retention_reviews').selectAll().where('subject_id', '=', contact).executeTakeFirstOrThrow();
     expect(decision).toMatchObject({ decision: 'keep', next_review_on: '2029-01-10' });
     await noSeriousAxe(page);
     await context.close();

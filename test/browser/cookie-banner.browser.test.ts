@@ -4,16 +4,13 @@
  * (http://127.0.0.1:…). Each journey starts with a fresh context, acts by role and label, and checks
  * both what the browser holds (cookies, scripts run) and what Steward logged.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/server/app.js';
-import { browserAvailable, launchBrowser, listenOnLoopback, newContext, seriousAxeViolations } from '../support/browser.js';
-import { dialects } from '../support/databases.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { newContext, seriousAxeViolations } from '../support/browser.js';
+import { describeInChromium, startBrowserServer } from '../support/console-server.js';
 
 /** A journey with axe runs takes some seconds on a busy two-core machine. */
 const JOURNEY_MS = 120_000;
@@ -39,46 +36,41 @@ const hostPage = (steward: string) => `<!doctype html>
 </body>
 </html>`;
 
-describe.runIf(browserAvailable).each(dialects)('the cookie banner in Chromium on %s', (kind) => {
-  let rt: TestRuntime;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let site: Server;
-  let siteUrl: string;
-
-  beforeAll(async () => {
-    let page = '';
-    site = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(page);
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    // Another origin than Steward's, as the organisation's own website would be.
-    siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
-    rt = await createTestRuntime(kind, { policyFile: COOKIE_POLICY });
-    app = await buildApp({ ...rt, config: { ...rt.config, cookieOrigins: [siteUrl] }, logger: false });
-    page = hostPage(await listenOnLoopback(app));
-    browser = await launchBrowser();
+/** Steward serving the banner, and the organisation's page on another origin, allowed to embed it. */
+async function startWithSite(kind: 'sqlite' | 'postgres') {
+  let page = '';
+  const site = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(page);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await rt?.close();
-    await new Promise((resolve) => site?.close(resolve));
-  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  // Another origin than Steward's, as the organisation's own website would be.
+  const siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
+  const steward = await startBrowserServer(kind, { policyFile: COOKIE_POLICY, config: { cookieOrigins: [siteUrl] } });
+  page = hostPage(steward.baseURL);
+  return {
+    ...steward,
+    siteUrl,
+    async close() {
+      await steward.close();
+      await new Promise((resolve) => site.close(resolve));
+    },
+  };
+}
 
-  const cookieNames = async (context: BrowserContext) => (await context.cookies(siteUrl)).map((c) => c.name).sort();
+describeInChromium('the cookie banner in Chromium on %s', startWithSite, (s) => {
+  const cookieNames = async (context: BrowserContext) => (await context.cookies(s.siteUrl)).map((c) => c.name).sort();
   const consentIdOf = async (context: BrowserContext): Promise<string> => {
-    const c = (await context.cookies(siteUrl)).find((x) => x.name === 'steward_consent');
+    const c = (await context.cookies(s.siteUrl)).find((x) => x.name === 'steward_consent');
     return JSON.parse(decodeURIComponent(c!.value)).id as string;
   };
-  const logOf = (consentId: string) => rt.database.db.selectFrom('cookie_consents').selectAll().where('consent_id', '=', consentId).orderBy('id').execute();
+  const logOf = (consentId: string) => s.rt.database.db.selectFrom('cookie_consents').selectAll().where('consent_id', '=', consentId).orderBy('id').execute();
   const recorded = (page: Page) => page.waitForResponse((r) => r.url().endsWith('/cookies/consent') && r.request().method() === 'POST');
   const focused = (page: Page, role: 'button' | 'link' | 'checkbox' | 'heading', name: string) =>
     page.getByRole(role, { name }).evaluate((el) => el === (el.getRootNode() as unknown as { activeElement: unknown }).activeElement);
 
   async function visit(opts: { gpc?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await newContext(browser, { baseURL: siteUrl, ...opts });
+    const context = await newContext(s.browser, { baseURL: s.siteUrl, ...opts });
     const page = await context.newPage();
     // Layout shifts the page undergoes, as Chromium measures them (the CLS metric).
     await page.addInitScript({
@@ -135,7 +127,7 @@ describe.runIf(browserAvailable).each(dialects)('the cookie banner in Chromium o
     expect(await page.getByRole('dialog').count()).toBe(0);
     const log = await logOf(await consentIdOf(context));
     expect(log).toHaveLength(1);
-    expect(log[0]).toMatchObject({ method: 'banner', outcome: 'reject-all', gpc: 0, notice_version: rt.policy.hash, origin: siteUrl });
+    expect(log[0]).toMatchObject({ method: 'banner', outcome: 'reject-all', gpc: 0, notice_version: s.rt.policy.hash, origin: s.siteUrl });
     expect(JSON.parse(log[0]!.choices)).toEqual({ analytics: false, marketing: false, statistics: false });
     await context.close();
   }, JOURNEY_MS);
@@ -174,7 +166,7 @@ describe.runIf(browserAvailable).each(dialects)('the cookie banner in Chromium o
     const chunks: Buffer[] = [];
     for await (const chunk of file) chunks.push(chunk as Buffer);
     const record = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    expect(record).toMatchObject({ consentId, records: [{ outcome: 'accept-all', noticeVersion: rt.policy.hash }] });
+    expect(record).toMatchObject({ consentId, records: [{ outcome: 'accept-all', noticeVersion: s.rt.policy.hash }] });
 
     await analytics.uncheck();
     answer = recorded(page);

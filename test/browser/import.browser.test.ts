@@ -7,22 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable } from '../support/browser.js';
-import { expectStatus, noSeriousAxe, signedIn, startConsoleServer, type ConsoleServer } from '../support/console-server.js';
-import { dialects } from '../support/databases.js';
+import { expect, it } from 'vitest';
+import { describeConsole, expectStatus, noSeriousAxe, signedIn } from '../support/console-server.js';
 
 const SHEET = readFileSync(path.resolve(import.meta.dirname, '../fixtures/register/office-customers.csv'));
 
-describe.runIf(browserAvailable).each(dialects)('the import journey in Chromium on %s', (kind) => {
-  let s: ConsoleServer;
-  beforeAll(async () => {
-    s = await startConsoleServer(kind);
-  }, 120_000);
-  afterAll(async () => {
-    await s?.close();
-  });
-
+describeConsole('the import journey in Chromium on %s', (s) => {
   it('maps a spreadsheet by its own column names, dry-runs it, imports it with progress, and adds no one twice', async () => {
     const page = await signedIn(s);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' }).click();

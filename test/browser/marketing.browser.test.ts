@@ -5,11 +5,9 @@
  * import. Axe checks every page.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeConsole, expectStatus, noSeriousAxe, signedIn } from '../support/console-server.js';
 import { REASONS } from '../../src/consent/audience.rules.js';
-import { browserAvailable } from '../support/browser.js';
-import { expectStatus, noSeriousAxe, signedIn, startConsoleServer, type ConsoleServer } from '../support/console-server.js';
-import { dialects } from '../support/databases.js';
 
 async function consentPageOf(page: Page, email: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' }).click();
@@ -39,15 +37,7 @@ async function checkList(page: Page, list: string): Promise<Map<string, string>>
   return answers;
 }
 
-describe.runIf(browserAvailable).each(dialects)('the marketing journey in Chromium on %s', (kind) => {
-  let s: ConsoleServer;
-  beforeAll(async () => {
-    s = await startConsoleServer(kind);
-  }, 120_000);
-  afterAll(async () => {
-    await s?.close();
-  });
-
+describeConsole('the marketing journey in Chromium on %s', (s) => {
   it('records consent and an objection, checks a campaign list with every reason in plain words, and keeps the suppression list', async () => {
     const page = await signedIn(s);
 

@@ -2,34 +2,13 @@
  * The public privacy centre in a real browser: the landing page, the notice and the rights-request
  * form, each checked with axe, and the form walked by keyboard as a visitor would.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/server/app.js';
-import { browserAvailable, launchBrowser, listenOnLoopback, newContext, seriousAxeViolations } from '../support/browser.js';
-import { dialects } from '../support/databases.js';
-import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { expect, it } from 'vitest';
+import { newContext, seriousAxeViolations } from '../support/browser.js';
+import { describeInChromium, startBrowserServer } from '../support/console-server.js';
 
-describe.runIf(browserAvailable).each(dialects)('public pages in Chromium on %s', (kind) => {
-  let rt: TestRuntime;
-  let app: FastifyInstance;
-  let browser: Browser;
-  let baseURL: string;
-
-  beforeAll(async () => {
-    rt = await createTestRuntime(kind);
-    app = await buildApp({ ...rt, logger: false });
-    baseURL = await listenOnLoopback(app);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await rt?.close();
-  });
-
+describeInChromium('public pages in Chromium on %s', (kind) => startBrowserServer(kind), (s) => {
   it('shows the landing page and the notice with no serious accessibility problem', async () => {
-    const context = await newContext(browser, { baseURL });
+    const context = await newContext(s.browser, { baseURL: s.baseURL });
     const page = await context.newPage();
     await page.goto('/');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Test Telecoms');
@@ -43,7 +22,7 @@ describe.runIf(browserAvailable).each(dialects)('public pages in Chromium on %s'
   });
 
   it('lets a visitor ask for a code on the request form by keyboard alone', async () => {
-    const context = await newContext(browser, { baseURL });
+    const context = await newContext(s.browser, { baseURL: s.baseURL });
     const page = await context.newPage();
     await page.goto('/privacy/requests');
     expect(await seriousAxeViolations(page)).toEqual([]);

@@ -3,31 +3,19 @@
  * the person's surname on the request's page, previews the letter (nothing changes yet), then sends
  * it; the register holds the corrected value. Axe checks each step.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findSubjects, getSubject } from '../../src/register/register.read.js';
-import { confirmMatch, openRequest, verifyRequest } from '../../src/requests/requests.service.js';
-import { browserAvailable } from '../support/browser.js';
-import { expectStatus, noSeriousAxe, signedIn, startConsoleServer, type ConsoleServer } from '../support/console-server.js';
-import { dialects } from '../support/databases.js';
+import { expect, it } from 'vitest';
+import { describeConsole, expectStatus, noSeriousAxe, signedIn } from '../support/console-server.js';
+import { aMatchedRequest } from '../support/factories.js';
 import { actorWith } from '../support/runtime.js';
+import { findSubjects, getSubject } from '../../src/register/register.read.js';
 
-describe.runIf(browserAvailable).each(dialects)('a rectification request in Chromium on %s', (kind) => {
-  let s: ConsoleServer;
-  beforeAll(async () => {
-    s = await startConsoleServer(kind);
-  }, 120_000);
-  afterAll(async () => {
-    await s?.close();
-  });
-
+describeConsole('a rectification request in Chromium on %s', (s) => {
   it('corrects the fields on the request, previews the letter, then sends it with the corrections', async () => {
     const dpo = actorWith('dpo');
     const [alex] = await findSubjects(s.rt, dpo, { email: 'alex.example0@example.com' });
     const surname = async () => (await getSubject(s.rt, dpo, alex!.id)).records.flatMap((r) => r.fields ?? []).find((f) => f.id === 'surname')?.value;
     expect(await surname()).toBe('Example');
-    const r = await openRequest(s.rt, dpo, { type: 'rectification', channel: 'letter', requester: { name: 'Alex Example', address: '1 Demo Street, Exampletown' }, details: 'My surname is spelt Exampel-Smith now.' });
-    await verifyRequest(s.rt, dpo, r.id, { evidence: ['passport', 'utility-bill'] });
-    await confirmMatch(s.rt, dpo, r.id, alex!.id);
+    const r = await aMatchedRequest(s.rt, alex!.id, { type: 'rectification', channel: 'letter', requester: { name: 'Alex Example', address: '1 Demo Street, Exampletown' }, details: 'My surname is spelt Exampel-Smith now.' }, dpo);
 
     const page = await signedIn(s);
     await page.goto(`/console/requests/${r.id}`);

@@ -7,6 +7,11 @@ export interface TestSmtp {
   messages: Array<Email & { envelopeTo: string[] }>;
   /** Resolves once at least `n` messages have arrived (or rejects after a timeout). */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
+  /**
+   * The six-digit code in the first message to `email` among those after the first `after`,
+   * waiting for it to arrive (or rejecting after a timeout).
+   */
+  codeFor(email: string, after?: number, timeoutMs?: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,18 @@ export async function startTestSmtp(): Promise<TestSmtp> {
         if (Date.now() - start > timeoutMs) throw new Error(`expected ${n} messages, got ${messages.length}`);
         await new Promise((r) => setTimeout(r, 20));
       }
+    },
+    async codeFor(email, after = 0, timeoutMs = 5000) {
+      const start = Date.now();
+      let mail = messages.slice(after).find((m) => m.envelopeTo.includes(email));
+      while (!mail) {
+        if (Date.now() - start > timeoutMs) throw new Error(`no message to ${email} after the first ${after}`);
+        await new Promise((r) => setTimeout(r, 20));
+        mail = messages.slice(after).find((m) => m.envelopeTo.includes(email));
+      }
+      const code = /\b(\d{6})\b/.exec(mail.text ?? '')?.[1];
+      if (!code) throw new Error(`the message to ${email} carries no six-digit code`);
+      return code;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
