@@ -69,16 +69,19 @@ describeInChromium('the cookie banner in Chromium on %s', startWithSite, (s) => 
   const focused = (page: Page, role: 'button' | 'link' | 'checkbox' | 'heading', name: string) =>
     page.getByRole(role, { name }).evaluate((el) => el === (el.getRootNode() as unknown as { activeElement: unknown }).activeElement);
 
-  async function visit(opts: { gpc?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  async function visit(opts: { gpc?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; consentPosted: Promise<unknown> }> {
     const context = await newContext(s.browser, { baseURL: s.siteUrl, ...opts });
     const page = await context.newPage();
+    // Listened for before the page loads: with GPC the banner records its refusal while loading.
+    const consentPosted = page.waitForResponse((r) => r.url().endsWith('/cookies/consent') && r.request().method() === 'POST');
+    consentPosted.catch(() => undefined);
     // Layout shifts the page undergoes, as Chromium measures them (the CLS metric).
     await page.addInitScript({
       content:
         "window.__shifts = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__shifts.push({ value: e.value, sources: e.sources.map((s) => s.node && (s.node.id || s.node.nodeName)) }); }).observe({ type: 'layout-shift', buffered: true });",
     });
     await page.goto('/');
-    return { context, page };
+    return { context, page, consentPosted };
   }
 
   it('shows the banner on a first visit, sets no cookie that needs consent, shifts nothing and passes axe', async () => {
@@ -187,8 +190,8 @@ describeInChromium('the cookie banner in Chromium on %s', startWithSite, (s) => 
   }, JOURNEY_MS);
 
   it('honours Global Privacy Control as a refusal without asking, records it, and still lets the visitor choose', async () => {
-    const { context, page } = await visit({ gpc: true });
-    await page.waitForResponse((r) => r.url().endsWith('/cookies/consent') && r.request().method() === 'POST');
+    const { context, page, consentPosted } = await visit({ gpc: true });
+    await consentPosted;
     expect(await page.getByRole('dialog').count()).toBe(0);
     expect(await cookieNames(context)).toEqual(['steward_consent']);
     const consentId = await consentIdOf(context);
