@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit.service.js';
 import { authorise, canSeeCategory, type Actor } from '../auth/roles.js';
 import type { Tables } from '../db/tables.js';
-import { recordCounts, relationshipsOfMany, subjectsByIndex } from '../requests/register-reads.js';
+import { recordCounts, relationshipRowsOf, subjectsByIndex } from '../register/subject-lookups.js';
 import { StewardError } from '../shared/errors.js';
 import { parseInstant } from './breaches.clock.js';
 import { LIMITS, timeText, type AffectedCounts, type SelectionCriteria } from './breaches.events.js';
@@ -129,7 +129,7 @@ async function totalsFor(db: Kysely<Tables>, breachId: string): Promise<Affected
     }
   }
   const byRelationship = new Map<string, Set<string>>();
-  for (const r of await relationshipsOfMany(db, links.map((l) => l.subject_id))) {
+  for (const r of await relationshipRowsOf(db, links.map((l) => l.subject_id))) {
     if (!byRelationship.has(r.relationship)) byRelationship.set(r.relationship, new Set());
     byRelationship.get(r.relationship)!.add(r.subjectId);
   }

@@ -13,7 +13,7 @@ import { appendAudit, type AuditEvent } from '../audit/audit.service.js';
 import { authorise, type Actor } from '../auth/roles.js';
 import { aad, decrypt, encrypt } from '../crypto/envelope.js';
 import type { Tables } from '../db/tables.js';
-import { firstRecordValue, relationshipsOf, subjectStatus } from '../register/subject-lookups.js';
+import { firstRecordValue, relationshipRowsOf, subjectStatus } from '../register/subject-lookups.js';
 import { notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { ConsentAction, ConsentEventsTable, ConsentStateTable } from './consent.tables.js';
@@ -243,7 +243,7 @@ export async function recordConsent(ctx: AppContext, actor: Actor, input: Consen
     const subject = await subjectStatus(t, input.subjectId);
     if (!subject) throw notFound('subject', input.subjectId);
     if (subject.erased) throw new StewardError('CONFLICT', `subject ${input.subjectId} has been erased`);
-    const rels = (await relationshipsOf(t, [input.subjectId])).map((r) => r.relationship);
+    const rels = (await relationshipRowsOf(t, [input.subjectId])).map((r) => r.relationship);
     if (!purpose.relationships.some((r) => rels.includes(r))) {
       throw invalid('purpose', `"${purpose.id}" is for ${purpose.relationships.join(', ')}; this person is ${rels.join(', ') || 'in no relationship'}`);
     }

@@ -9,7 +9,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import type { Actor } from '../auth/roles.js';
 import { StewardError } from '../shared/errors.js';
 import { spendCode } from '../kernel/email-codes.js';
-import { holdersOf, relationshipsOf, subjectStatus } from '../register/subject-lookups.js';
+import { holdersOf, relationshipRowsOf, subjectStatus } from '../register/subject-lookups.js';
 import { consentStates, objectToDirectMarketing, recordConsent } from './consent.service.js';
 import { readUnsubscribeToken, signToken, verifyToken } from './links.js';
 import type { LinkOutcome } from './renewal.service.js';
@@ -113,7 +113,7 @@ export async function preferenceChoices(rt: AppContext, sessionToken: string): P
   if (!session) return undefined;
   const people = await peopleByDigest(rt, session.b);
   if (people.length === 0) return [];
-  const relRows = await relationshipsOf(rt.database.db, people, { current: true });
+  const relRows = await relationshipRowsOf(rt.database.db, people, { current: true });
   const rels = new Set(relRows.map((r) => r.relationship));
   const declared = policyIndex(rt.policy).relationships;
   const nowIso = rt.clock.now().toISOString();
@@ -161,7 +161,7 @@ export async function savePreferences(rt: AppContext, sessionToken: string, want
   }
   let changed = 0;
   const rels = new Map<string, Set<string>>();
-  for (const r of await relationshipsOf(rt.database.db, people)) {
+  for (const r of await relationshipRowsOf(rt.database.db, people)) {
     rels.set(r.subjectId, (rels.get(r.subjectId) ?? new Set()).add(r.relationship));
   }
   for (const c of current) {

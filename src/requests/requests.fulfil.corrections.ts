@@ -7,7 +7,8 @@ import { authorise, type Actor } from '../auth/roles.js';
 import type { AppContext } from '../kernel/context.js';
 import { setRestrictionIn, updateRecordIn } from '../register/register.service.js';
 import { StewardError } from '../shared/errors.js';
-import { categoriesHeld, recordOwner } from './register-reads.js';
+import { recordOwner } from '../register/subject-lookups.js';
+import { categoriesOfSubject } from '../register/register.repository.js';
 import { createTasks, fulfilChange, loadOpen, needSubject, type Correction, type FulfilOptions } from './requests.answering.js';
 import { changeRequest, type ChangeResult } from './requests.change.js';
 import { invalid } from './requests.checks.js';
@@ -66,7 +67,7 @@ export async function fulfilRestriction(ctx: AppContext, actor: Actor, idOrRef: 
     row,
     async (_r, doc, trx) => {
       await setRestrictionIn(trx, ctx, actor, subjectId, true, `request:${row.id}`);
-      const cats = await categoriesHeld(trx, subjectId);
+      const cats = await categoriesOfSubject(trx, subjectId);
       const tasks = await createTasks(trx, ctx, row.id, subjectId, 'restriction', cats);
       doc.result = { categories: cats };
       return { set: { status: 'completed', outcome: 'restricted', closed_at: ctx.clock.now().toISOString() }, event: { type: 'fulfilled', details: { tasks } }, letter: 'restriction' };

@@ -13,7 +13,7 @@ import { retentionModel } from '../retention/retention.engine.js';
 import { explainSubject } from '../retention/retention.explain.js';
 import { consentConditions } from '../consent/consent.conditions.js';
 import { StewardError } from '../shared/errors.js';
-import { heldRecords, relationshipsOf, subjectErasedAt, type HeldRecord } from './register-reads.js';
+import { heldRecords, relationshipsOf, subjectErasedAt, type HeldRecord } from '../register/subject-lookups.js';
 import { createTasks, fulfilChange, loadOpen, needSubject, type FulfilOptions, type LegalClaim } from './requests.answering.js';
 import type { ChangeResult } from './requests.change.js';
 import { invalid } from './requests.checks.js';

@@ -13,7 +13,7 @@ import { updateRecordIn } from '../register/register.service.js';
 import { holdActive, holdsCovering, unreleasedHolds } from '../retention/holds.service.js';
 import { deleteRecordRows } from '../register/register.repository.js';
 import { retentionModel } from '../retention/retention.engine.js';
-import { heldRecords, relationshipsOf, type HeldRecord } from './register-reads.js';
+import { heldRecords, relationshipsOf, type HeldRecord } from '../register/subject-lookups.js';
 import { fulfilChange, loadOpen, methodFor, needSubject, type FulfilOptions } from './requests.answering.js';
 import type { ChangeResult } from './requests.change.js';
 import { invalid } from './requests.checks.js';

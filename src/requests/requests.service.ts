@@ -12,7 +12,7 @@ import type { AppContext } from '../kernel/context.js';
 import { versionInForce } from '../policy/publishing.service.js';
 import { isStewardError, notFound, StewardError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
-import { subjectErasedAt } from './register-reads.js';
+import { subjectErasedAt } from '../register/subject-lookups.js';
 import { changeRequest, readyToStart, type Change, type ChangeResult } from './requests.change.js';
 import { assertNoDocumentNumbers, AUTHORITY_EVIDENCE, checkDate, checkEvidence, checkText, EMAIL, identityRule, invalid, LIMITS, REFUSAL_REASONS } from './requests.checks.js';
 import { clockColumns, parsePauses, requestDeadline, ukToday } from './requests.clock.js';
