@@ -8,7 +8,6 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../audit/audit.service.js';
-import { aad, encrypt } from '../crypto/envelope.js';
 import { supplementaryHtml, recordsCsv, recordsJson } from '../requests/requests.pack.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
@@ -17,6 +16,7 @@ import { exportColumns, exportRow, EXPORT_CSV_COLUMNS, csvCell, readCsvRows } fr
 import { migrate } from '../db/database.js';
 import { eraseSubject, updateRecord } from './register.service.js';
 import { exportSubjects, findSubjects, getSubject, recordRepeats, subjectNames, type SubjectView } from './register.read.js';
+import { oldRecord, oldSubject } from '../../test/support/old-register.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const KESTRONICS = path.join(ROOT, 'examples/kestronics.yaml');
@@ -261,34 +261,13 @@ describe.each(dialects)('records written before fields, on %s', (kind) => {
     const db = rt.database.db;
     const now = '2026-01-05T09:00:00.000Z';
     const subjectId = '01900000-0000-7000-8000-000000000001';
-    const { dek, wrapped, kekVersion } = rt.keyring.newSubjectKey(subjectId);
-    await db.insertInto('subjects').values({ id: subjectId, created_at: now, updated_at: now, created_by: 'user-staff', restricted: 0, erased_at: null }).execute();
-    await db.insertInto('subject_keys').values({ subject_id: subjectId, wrapped_key: wrapped, kek_version: kekVersion, created_at: now, destroyed_at: null }).execute();
-    await db.insertInto('subject_relationships').values({ subject_id: subjectId, relationship: 'customer', role: 'controller', on_behalf_of: null, subscriber_type: null, started_at: now, ended_at: null }).execute();
+    const dek = await oldSubject(rt, subjectId, now);
     const old = [
       { id: '01900000-0000-7000-8000-0000000000a1', category: 'identity-and-contact', value: 'old.customer@example.com', key: 'email', kind: 'email' as const },
       { id: '01900000-0000-7000-8000-0000000000a2', category: 'account-details', value: 'KX-0042', key: 'other:account-details', kind: 'other' as const },
     ];
     for (const r of old) {
-      const plaintext = Buffer.from(JSON.stringify({ v: r.value }));
-      await db
-        .insertInto('records')
-        .values({
-          id: r.id,
-          subject_id: subjectId,
-          category: r.category,
-          kind: 'value',
-          purposes: JSON.stringify([{ purpose: 'provide-services', basis: 'contract' }]),
-          source: 'you',
-          content_type: null,
-          size: plaintext.length,
-          ciphertext: encrypt(dek, plaintext, aad('record', r.id, subjectId, r.category)),
-          collected_at: now,
-          recorded_by: 'user-staff',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await oldRecord(rt, dek, { id: r.id, subjectId, category: r.category, plaintext: Buffer.from(JSON.stringify({ v: r.value })), purposes: JSON.stringify([{ purpose: 'provide-services', basis: 'contract' }]) }, now);
       const e = rt.keyring.indexer.index(r.key, r.kind, r.value)!;
       await db.insertInto('blind_indexes').values({ record_id: r.id, subject_id: subjectId, kind: r.key, key_version: e.version, digest: e.digest }).execute();
     }

@@ -5,13 +5,13 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aad, encrypt } from '../crypto/envelope.js';
 import { migrate } from '../db/database.js';
 import { dialects } from '../../test/support/databases.js';
 import { actorWith, createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { getSubject } from './register.read.js';
 import { subjectsHoldingPurposes } from './register.queries.js';
 import { addRecords, deleteRecord, eraseSubject, updateRecord } from './register.service.js';
+import { oldRecord, oldSubject } from '../../test/support/old-register.js';
 
 const KESTRONICS = path.resolve(import.meta.dirname, '../../examples/kestronics.yaml');
 const staff = actorWith('staff');
@@ -34,34 +34,13 @@ describe.each(dialects)('purposes as rows, on %s', (kind) => {
     const db = rt.database.db;
     const now = '2026-01-05T09:00:00.000Z';
     const subjectId = '01900000-0000-7000-8000-000000000101';
-    const { dek, wrapped, kekVersion } = rt.keyring.newSubjectKey(subjectId);
-    await db.insertInto('subjects').values({ id: subjectId, created_at: now, updated_at: now, created_by: 'user-staff', restricted: 0, erased_at: null }).execute();
-    await db.insertInto('subject_keys').values({ subject_id: subjectId, wrapped_key: wrapped, kek_version: kekVersion, created_at: now, destroyed_at: null }).execute();
-    await db.insertInto('subject_relationships').values({ subject_id: subjectId, relationship: 'customer', role: 'controller', on_behalf_of: null, subscriber_type: null, started_at: now, ended_at: null }).execute();
+    const dek = await oldSubject(rt, subjectId, now);
     const old = [
       { id: '01900000-0000-7000-8000-0000000001a1', category: 'identity-and-contact', purposes: [{ purpose: 'provide-services', basis: 'contract' }, { purpose: 'marketing', basis: 'consent' }], email: 'rows@example.com' },
       { id: '01900000-0000-7000-8000-0000000001a2', category: 'account-details', purposes: ['run-and-improve'], account: 'KX-0101' },
     ];
     for (const r of old) {
-      const plaintext = Buffer.from(JSON.stringify({ f: r.email ? { email: r.email } : { 'account-number': r.account } }));
-      await db
-        .insertInto('records')
-        .values({
-          id: r.id,
-          subject_id: subjectId,
-          category: r.category,
-          kind: 'value',
-          purposes: JSON.stringify(r.purposes),
-          source: 'you',
-          content_type: null,
-          size: plaintext.length,
-          ciphertext: encrypt(dek, plaintext, aad('record', r.id, subjectId, r.category)),
-          collected_at: now,
-          recorded_by: 'user-staff',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await oldRecord(rt, dek, { id: r.id, subjectId, category: r.category, plaintext: Buffer.from(JSON.stringify({ f: r.email ? { email: r.email } : { 'account-number': r.account } })), purposes: JSON.stringify(r.purposes) }, now);
     }
 
     expect(await migrate(rt.database)).toContain('20261204_1101_record_purposes');
